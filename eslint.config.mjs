@@ -1,0 +1,32 @@
+// Lint: TypeScript rules plus Nx module boundaries.
+// Apps may import libs; libs never import apps; science libs (models, scaling, rigid-body, sweeps)
+// import neither the gRPC contract nor the database layer.
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+export default [
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/gen/**', '.nx/**', '.equiscale/**', 'equiscale-out/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'scope:science', onlyDependOnLibsWithTags: ['scope:science'] },
+            { sourceTag: 'scope:data', onlyDependOnLibsWithTags: ['scope:data', 'scope:science'] },
+            { sourceTag: 'scope:transport', onlyDependOnLibsWithTags: ['scope:transport', 'scope:science'] },
+          ],
+        },
+      ],
+    },
+  },
+];

@@ -1,0 +1,113 @@
+/**
+ * The contract between libs/models and its callers (the worker, the sweep planner, the demo).
+ * Everything a worker needs to train one trial, with no gRPC or database inside.
+ *
+ * Glossary
+ * - family: an architecture ("transformer", "gatr"). Data augmentation is a trial option, not a family,
+ *   here; the sweep family "transformer+augment" maps to { family: "transformer", augment: true }.
+ * - dims: the resolved widths/depth/heads of one model size (see the size ladder).
+ * - nominal FLOPs: the authors' convention (gatr-spec.md section 5), forward + backward, per training sample.
+ * - executed FLOPs: what this implementation actually multiplies, per training sample.
+ */
+import type { Examples } from '@equiscale/rigid-body';
+
+export type FamilyName = 'transformer' | 'gatr';
+
+export interface TransformerDims {
+  family: 'transformer';
+  width: number;
+  depth: number;
+  heads: number;
+  mlpRatio: number;
+}
+
+export interface GatrDims {
+  family: 'gatr';
+  /** multivector channels c */
+  mvChannels: number;
+  /** auxiliary scalar channels s */
+  sChannels: number;
+  blocks: number;
+  heads: number;
+}
+
+export type ModelDims = TransformerDims | GatrDims;
+
+export interface ModelSummary {
+  dims: ModelDims;
+  paramCount: number;
+  /** Nominal training FLOPs (fwd + bwd) per training sample, authors' convention. */
+  nominalFlopsPerSample: number;
+  /** FLOPs the implementation executes (fwd + bwd) per training sample. */
+  executedFlopsPerSample: number;
+}
+
+export interface LrSchedule {
+  peak: number;
+  /** "cosine": linear warmup then cosine decay to peak*minRatio.
+   *  "constant-cooldown": warmup, constant, then linear cooldown over the last cooldownFraction. */
+  kind: 'cosine' | 'constant-cooldown';
+  warmupSteps: number;
+  minRatio: number;
+  cooldownFraction: number;
+}
+
+export interface TrialConfig {
+  family: FamilyName;
+  augment: boolean;
+  dims: ModelDims;
+  steps: number;
+  batchSize: number;
+  lr: LrSchedule;
+  /** global-norm gradient clipping; 0 disables */
+  gradClip: number;
+  /** steps between validation evaluations (0: only at the end) */
+  evalEvery: number;
+  /** examples of the validation set used for periodic evaluation (final eval uses all) */
+  evalExamples: number;
+  /** steps between checkpoints (0: none except on stop) */
+  checkpointEvery: number;
+  /** seeds initialisation, data order and augmentation */
+  seed: number;
+}
+
+export interface TrialData {
+  train: Examples;
+  val: Examples;
+  test: Examples;
+}
+
+export type Split = 'train' | 'val' | 'test';
+
+export interface MetricPoint {
+  step: number;
+  split: Split;
+  loss: number;
+  samplesSeen: number;
+  /** seconds since the start of this attempt's training */
+  wallTimeS: number;
+}
+
+export interface TrainCallbacks {
+  /** Called with batches of metric points (train loss every few steps, val at evalEvery, test at the end). */
+  onMetrics?(points: MetricPoint[]): void | Promise<void>;
+  /** Called with a serialized checkpoint every checkpointEvery steps and when stopping early. */
+  onCheckpoint?(checkpoint: Uint8Array, step: number): void | Promise<void>;
+  /** Checked after every step; true ends training after a checkpoint, with status "stopped". */
+  shouldStop?(): boolean;
+  /** Progress for humans. */
+  onProgress?(step: number, steps: number): void;
+}
+
+export interface TrialOutcome {
+  status: 'completed' | 'diverged' | 'stopped';
+  /** steps completed in total (including those before a resume) */
+  step: number;
+  trainLoss: number | null;
+  valLoss: number | null;
+  testLoss: number | null;
+  backend: string;
+  summary: ModelSummary;
+  /** set when diverged: what went non-finite and at which step */
+  error?: string;
+}

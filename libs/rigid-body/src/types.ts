@@ -1,0 +1,63 @@
+/**
+ * Glossary and tensor layout of the rigid-body interactions benchmark (shared contract).
+ *
+ * - scene: one simulated trajectory of `bodies` convex meshes falling onto a floor under gravity.
+ * - example: (positions at frame t-k, positions at frame t) -> positions at frame t+h, for every vertex
+ *   of every body of one scene, in world coordinates.
+ * - split: train / val / test examples come from disjoint scenes. The train split is a prefix-stable
+ *   stream: the first n examples of a larger training set equal the training set of size n.
+ *
+ * Every array is row-major Float32. N = examples, B = maxBodies (padding), V = MAX_VERTS (padding),
+ * F = BODY_FEATURES.
+ */
+export interface BenchmarkConfig {
+  /** Minimum bodies per scene (>= 1). */
+  bodiesMin: number;
+  /** Maximum bodies per scene (<= maxBodies). */
+  bodiesMax: number;
+  /** Padding size of the body axis; scenes never exceed it. */
+  maxBodies: number;
+  /** Names from the mesh library to draw bodies from. */
+  meshes: string[];
+  /** Fixed physics step in seconds. */
+  dt: number;
+  /** Frames simulated per scene. */
+  framesPerScene: number;
+  /** Past offset k in frames (input frames t-k and t). */
+  pastOffset: number;
+  /** Prediction horizon h in frames (target frame t+h). */
+  horizon: number;
+  /** Examples drawn per scene. */
+  examplesPerScene: number;
+  /** Gravity magnitude in m/s^2. */
+  gravity: number;
+  /** Fixed sizes of the validation and test sets (examples). */
+  valExamples: number;
+  testExamples: number;
+  /** Seed of the benchmark (scenes, splits). */
+  seed: number;
+}
+
+/** A batch of examples in the padded layout. */
+export interface Examples {
+  count: number; // N
+  maxBodies: number; // B
+  maxVerts: number; // V
+  /** (N, B, V, 3) vertex positions at frame t-k. */
+  prev: Float32Array;
+  /** (N, B, V, 3) vertex positions at frame t. */
+  curr: Float32Array;
+  /** (N, B, V, 3) vertex positions at frame t+h (the regression target). */
+  target: Float32Array;
+  /** (N, B, V) 1 where the vertex exists, 0 for padding. */
+  vertMask: Float32Array;
+  /** (N, B) 1 where the body exists. */
+  bodyMask: Float32Array;
+  /** (N, B, F) per-body features: one-hot mesh type, scale, mass (0 for padding). */
+  bodyFeatures: Float32Array;
+  bodyFeatureCount: number; // F
+  /** (N, 3) gravity vector (m/s^2, pointing down). */
+  gravity: Float32Array;
+  /** (N, 4) floor plane: unit normal n (3) and offset d, points x on the plane satisfy n.x = d. */
+  floor: Float32Array;
+}
