@@ -42,6 +42,8 @@ export interface LbfgsResult {
   status: LbfgsStatus;
   iterations: number;
   evaluations: number;
+  /** Infinity norm of the gradient at the returned point. */
+  gradNorm: number;
 }
 
 const C1 = 1e-3;
@@ -104,6 +106,7 @@ export class LbfgsWorkspace {
       status,
       iterations: iter,
       evaluations: this.nfev,
+      gradNorm: infNorm(g, n),
     });
     if (!Number.isFinite(f)) return done('nonfinite');
     if (infNorm(g, n) <= gtol) return done('gtol');
