@@ -1,1 +1,6 @@
-export {};
+export * from './schema.js';
+export * from './connect.js';
+export * from './migrate.js';
+export * from './queue/index.js';
+export * from './sweeps/index.js';
+export * from './workers.js';

@@ -1,0 +1,38 @@
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+
+/** A failure a handler signals on purpose; the message is safe to show to the client. */
+export class RpcError extends Error {
+  constructor(
+    readonly code: status,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RpcError';
+  }
+}
+
+export const invalidArgument = (msg: string) => new RpcError(status.INVALID_ARGUMENT, msg);
+export const notFound = (msg: string) => new RpcError(status.NOT_FOUND, msg);
+export const failedPrecondition = (msg: string) => new RpcError(status.FAILED_PRECONDITION, msg);
+export const alreadyExists = (msg: string) => new RpcError(status.ALREADY_EXISTS, msg);
+export const unauthenticated = (msg: string) => new RpcError(status.UNAUTHENTICATED, msg);
+export const resourceExhausted = (msg: string) => new RpcError(status.RESOURCE_EXHAUSTED, msg);
+
+/** Converts any thrown value into the ServiceError grpc-js sends; unexpected errors become a generic UNKNOWN. */
+export function toServiceError(err: unknown): Partial<ServiceError> {
+  if (err instanceof RpcError) return { code: err.code, details: err.message, metadata: new Metadata() };
+  return { code: status.UNKNOWN, details: 'internal error (see coordinator log)', metadata: new Metadata() };
+}
+
+/** The fencing refusal: a lease that is no longer the trial's current one. */
+export const LEASE_LOST = 'lease lost';
+
+export function isServiceError(err: unknown): err is ServiceError {
+  return typeof err === 'object' && err !== null && 'code' in err && 'details' in err;
+}
+
+/** Codes a client retries with backoff (the coordinator or the network is away for a while). */
+export function isTransient(err: unknown): boolean {
+  if (!isServiceError(err)) return false;
+  return err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED || err.code === status.INTERNAL;
+}

@@ -1,0 +1,138 @@
+/**
+ * Typed view of the equiscale schema (migrations/). Raw rows are `Db*` types; every column is documented here.
+ *
+ * Glossary
+ * - sweep: a researcher's study; its spec expands into one trial per cell.
+ * - trial: one cell of a sweep (family x model size x steps x training-set size x seed).
+ * - attempt: one try at training a trial; incremented at each claim. A failure counts against max_attempts;
+ *   a release (preemption) or an expired lease does not.
+ * - lease: the right of one worker to write for one attempt, identified by lease_token (a fencing token: every
+ *   trial-scoped write must present it, so a worker that lost its lease cannot write).
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** int8 columns: both connections parse them into JS numbers (see connect.ts); all our values are < 2^53. */
+type BigIntCol = number;
+type Json<T = unknown> = ColumnType<T, string, string>;
+
+export type SweepStatus = 'active' | 'completed' | 'cancelled';
+export type TrialStatus = 'pending' | 'running' | 'completed' | 'diverged' | 'failed' | 'cancelled';
+export const FINISHED_STATUSES: readonly TrialStatus[] = ['completed', 'diverged', 'failed', 'cancelled'];
+
+export interface SweepsTable {
+  id: Generated<BigIntCol>;
+  /** unique human name (slug) */
+  name: string;
+  /** the normalized spec */
+  spec: Json;
+  /** sha256 of the canonical normalized spec */
+  spec_hash: string;
+  status: ColumnType<SweepStatus, SweepStatus | undefined, SweepStatus>;
+  max_attempts: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface TrialsTable {
+  id: Generated<BigIntCol>;
+  sweep_id: BigIntCol;
+  /** stable key of the cell within its sweep, e.g. "gatr/s2/steps400/n1024/seed0" */
+  cell_key: string;
+  /** sweep family name, e.g. "transformer+augment" */
+  family: string;
+  /** architecture: "transformer" | "gatr" */
+  model_family: string;
+  augment: boolean;
+  size_label: string;
+  /** resolved model dims (ModelDims) */
+  model_config: Json;
+  param_count: BigIntCol;
+  steps: number;
+  train_size: number;
+  seed: number;
+  batch_size: number;
+  /** total nominal training FLOPs of the trial (authors' convention) */
+  nominal_flops: number;
+  /** the full trial cell a worker trains from */
+  cell: Json;
+  status: ColumnType<TrialStatus, TrialStatus | undefined, TrialStatus>;
+  /** number of claims so far (the current attempt's number while running) */
+  attempt: ColumnType<number, number | undefined, number>;
+  max_attempts: number;
+  lease_token: string | null;
+  /** worker id holding the lease */
+  lease_owner: string | null;
+  lease_expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  last_heartbeat_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** last step reported by the worker */
+  progress_step: ColumnType<number, number | undefined, number>;
+  /** attempts that ended by release or lease expiry (not failures) */
+  preemptions: ColumnType<number, number | undefined, number>;
+  train_loss: number | null;
+  val_loss: number | null;
+  test_loss: number | null;
+  /** "db:checkpoints/<id>" of the latest checkpoint, null if none */
+  checkpoint_ref: string | null;
+  checkpoint_step: number | null;
+  /** last error (failed attempts, divergence) */
+  error: string | null;
+  backend: string | null;
+  wall_time_s: number | null;
+  executed_flops: number | null;
+  started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface TrialMetricsTable {
+  trial_id: BigIntCol;
+  /** attempt that produced the point */
+  attempt: number;
+  step: number;
+  split: 'train' | 'val' | 'test';
+  loss: number;
+  samples_seen: BigIntCol;
+  /** seconds since the start of the attempt's training */
+  wall_time_s: number;
+  recorded_at: Timestamp;
+}
+
+export interface CheckpointsTable {
+  id: Generated<BigIntCol>;
+  trial_id: BigIntCol;
+  attempt: number;
+  step: number;
+  /** opaque checkpoint bytes (libs/models format) */
+  data: Uint8Array;
+  sha256: string;
+  created_at: Timestamp;
+}
+
+export interface WorkersTable {
+  id: string;
+  host: string;
+  backend: string;
+  capabilities: Json<Record<string, string>>;
+  pid: number | null;
+  max_param_count: BigIntCol | null;
+  registered_at: Timestamp;
+  last_seen_at: Timestamp;
+}
+
+export interface Database {
+  sweeps: SweepsTable;
+  trials: TrialsTable;
+  trial_metrics: TrialMetricsTable;
+  checkpoints: CheckpointsTable;
+  workers: WorkersTable;
+}
+
+export type DbSweep = Selectable<SweepsTable>;
+export type DbTrial = Selectable<TrialsTable>;
+export type NewTrial = Insertable<TrialsTable>;
+export type TrialUpdate = Updateable<TrialsTable>;
+export type DbTrialMetric = Selectable<TrialMetricsTable>;
+export type DbWorker = Selectable<WorkersTable>;

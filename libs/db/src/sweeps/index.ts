@@ -1,0 +1,2 @@
+export * from './create-sweep.js';
+export * from './sweep-queries.js';

@@ -1,0 +1,115 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, DbSweep, DbTrial, TrialStatus } from '../schema.js';
+
+export type StatusCounts = Record<TrialStatus, number>;
+
+export interface SweepOverview {
+  sweep: DbSweep;
+  counts: StatusCounts;
+  doneNominalFlops: number;
+  remainingNominalFlops: number;
+  /** seconds between the sweep's first claim and now (or its end) */
+  elapsedS: number;
+  /** estimated seconds left, from the FLOP throughput so far; null when nothing finished yet */
+  etaS: number | null;
+}
+
+export async function getSweepByName(db: Kysely<Database>, name: string): Promise<DbSweep | undefined> {
+  return db.selectFrom('sweeps').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+export async function listSweeps(db: Kysely<Database>): Promise<DbSweep[]> {
+  return db.selectFrom('sweeps').selectAll().orderBy('id').execute();
+}
+
+export async function sweepOverview(db: Kysely<Database>, sweep: DbSweep): Promise<SweepOverview> {
+  const rows = await db
+    .selectFrom('trials')
+    .select((eb) => [
+      'status',
+      eb.fn.countAll<number>().as('n'),
+      eb.fn.sum<number>('nominal_flops').as('flops'),
+      eb.fn.min<Date | null>('started_at').as('first_start'),
+      eb.fn.max<Date | null>('finished_at').as('last_finish'),
+    ])
+    .where('sweep_id', '=', sweep.id)
+    .groupBy('status')
+    .execute();
+  const counts: StatusCounts = { pending: 0, running: 0, completed: 0, diverged: 0, failed: 0, cancelled: 0 };
+  let done = 0;
+  let remaining = 0;
+  let firstStart: number | null = null;
+  for (const r of rows) {
+    counts[r.status] = Number(r.n);
+    const f = Number(r.flops ?? 0);
+    if (r.status === 'pending' || r.status === 'running') remaining += f;
+    else if (r.status !== 'cancelled') done += f;
+    if (r.first_start) {
+      const t = new Date(r.first_start).getTime();
+      firstStart = firstStart === null ? t : Math.min(firstStart, t);
+    }
+  }
+  const end = sweep.finished_at ? new Date(sweep.finished_at).getTime() : Date.now();
+  const elapsedS = firstStart === null ? 0 : Math.max(0, (end - firstStart) / 1000);
+  const etaS = remaining === 0 ? 0 : done > 0 && elapsedS > 0 ? (remaining / done) * elapsedS : null;
+  return { sweep, counts, doneNominalFlops: done, remainingNominalFlops: remaining, elapsedS, etaS };
+}
+
+export async function listTrials(
+  db: Kysely<Database>,
+  sweepId: number,
+  opts: { status?: TrialStatus; limit?: number; afterId?: number } = {},
+): Promise<DbTrial[]> {
+  let q = db.selectFrom('trials').selectAll().where('sweep_id', '=', sweepId);
+  if (opts.status) q = q.where('status', '=', opts.status);
+  if (opts.afterId) q = q.where('id', '>', opts.afterId);
+  return q.orderBy('id').limit(opts.limit ?? 10_000).execute();
+}
+
+/** Cancels every unfinished trial of a sweep; running workers learn it on their next heartbeat. */
+export async function cancelSweep(db: Kysely<Database>, sweepId: number): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const r = await tx
+      .updateTable('trials')
+      .set({
+        status: 'cancelled',
+        lease_token: null,
+        lease_owner: null,
+        lease_expires_at: null,
+        finished_at: new Date(),
+        updated_at: new Date(),
+      })
+      .where('sweep_id', '=', sweepId)
+      .where('status', 'in', ['pending', 'running'])
+      .executeTakeFirst();
+    await tx
+      .updateTable('sweeps')
+      .set({ status: 'cancelled', finished_at: new Date(), updated_at: new Date() })
+      .where('id', '=', sweepId)
+      .where('status', '=', 'active')
+      .execute();
+    return Number(r.numUpdatedRows);
+  });
+}
+
+/** Metric series of a sweep's trials (latest attempt of each trial only), for learning curves. */
+export async function sweepMetrics(
+  db: Kysely<Database>,
+  sweepId: number,
+  split?: 'train' | 'val' | 'test',
+): Promise<{ trial_id: number; attempt: number; step: number; split: string; loss: number; samples_seen: number }[]> {
+  const r = await sql<{
+    trial_id: number;
+    attempt: number;
+    step: number;
+    split: string;
+    loss: number;
+    samples_seen: number;
+  }>`
+    select m.trial_id, m.attempt, m.step, m.split, m.loss, m.samples_seen
+    from trial_metrics m join trials t on t.id = m.trial_id
+    where t.sweep_id = ${sweepId} ${split ? sql`and m.split = ${split}` : sql``}
+    order by m.trial_id, m.split, m.step, m.attempt
+  `.execute(db);
+  return r.rows.map((x) => ({ ...x, trial_id: Number(x.trial_id), samples_seen: Number(x.samples_seen) }));
+}

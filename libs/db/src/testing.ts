@@ -1,0 +1,58 @@
+/**
+ * Test helpers: a fresh, empty database on the real Postgres server per test file, dropped afterwards.
+ * TEST_DATABASE_URL names the server's maintenance database (default postgres://postgres@127.0.0.1:5432/postgres).
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openDatabase, type EquiscaleDb } from './connect.js';
+import { migrateToLatest } from './migrate.js';
+
+export const TEST_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  /** URL of the fresh database */
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(prefix = 'equiscale_test'): Promise<TestDatabase> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_SERVER_URL });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(TEST_SERVER_URL);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    name,
+    async drop() {
+      const c = new pg.Client({ connectionString: TEST_SERVER_URL });
+      await c.connect();
+      try {
+        await c.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** A fresh migrated database on the real server, opened; close() also drops it. */
+export async function openTestDatabase(): Promise<EquiscaleDb & { url: string }> {
+  const tdb = await createTestDatabase();
+  const conn = await openDatabase({ url: tdb.url });
+  await migrateToLatest(conn.db);
+  return {
+    ...conn,
+    url: tdb.url,
+    async close() {
+      await conn.close();
+      await tdb.drop();
+    },
+  };
+}
