@@ -36,6 +36,24 @@ export interface BenchmarkConfig {
   testExamples: number;
   /** Seed of the benchmark (scenes, splits). */
   seed: number;
+
+  // Optional scene-sampling and physics fields (added later; absent = the value in SCENE_DEFAULTS).
+  /** Uniform body scale range; a body of scale s is about s metres across (default 0.25..1). */
+  scaleMin?: number;
+  scaleMax?: number;
+  /** Initial centre-of-mass height range above the floor in metres (default 0.5..3). */
+  dropHeightMin?: number;
+  dropHeightMax?: number;
+  /** Initial horizontal positions are uniform in a disk of this radius (m, default 1.5). */
+  spawnRadius?: number;
+  /** Initial linear / angular velocities are uniform in balls of these radii (m/s default 2, rad/s default 4). */
+  maxLinearSpeed?: number;
+  maxAngularSpeed?: number;
+  /** Contact friction and restitution coefficients (default 0.5, 0.3). */
+  friction?: number;
+  restitution?: number;
+  /** Body density in kg/m^3 (default 1000). */
+  density?: number;
 }
 
 /** A batch of examples in the padded layout. */

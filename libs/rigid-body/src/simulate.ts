@@ -1,0 +1,245 @@
+/**
+ * Scene sampling and simulation with Rapier (deterministic WASM build). The simulation frame is fixed: gravity
+ * (0, -g, 0) and a floor half-space y <= 0 (normal +y, offset 0). Frame 0 is the initial state; frame f is the
+ * state after f steps of dt.
+ */
+import RAPIER from '@dimforge/rapier3d-deterministic-compat';
+import type { ResolvedBenchmarkConfig } from './config.js';
+import { getMesh, type MeshDef } from './meshes.js';
+import type { Rng } from './rng.js';
+
+export type Vec3 = [number, number, number];
+/** Unit quaternion [x, y, z, w]. */
+export type Quat = [number, number, number, number];
+
+/** Initial state of one body: position of its centre of mass (m), orientation, velocities (m/s, rad/s). */
+export interface BodyState {
+  mesh: string;
+  scale: number;
+  position: Vec3;
+  rotation: Quat;
+  linvel: Vec3;
+  angvel: Vec3;
+}
+
+export interface SceneState {
+  bodies: BodyState[];
+}
+
+export interface PhysicsParams {
+  dt: number;
+  /** Gravity magnitude (m/s^2); gravity points along -y. */
+  gravity: number;
+  friction: number;
+  restitution: number;
+  /** kg/m^3 */
+  density: number;
+}
+
+/** A simulated scene: per frame and body, the centre of mass and orientation. */
+export interface Trajectory {
+  frames: number;
+  bodyCount: number;
+  meshes: MeshDef[];
+  scales: number[];
+  /** Body masses in tonnes (1000 kg), from the mesh volume, scale and density. */
+  masses: number[];
+  /** (frames, bodyCount, 3) centre-of-mass positions. */
+  positions: Float64Array;
+  /** (frames, bodyCount, 4) orientations as quaternions [x, y, z, w]. */
+  rotations: Float64Array;
+}
+
+/** The floor as (normal, offset) with normal . x = offset on the plane, in the simulation frame. */
+export const SIM_FLOOR: readonly [number, number, number, number] = [0, 1, 0, 0];
+
+let initPromise: Promise<void> | null = null;
+let initialised = false;
+
+/** Initialises the Rapier WASM module (once; later calls return the same promise). */
+export function initPhysics(): Promise<void> {
+  initPromise ??= RAPIER.init().then(() => {
+    initialised = true;
+  });
+  return initPromise;
+}
+
+/** Physics parameters of a (validated) config. */
+export function physicsParams(cfg: ResolvedBenchmarkConfig): PhysicsParams {
+  return { dt: cfg.dt, gravity: cfg.gravity, friction: cfg.friction, restitution: cfg.restitution, density: cfg.density };
+}
+
+/** Mass in tonnes of a body of the given mesh and scale. */
+export function bodyMass(mesh: MeshDef, scale: number, density: number): number {
+  return (density * mesh.volume * scale * scale * scale) / 1000;
+}
+
+/**
+ * Draws a scene for a config: body count, meshes, scales, random orientations, positions in a disk at drop heights
+ * without overlapping bounding spheres, random linear and angular velocities. Uses only arithmetic and sqrt on
+ * the generator's draws, so the result is bit-identical on every machine.
+ */
+export function sampleScene(cfg: ResolvedBenchmarkConfig, rng: Rng): SceneState {
+  const n = cfg.bodiesMin + rng.int(cfg.bodiesMax - cfg.bodiesMin + 1);
+  const bodies: BodyState[] = [];
+  const radii: number[] = [];
+  const gap = 0.02;
+  for (let i = 0; i < n; i++) {
+    const mesh = getMesh(cfg.meshes[rng.int(cfg.meshes.length)]);
+    const scale = rng.uniform(cfg.scaleMin, cfg.scaleMax);
+    const r = mesh.radius * scale;
+    const rotation = rng.unitQuaternion();
+    let position: Vec3 = [0, 0, 0];
+    let placed = false;
+    for (let attempt = 0; attempt < 50 && !placed; attempt++) {
+      let x: number;
+      let z: number;
+      do {
+        x = 2 * rng.next() - 1;
+        z = 2 * rng.next() - 1;
+      } while (x * x + z * z > 1);
+      const y = Math.max(rng.uniform(cfg.dropHeightMin, cfg.dropHeightMax), r + gap);
+      position = [x * cfg.spawnRadius, y, z * cfg.spawnRadius];
+      placed = bodies.every((b, j) => {
+        const d0 = b.position[0] - position[0];
+        const d1 = b.position[1] - position[1];
+        const d2 = b.position[2] - position[2];
+        const min = radii[j] + r + gap;
+        return d0 * d0 + d1 * d1 + d2 * d2 > min * min;
+      });
+    }
+    if (!placed) {
+      // Crowded: stack above everything placed so far.
+      let top = 0;
+      for (let j = 0; j < bodies.length; j++) top = Math.max(top, bodies[j].position[1] + radii[j]);
+      position = [position[0], top + r + gap, position[2]];
+    }
+    const lv = rng.inBall();
+    const av = rng.inBall();
+    bodies.push({
+      mesh: mesh.name,
+      scale,
+      position,
+      rotation,
+      linvel: [lv[0] * cfg.maxLinearSpeed, lv[1] * cfg.maxLinearSpeed, lv[2] * cfg.maxLinearSpeed],
+      angvel: [av[0] * cfg.maxAngularSpeed, av[1] * cfg.maxAngularSpeed, av[2] * cfg.maxAngularSpeed],
+    });
+    radii.push(r);
+  }
+  return { bodies };
+}
+
+/**
+ * Simulates a scene from an explicit initial state for `frames` frames (frame 0 = the initial state as stored by
+ * the engine in f32). Requires `await initPhysics()` first; see `simulateScene` for the async form.
+ */
+export function simulateSceneSync(scene: SceneState, params: PhysicsParams, frames: number): Trajectory {
+  if (!initialised) throw new Error('Rapier is not initialised; call `await initPhysics()` first (or use simulateScene)');
+  if (!Number.isInteger(frames) || frames < 1) throw new Error(`simulateScene: frames must be an integer >= 1 (got ${frames})`);
+  const nb = scene.bodies.length;
+  const world = new RAPIER.World({ x: 0, y: -params.gravity, z: 0 });
+  try {
+    world.timestep = params.dt;
+    const floor = world.createRigidBody(RAPIER.RigidBodyDesc.fixed());
+    world.createCollider(
+      new RAPIER.ColliderDesc(new RAPIER.HalfSpace({ x: SIM_FLOOR[0], y: SIM_FLOOR[1], z: SIM_FLOOR[2] }))
+        .setFriction(params.friction)
+        .setRestitution(params.restitution),
+      floor,
+    );
+    const meshes: MeshDef[] = [];
+    const handles: RAPIER.RigidBody[] = [];
+    for (const b of scene.bodies) {
+      const mesh = getMesh(b.mesh);
+      if (!(b.scale > 0)) throw new Error(`simulateScene: body scale must be > 0 (got ${b.scale})`);
+      const pts = new Float32Array(mesh.vertices.length);
+      for (let i = 0; i < pts.length; i++) pts[i] = mesh.vertices[i] * b.scale;
+      const desc = RAPIER.ColliderDesc.convexHull(pts);
+      if (!desc) throw new Error(`simulateScene: Rapier could not build the convex hull of mesh ${b.mesh}`);
+      const [qx, qy, qz, qw] = b.rotation;
+      const body = world.createRigidBody(
+        RAPIER.RigidBodyDesc.dynamic()
+          .setTranslation(b.position[0], b.position[1], b.position[2])
+          .setRotation({ x: qx, y: qy, z: qz, w: qw })
+          .setLinvel(b.linvel[0], b.linvel[1], b.linvel[2])
+          .setAngvel({ x: b.angvel[0], y: b.angvel[1], z: b.angvel[2] }),
+      );
+      world.createCollider(desc.setDensity(params.density).setFriction(params.friction).setRestitution(params.restitution), body);
+      meshes.push(mesh);
+      handles.push(body);
+    }
+    const positions = new Float64Array(frames * nb * 3);
+    const rotations = new Float64Array(frames * nb * 4);
+    const record = (f: number): void => {
+      for (let i = 0; i < nb; i++) {
+        const t = handles[i].translation();
+        const q = handles[i].rotation();
+        const p = (f * nb + i) * 3;
+        positions[p] = t.x;
+        positions[p + 1] = t.y;
+        positions[p + 2] = t.z;
+        const r = (f * nb + i) * 4;
+        rotations[r] = q.x;
+        rotations[r + 1] = q.y;
+        rotations[r + 2] = q.z;
+        rotations[r + 3] = q.w;
+      }
+    };
+    record(0);
+    for (let f = 1; f < frames; f++) {
+      world.step();
+      record(f);
+    }
+    return {
+      frames,
+      bodyCount: nb,
+      meshes,
+      scales: scene.bodies.map((b) => b.scale),
+      masses: scene.bodies.map((b, i) => bodyMass(meshes[i], b.scale, params.density)),
+      positions,
+      rotations,
+    };
+  } finally {
+    world.free();
+  }
+}
+
+/** Async form of simulateSceneSync that initialises Rapier if needed. */
+export async function simulateScene(scene: SceneState, params: PhysicsParams, frames: number): Promise<Trajectory> {
+  await initPhysics();
+  return simulateSceneSync(scene, params, frames);
+}
+
+/**
+ * Writes the world coordinates of body `body`'s vertices at `frame` into out[offset ...] (vertexCount * 3 values):
+ * x = R(q) (scale * v) + p.
+ */
+export function writeWorldVertices(traj: Trajectory, frame: number, body: number, out: Float32Array | Float64Array, offset: number): void {
+  const mesh = traj.meshes[body];
+  const s = traj.scales[body];
+  const pi = (frame * traj.bodyCount + body) * 3;
+  const qi = (frame * traj.bodyCount + body) * 4;
+  const px = traj.positions[pi];
+  const py = traj.positions[pi + 1];
+  const pz = traj.positions[pi + 2];
+  const qx = traj.rotations[qi];
+  const qy = traj.rotations[qi + 1];
+  const qz = traj.rotations[qi + 2];
+  const qw = traj.rotations[qi + 3];
+  const v = mesh.vertices;
+  for (let j = 0; j < mesh.vertexCount; j++) {
+    const vx = v[3 * j] * s;
+    const vy = v[3 * j + 1] * s;
+    const vz = v[3 * j + 2] * s;
+    // v' = v + 2 w (q x v) + 2 q x (q x v)
+    const cx = qy * vz - qz * vy;
+    const cy = qz * vx - qx * vz;
+    const cz = qx * vy - qy * vx;
+    const ddx = qy * cz - qz * cy;
+    const ddy = qz * cx - qx * cz;
+    const ddz = qx * cy - qy * cx;
+    out[offset + 3 * j] = vx + 2 * (qw * cx + ddx) + px;
+    out[offset + 3 * j + 1] = vy + 2 * (qw * cy + ddy) + py;
+    out[offset + 3 * j + 2] = vz + 2 * (qw * cz + ddz) + pz;
+  }
+}
