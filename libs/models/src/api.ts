@@ -42,6 +42,16 @@ export interface ModelSummary {
   executedFlopsPerSample: number;
 }
 
+/** The sizes of the task a model is built for (from the benchmark's Examples; padding sizes). */
+export interface TaskShapes {
+  /** B: padded bodies per example = tokens per example */
+  maxBodies: number;
+  /** V: padded vertices per body */
+  maxVerts: number;
+  /** F: per-body feature count */
+  bodyFeatureCount: number;
+}
+
 export interface LrSchedule {
   peak: number;
   /** "cosine": linear warmup then cosine decay to peak*minRatio.
@@ -69,6 +79,8 @@ export interface TrialConfig {
   checkpointEvery: number;
   /** seeds initialisation, data order and augmentation */
   seed: number;
+  /** steps averaged into one train-loss metric point (default: max(1, round(steps / 200))) */
+  logEvery?: number;
 }
 
 export interface TrialData {

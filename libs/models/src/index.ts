@@ -1,1 +1,17 @@
 export type * from './api.js';
+export { initBackend, type BackendPreference } from './backend/init.js';
+export { registerBackendFixes } from './backend/wasm-fixes.js';
+export { summarize, sizeLadder, ladder, ladderLength, dimsForParams } from './ladder.js';
+export { transformerFlops, summarizeTransformer, type FlopCounts } from './flops.js';
+export { transformerParamCount, transformerMatrixWeights, transformerLayout } from './transformer/layout.js';
+export { createTransformerModel } from './transformer/model.js';
+export { tokenFeatureDim } from './transformer/features.js';
+export type { Net } from './task/net.js';
+export { shapesOf, takeExamples, sliceExamples, checkExamples } from './task/examples.js';
+export { augmentBatch, transformEach, sampleMotion, type RigidMotion } from './task/augment.js';
+export { makeFixtureExamples, type FixtureOptions } from './task/fixture.js';
+export { trainTrial } from './train/trainer.js';
+export { evaluateLoss } from './train/evaluate.js';
+export { serializeCheckpoint, deserializeCheckpoint, CHECKPOINT_VERSION, type Checkpoint, type CheckpointHeader } from './train/checkpoint.js';
+export { learningRate } from './train/schedule.js';
+export { Rng, mixSeed, permutation } from './train/rng.js';

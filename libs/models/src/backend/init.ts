@@ -1,0 +1,61 @@
+/**
+ * Backend selection. Order: tfjs-node-gpu -> tfjs-node (both optional, loaded by dynamic import, never
+ * dependencies of this package) -> tfjs-backend-wasm -> cpu. `EQUISCALE_BACKEND` (tensorflow | wasm | cpu)
+ * overrides the caller's preference. Returns the name of the backend actually in use.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { registerBackendFixes } from './wasm-fixes.js';
+
+export type BackendPreference = 'tensorflow' | 'wasm' | 'cpu';
+
+const PREFERENCES: readonly BackendPreference[] = ['tensorflow', 'wasm', 'cpu'];
+
+async function tryNative(): Promise<boolean> {
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      const name: string = pkg; // a non-literal specifier: the packages are optional and untyped here
+      await import(name);
+      if (await tf.setBackend('tensorflow')) return true;
+    } catch {
+      // not installed or failed to load: fall through to the next candidate
+    }
+  }
+  return false;
+}
+
+async function tryWasm(): Promise<boolean> {
+  try {
+    await import('@tensorflow/tfjs-backend-wasm');
+    return await tf.setBackend('wasm');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Picks and initialises a backend, registers the gradient/kernel fixes, and returns the backend name
+ * ('tensorflow', 'wasm' or 'cpu').
+ */
+export async function initBackend(prefer?: BackendPreference): Promise<string> {
+  const env = process.env.EQUISCALE_BACKEND;
+  if (env !== undefined && env !== '' && !PREFERENCES.includes(env as BackendPreference)) {
+    throw new Error(`EQUISCALE_BACKEND must be one of ${PREFERENCES.join(', ')} (got "${env}"); unset it to auto-select`);
+  }
+  if (prefer !== undefined && !PREFERENCES.includes(prefer)) {
+    throw new Error(`initBackend: prefer must be one of ${PREFERENCES.join(', ')} (got "${String(prefer)}")`);
+  }
+  const choice = (env || prefer || 'tensorflow') as BackendPreference;
+  registerBackendFixes();
+  const start = PREFERENCES.indexOf(choice);
+  for (const candidate of PREFERENCES.slice(start)) {
+    let ok = false;
+    if (candidate === 'tensorflow') ok = await tryNative();
+    else if (candidate === 'wasm') ok = await tryWasm();
+    else ok = await tf.setBackend('cpu');
+    if (ok) {
+      await tf.ready();
+      return tf.getBackend();
+    }
+  }
+  throw new Error('initBackend: no tfjs backend could be initialised (tried tensorflow, wasm, cpu)');
+}

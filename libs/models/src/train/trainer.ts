@@ -1,0 +1,239 @@
+/**
+ * trainTrial: trains one trial (no gRPC, no database) and reports through callbacks.
+ *
+ * Per step: next batch indices (seeded epoch permutation) -> copy the batch -> optional E(3) augmentation
+ * (seeded by (seed, step)) -> loss and gradients with tf.variableGrads -> one flat gradient read back ->
+ * finite check -> global-norm clipping -> Adam in TypeScript on the master copy -> variables re-assigned.
+ * A non-finite loss or gradient ends the trial with status "diverged" (never throws).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { MetricPoint, TrainCallbacks, TrialConfig, TrialData, TrialOutcome } from '../api.js';
+import type { Net } from '../task/net.js';
+import { augmentBatch } from '../task/augment.js';
+import { checkExamples, shapesOf, takeExamples } from '../task/examples.js';
+import { adamUpdate, globalNorm, newAdamState, type AdamState } from './adam.js';
+import { checkCheckpointMatches, deserializeCheckpoint, serializeCheckpoint, type CheckpointHeader } from './checkpoint.js';
+import { DataOrder } from './data-order.js';
+import { coordMask, evaluateLoss, maskedSquaredError } from './evaluate.js';
+import { createNet } from './nets.js';
+import { mixSeed } from './rng.js';
+import { checkSchedule, learningRate } from './schedule.js';
+
+const METRIC_FLUSH = 50;
+
+function checkConfig(c: TrialConfig): void {
+  const posInt = (x: number) => Number.isInteger(x) && x >= 1;
+  const nonNegInt = (x: number) => Number.isInteger(x) && x >= 0;
+  if (c.family !== 'transformer' && c.family !== 'gatr') {
+    throw new Error(`config.family must be "transformer" or "gatr" (got "${String(c.family)}")`);
+  }
+  if (!c.dims || c.dims.family !== c.family) {
+    throw new Error(`config.dims.family ("${c.dims?.family}") must equal config.family ("${c.family}")`);
+  }
+  if (c.augment && c.family !== 'transformer') throw new Error('config.augment is only meaningful for family "transformer"');
+  if (!posInt(c.steps)) throw new Error(`config.steps must be a positive integer (got ${c.steps})`);
+  if (!posInt(c.batchSize)) throw new Error(`config.batchSize must be a positive integer (got ${c.batchSize})`);
+  if (!(c.gradClip >= 0)) throw new Error(`config.gradClip must be >= 0 (0 disables; got ${c.gradClip})`);
+  if (!nonNegInt(c.evalEvery)) throw new Error(`config.evalEvery must be an integer >= 0 (got ${c.evalEvery})`);
+  if (!posInt(c.evalExamples)) throw new Error(`config.evalExamples must be a positive integer (got ${c.evalExamples})`);
+  if (!nonNegInt(c.checkpointEvery)) throw new Error(`config.checkpointEvery must be an integer >= 0 (got ${c.checkpointEvery})`);
+  if (!Number.isInteger(c.seed)) throw new Error(`config.seed must be an integer (got ${c.seed})`);
+  if (c.logEvery !== undefined && !posInt(c.logEvery)) throw new Error(`config.logEvery must be a positive integer (got ${c.logEvery})`);
+  checkSchedule(c.lr, c.steps);
+}
+
+function sizeOf(shape: number[]): number {
+  return shape.reduce((p, x) => p * x, 1);
+}
+
+/** Reads every variable into one flat array (variable order). */
+function readParams(net: Net): Float32Array {
+  const flat = tf.tidy(() => tf.concat(net.variables.map((v) => tf.reshape(v, [-1]))));
+  const out = flat.dataSync() as Float32Array;
+  flat.dispose();
+  return Float32Array.from(out);
+}
+
+/** Writes the flat master copy back into the variables. */
+function writeParams(net: Net, params: Float32Array): void {
+  let off = 0;
+  for (const v of net.variables) {
+    const n = sizeOf(v.shape);
+    const t = tf.tensor(params.slice(off, off + n), v.shape);
+    v.assign(t);
+    t.dispose();
+    off += n;
+  }
+}
+
+export async function trainTrial(
+  config: TrialConfig,
+  data: TrialData,
+  callbacks: TrainCallbacks = {},
+  resume?: Uint8Array,
+): Promise<TrialOutcome> {
+  checkConfig(config);
+  checkExamples(data.train, 'data.train');
+  checkExamples(data.val, 'data.val');
+  checkExamples(data.test, 'data.test');
+  const shapes = shapesOf(data.train);
+  for (const [name, ex] of [['val', data.val], ['test', data.test]] as const) {
+    const s = shapesOf(ex);
+    if (s.maxBodies !== shapes.maxBodies || s.maxVerts !== shapes.maxVerts || s.bodyFeatureCount !== shapes.bodyFeatureCount) {
+      throw new Error(`data.${name} shapes ${JSON.stringify(s)} differ from data.train shapes ${JSON.stringify(shapes)}`);
+    }
+  }
+  const backend = tf.getBackend();
+  const net = createNet(config.dims, shapes, config.seed);
+  const paramShapes = net.variables.map((v) => v.shape.slice());
+  try {
+    return await run(config, data, callbacks, resume, net, paramShapes, backend);
+  } finally {
+    net.dispose();
+  }
+}
+
+async function run(
+  config: TrialConfig,
+  data: TrialData,
+  cb: TrainCallbacks,
+  resume: Uint8Array | undefined,
+  net: Net,
+  paramShapes: number[][],
+  backend: string,
+): Promise<TrialOutcome> {
+  const shapes = shapesOf(data.train);
+  let params: Float32Array;
+  let adam: AdamState;
+  let step = 0;
+  let order: DataOrder;
+  let lastTrainLoss: number | null = null;
+  if (resume) {
+    const ck = deserializeCheckpoint(resume);
+    checkCheckpointMatches(ck.header, config.family, config.dims, paramShapes);
+    if (ck.header.seed !== config.seed || ck.header.batchSize !== config.batchSize || ck.header.trainCount !== data.train.count) {
+      throw new Error(
+        `checkpoint was written with seed=${ck.header.seed}, batchSize=${ck.header.batchSize}, trainCount=${ck.header.trainCount}; ` +
+          `the trial has seed=${config.seed}, batchSize=${config.batchSize}, trainCount=${data.train.count}: resume with the same trial`,
+      );
+    }
+    params = ck.params;
+    adam = { m: ck.m, v: ck.v, t: ck.header.adamT };
+    step = ck.header.step;
+    order = new DataOrder(data.train.count, config.seed, ck.header.data);
+    lastTrainLoss = ck.header.lastTrainLoss;
+    writeParams(net, params);
+  } else {
+    params = readParams(net);
+    adam = newAdamState(params.length);
+    order = new DataOrder(data.train.count, config.seed);
+  }
+
+  const started = performance.now();
+  const wall = () => (performance.now() - started) / 1000;
+  const logEvery = config.logEvery ?? Math.max(1, Math.round(config.steps / 200));
+  let pending: MetricPoint[] = [];
+  const flush = async () => {
+    if (pending.length && cb.onMetrics) await cb.onMetrics(pending);
+    pending = [];
+  };
+  const point = (split: MetricPoint['split'], loss: number): MetricPoint => ({
+    step,
+    split,
+    loss,
+    samplesSeen: step * config.batchSize,
+    wallTimeS: wall(),
+  });
+  const checkpoint = async () => {
+    if (!cb.onCheckpoint) return;
+    const header: CheckpointHeader = {
+      version: 1,
+      family: config.family,
+      dims: config.dims,
+      shapes,
+      paramShapes,
+      step,
+      adamT: adam.t,
+      data: order.position,
+      seed: config.seed,
+      batchSize: config.batchSize,
+      trainCount: data.train.count,
+      lastTrainLoss,
+    };
+    await cb.onCheckpoint(serializeCheckpoint({ header, params, m: adam.m, v: adam.v }), step);
+  };
+  const outcome = (status: TrialOutcome['status'], valLoss: number | null, testLoss: number | null, error?: string): TrialOutcome => ({
+    status,
+    step,
+    trainLoss: lastTrainLoss,
+    valLoss,
+    testLoss,
+    backend,
+    summary: net.summary,
+    ...(error ? { error } : {}),
+  });
+
+  let windowSum = 0;
+  let windowCount = 0;
+  while (step < config.steps) {
+    const indices = order.next(config.batchSize);
+    let batch = takeExamples(data.train, indices);
+    if (config.augment) batch = augmentBatch(batch, mixSeed(config.seed, step, 0xa06));
+    const { mask, count } = coordMask(batch);
+    const denom = Math.max(count, 1);
+    const { value, grads } = tf.variableGrads(
+      () => tf.div(maskedSquaredError(net.predict(batch), batch, mask), denom) as tf.Scalar,
+      net.variables,
+    );
+    const flat = tf.tidy(() => tf.concat(net.variables.map((v) => tf.reshape(grads[v.name], [-1]))));
+    const loss = value.dataSync()[0];
+    const grad = flat.dataSync() as Float32Array;
+    value.dispose();
+    flat.dispose();
+    tf.dispose(grads);
+
+    const norm = globalNorm(grad);
+    if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
+      const what = !Number.isFinite(loss) ? `training loss is ${loss}` : `gradient norm is ${norm}`;
+      await flush();
+      return outcome('diverged', null, null, `${what} at step ${step + 1} (lr ${learningRate(config.lr, step + 1, config.steps)})`);
+    }
+    const scale = config.gradClip > 0 && norm > config.gradClip ? config.gradClip / norm : 1;
+    adamUpdate(params, grad, adam, learningRate(config.lr, step + 1, config.steps), scale);
+    writeParams(net, params);
+    step++;
+
+    windowSum += loss;
+    windowCount++;
+    if (windowCount >= logEvery || step === config.steps) {
+      lastTrainLoss = windowSum / windowCount;
+      pending.push(point('train', lastTrainLoss));
+      windowSum = 0;
+      windowCount = 0;
+    }
+    cb.onProgress?.(step, config.steps);
+    if (config.evalEvery > 0 && step % config.evalEvery === 0 && step < config.steps) {
+      pending.push(point('val', evaluateLoss(net, data.val, config.evalExamples)));
+      await flush();
+    }
+    if (pending.length >= METRIC_FLUSH) await flush();
+    if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0) {
+      await flush();
+      await checkpoint();
+    }
+    if (step < config.steps && cb.shouldStop?.()) {
+      if (windowCount > 0) {
+        lastTrainLoss = windowSum / windowCount;
+        pending.push(point('train', lastTrainLoss));
+      }
+      await flush();
+      if (!(config.checkpointEvery > 0 && step % config.checkpointEvery === 0)) await checkpoint();
+      return outcome('stopped', null, null);
+    }
+  }
+  const valLoss = evaluateLoss(net, data.val);
+  const testLoss = evaluateLoss(net, data.test);
+  pending.push(point('val', valLoss), point('test', testLoss));
+  await flush();
+  return outcome('completed', valLoss, testLoss);
+}

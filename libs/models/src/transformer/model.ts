@@ -1,0 +1,85 @@
+/**
+ * The baseline transformer: pre-LayerNorm blocks, multi-query attention (K and V shared across heads),
+ * GELU MLP, one token per body slot, masked attention over padded bodies; output = predicted per-vertex
+ * displacement added to curr, shape (N, B, V, 3).
+ *
+ * Tensor layout inside: batch and tokens are flattened into rows (M = N*T, features) so every dense layer is
+ * one 2-D matmul with fused bias. Attention without transposing Q: Q (M, H*dh) is viewed as (N, T*H, dh)
+ * (row t*H + h = head h of token t), K^T is (N, dh, T), scores (N, T*H, T), softmax over keys,
+ * P @ V gives (N, T*H, dh) = (M, d) again.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Examples } from '@equiscale/rigid-body';
+import type { TaskShapes, TransformerDims } from '../api.js';
+import type { Net } from '../task/net.js';
+import { gelu, layerNorm, linear } from '../backend/ops.js';
+import { transposeLast2 } from '../backend/wasm-fixes.js';
+import { keyMaskBias, tokenFeatureDim, tokenFeatures } from './features.js';
+import { transformerLayout, type ParamSpec } from './layout.js';
+import { summarizeTransformer } from '../flops.js';
+import { Rng } from '../train/rng.js';
+
+/** Fills a parameter's initial values from the seeded stream (in layout order: deterministic per seed). */
+export function initialValues(spec: ParamSpec, rng: Rng): Float32Array {
+  const n = spec.shape.reduce((p, x) => p * x, 1);
+  const out = new Float32Array(n);
+  if (spec.init.kind === 'ones') out.fill(1);
+  else if (spec.init.kind === 'normal') for (let i = 0; i < n; i++) out[i] = rng.normal() * spec.init.std;
+  return out;
+}
+
+export function createTransformerModel(dims: TransformerDims, shapes: TaskShapes, seed: number): Net {
+  const layout = transformerLayout(dims, shapes);
+  const rng = new Rng(seed);
+  const vars = layout.map((spec) => tf.variable(tf.tensor(initialValues(spec, rng), spec.shape), true));
+  const byName = new Map(layout.map((spec, i) => [spec.name, vars[i]]));
+  const p = (name: string) => byName.get(name)!;
+  const w2 = (name: string) => p(name) as unknown as tf.Tensor2D;
+  const w1 = (name: string) => p(name) as unknown as tf.Tensor1D;
+  const width = dims.width;
+  const heads = dims.heads;
+  const dh = width / heads;
+  const inDim = tokenFeatureDim(shapes);
+  const scale = 1 / Math.sqrt(dh);
+
+  function predict(ex: Examples): tf.Tensor {
+    const { count: n, maxBodies: t, maxVerts: v } = ex;
+    if (t !== shapes.maxBodies || v !== shapes.maxVerts || ex.bodyFeatureCount !== shapes.bodyFeatureCount) {
+      throw new Error(
+        `transformer was built for maxBodies=${shapes.maxBodies}, maxVerts=${shapes.maxVerts}, ` +
+          `bodyFeatureCount=${shapes.bodyFeatureCount}; got ${t}, ${v}, ${ex.bodyFeatureCount}`,
+      );
+    }
+    const m = n * t;
+    const x = tf.tensor2d(tokenFeatures(ex), [m, inDim]);
+    const bias = tf.tensor3d(keyMaskBias(ex), [n, 1, t]);
+    let h = linear(x, w2('embed.w'), w1('embed.b'));
+    for (let i = 0; i < dims.depth; i++) {
+      const b = `block${i}.`;
+      const a = layerNorm(h, w1(b + 'ln1.g'), w1(b + 'ln1.b'));
+      const qkv = linear(a, w2(b + 'qkv.w'), w1(b + 'qkv.b'));
+      const [q, k, vv] = tf.split(qkv, [width, dh, dh], 1);
+      const q3 = tf.reshape(q, [n, t * heads, dh]);
+      const kT = transposeLast2(tf.reshape(k, [n, t, dh]));
+      const scores = tf.add(tf.mul(tf.matMul(q3, kT as tf.Tensor3D), scale), bias);
+      const probs = tf.softmax(scores);
+      const o = tf.reshape(tf.matMul(probs as tf.Tensor3D, tf.reshape(vv, [n, t, dh]) as tf.Tensor3D), [m, width]);
+      h = tf.add(h, linear(o as tf.Tensor2D, w2(b + 'attn_out.w'), w1(b + 'attn_out.b')));
+      const a2 = layerNorm(h, w1(b + 'ln2.g'), w1(b + 'ln2.b'));
+      const u = gelu(linear(a2, w2(b + 'mlp1.w'), w1(b + 'mlp1.b')));
+      h = tf.add(h, linear(u, w2(b + 'mlp2.w'), w1(b + 'mlp2.b')));
+    }
+    const hf = layerNorm(h, w1('final_ln.g'), w1('final_ln.b'));
+    const disp = linear(hf, w2('head.w'), w1('head.b'));
+    const curr = tf.tensor4d(ex.curr, [n, t, v, 3]);
+    return tf.add(curr, tf.reshape(disp, [n, t, v, 3]));
+  }
+
+  return {
+    family: 'transformer',
+    variables: vars,
+    summary: summarizeTransformer(dims, shapes),
+    predict,
+    dispose: () => vars.forEach((x) => x.dispose()),
+  };
+}
