@@ -7,11 +7,10 @@ export { transformerParamCount, transformerMatrixWeights, transformerLayout } fr
 export { createTransformerModel } from './transformer/model.js';
 export { tokenFeatureDim } from './transformer/features.js';
 export type { Net } from './task/net.js';
-export { shapesOf, takeExamples, sliceExamples, checkExamples } from './task/examples.js';
-export { augmentBatch, transformEach, sampleMotion, type RigidMotion } from './task/augment.js';
+export { shapesOf } from './task/examples.js';
+export { augmentBatch } from './task/augment.js';
 export { makeFixtureExamples, type FixtureOptions } from './task/fixture.js';
 export { trainTrial } from './train/trainer.js';
 export { evaluateLoss } from './train/evaluate.js';
 export { serializeCheckpoint, deserializeCheckpoint, CHECKPOINT_VERSION, type Checkpoint, type CheckpointHeader } from './train/checkpoint.js';
 export { learningRate } from './train/schedule.js';
-export { Rng, mixSeed, permutation } from './train/rng.js';

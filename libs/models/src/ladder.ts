@@ -11,7 +11,7 @@ import { summarizeTransformer } from './flops.js';
 import { checkTransformerDims } from './transformer/layout.js';
 
 const TRANSFORMER_RUNGS: [width: number, depth: number, heads: number][] = [
-  [8, 1, 1], [12, 1, 2], [16, 2, 2], [24, 2, 2], [32, 2, 4], [48, 3, 4], [64, 3, 4], [96, 4, 4],
+  [4, 1, 1], [8, 1, 1], [12, 1, 2], [16, 2, 2], [24, 2, 2], [32, 2, 4], [48, 3, 4], [64, 3, 4], [96, 4, 4],
   [128, 4, 8], [192, 5, 8], [256, 6, 8], [384, 8, 8], [512, 10, 8], [768, 12, 12],
 ];
 

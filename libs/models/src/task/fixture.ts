@@ -4,8 +4,7 @@
  * constant velocity plus gravity over one horizon and bounces off the floor plane (reflected through it).
  * The dynamics are E(3)-equivariant when gravity and floor are transformed with the scene.
  */
-import type { Examples } from '@equiscale/rigid-body';
-import { Rng } from '../train/rng.js';
+import { Rng, type Examples } from '@equiscale/rigid-body';
 
 export interface FixtureOptions {
   count: number;

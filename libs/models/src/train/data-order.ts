@@ -1,9 +1,9 @@
 /**
  * Training data order: each epoch is a seeded permutation of the training set (a pure function of
- * (seed, epoch)); batches take the next batchSize indices and run across epoch boundaries. The whole
+ * (seed, epoch), drawn from a keyed stream); batches take the next batchSize indices and run across epoch boundaries. The whole
  * position is (epoch, cursor), which the checkpoint stores.
  */
-import { Rng, mixSeed, permutation } from './rng.js';
+import { Rng } from '@equiscale/rigid-body';
 
 export interface DataPosition {
   epoch: number;
@@ -11,7 +11,7 @@ export interface DataPosition {
 }
 
 export class DataOrder {
-  private perm: Uint32Array;
+  private perm: Int32Array;
   private epochOfPerm: number;
 
   constructor(
@@ -24,16 +24,18 @@ export class DataOrder {
     this.perm = this.permFor(pos.epoch);
   }
 
-  private permFor(epoch: number): Uint32Array {
-    return permutation(this.n, new Rng(mixSeed(this.seed, epoch, 0xda7a)));
+  private permFor(epoch: number): Int32Array {
+    const p = new Int32Array(this.n);
+    for (let i = 0; i < this.n; i++) p[i] = i;
+    return Rng.fromKey('equiscale-data-order', this.seed, epoch).shuffle(p);
   }
 
   get position(): DataPosition {
     return { ...this.pos };
   }
 
-  next(batchSize: number): Uint32Array {
-    const out = new Uint32Array(batchSize);
+  next(batchSize: number): Int32Array {
+    const out = new Int32Array(batchSize);
     for (let i = 0; i < batchSize; i++) {
       if (this.pos.cursor >= this.n) {
         this.pos = { epoch: this.pos.epoch + 1, cursor: 0 };

@@ -2,9 +2,8 @@
  * Masked MSE over real vertices: mean over every coordinate of every vertex with vertMask = 1.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Examples } from '@equiscale/rigid-body';
+import { sliceExamples, type Examples } from '@equiscale/rigid-body';
 import type { Net } from '../task/net.js';
-import { sliceExamples } from '../task/examples.js';
 
 /** (N, B, V, 3) mask with the vertex mask repeated over xyz, and the count of its ones. */
 export function coordMask(ex: Examples): { mask: Float32Array; count: number } {
@@ -32,7 +31,7 @@ export function evaluateLoss(net: Net, ex: Examples, limit = ex.count, chunk = 6
   let sum = 0;
   let count = 0;
   for (let start = 0; start < n; start += chunk) {
-    const part = sliceExamples(ex, start, Math.min(n, start + chunk));
+    const part = sliceExamples(ex, start, Math.min(n, start + chunk) - start);
     const { mask, count: c } = coordMask(part);
     const s = tf.tidy(() => maskedSquaredError(net.predict(part), part, mask));
     sum += s.dataSync()[0];

@@ -10,13 +10,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { MetricPoint, TrainCallbacks, TrialConfig, TrialData, TrialOutcome } from '../api.js';
 import type { Net } from '../task/net.js';
 import { augmentBatch } from '../task/augment.js';
-import { checkExamples, shapesOf, takeExamples } from '../task/examples.js';
+import { gatherExamples } from '@equiscale/rigid-body';
+import { checkNamedExamples, shapesOf } from '../task/examples.js';
 import { adamUpdate, globalNorm, newAdamState, type AdamState } from './adam.js';
 import { checkCheckpointMatches, deserializeCheckpoint, serializeCheckpoint, type CheckpointHeader } from './checkpoint.js';
 import { DataOrder } from './data-order.js';
 import { coordMask, evaluateLoss, maskedSquaredError } from './evaluate.js';
 import { createNet } from './nets.js';
-import { mixSeed } from './rng.js';
 import { checkSchedule, learningRate } from './schedule.js';
 
 const METRIC_FLUSH = 50;
@@ -73,9 +73,9 @@ export async function trainTrial(
   resume?: Uint8Array,
 ): Promise<TrialOutcome> {
   checkConfig(config);
-  checkExamples(data.train, 'data.train');
-  checkExamples(data.val, 'data.val');
-  checkExamples(data.test, 'data.test');
+  checkNamedExamples(data.train, 'data.train');
+  checkNamedExamples(data.val, 'data.val');
+  checkNamedExamples(data.test, 'data.test');
   const shapes = shapesOf(data.train);
   for (const [name, ex] of [['val', data.val], ['test', data.test]] as const) {
     const s = shapesOf(ex);
@@ -177,8 +177,8 @@ async function run(
   let windowCount = 0;
   while (step < config.steps) {
     const indices = order.next(config.batchSize);
-    let batch = takeExamples(data.train, indices);
-    if (config.augment) batch = augmentBatch(batch, mixSeed(config.seed, step, 0xa06));
+    let batch = gatherExamples(data.train, indices);
+    if (config.augment) batch = augmentBatch(batch, config.seed, step);
     const { mask, count } = coordMask(batch);
     const denom = Math.max(count, 1);
     const { value, grads } = tf.variableGrads(

@@ -9,7 +9,6 @@
  * P @ V gives (N, T*H, dh) = (M, d) again.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Examples } from '@equiscale/rigid-body';
 import type { TaskShapes, TransformerDims } from '../api.js';
 import type { Net } from '../task/net.js';
 import { gelu, layerNorm, linear } from '../backend/ops.js';
@@ -17,20 +16,20 @@ import { transposeLast2 } from '../backend/wasm-fixes.js';
 import { keyMaskBias, tokenFeatureDim, tokenFeatures } from './features.js';
 import { transformerLayout, type ParamSpec } from './layout.js';
 import { summarizeTransformer } from '../flops.js';
-import { Rng } from '../train/rng.js';
+import { Rng, type Examples } from '@equiscale/rigid-body';
 
 /** Fills a parameter's initial values from the seeded stream (in layout order: deterministic per seed). */
 export function initialValues(spec: ParamSpec, rng: Rng): Float32Array {
   const n = spec.shape.reduce((p, x) => p * x, 1);
   const out = new Float32Array(n);
   if (spec.init.kind === 'ones') out.fill(1);
-  else if (spec.init.kind === 'normal') for (let i = 0; i < n; i++) out[i] = rng.normal() * spec.init.std;
+  else if (spec.init.kind === 'normal') for (let i = 0; i < n; i++) out[i] = rng.normal(0, spec.init.std);
   return out;
 }
 
 export function createTransformerModel(dims: TransformerDims, shapes: TaskShapes, seed: number): Net {
   const layout = transformerLayout(dims, shapes);
-  const rng = new Rng(seed);
+  const rng = Rng.fromKey('equiscale-init', 'transformer', seed);
   const vars = layout.map((spec) => tf.variable(tf.tensor(initialValues(spec, rng), spec.shape), true));
   const byName = new Map(layout.map((spec, i) => [spec.name, vars[i]]));
   const p = (name: string) => byName.get(name)!;

@@ -1,0 +1,51 @@
+import { afterEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from './init.js';
+
+afterEach(() => {
+  delete process.env.EQUISCALE_BACKEND;
+});
+
+test('initBackend: falls back past the optional native backend to wasm, and honours cpu', async () => {
+  // tfjs-node is not installed here, so a 'tensorflow' preference must fall through to wasm
+  assert.equal(await initBackend('tensorflow'), 'wasm');
+  assert.equal(await initBackend('cpu'), 'cpu');
+  assert.equal(tf.getBackend(), 'cpu');
+});
+
+test('initBackend: EQUISCALE_BACKEND overrides the preference; a bad value is a clear error', async () => {
+  process.env.EQUISCALE_BACKEND = 'cpu';
+  assert.equal(await initBackend('wasm'), 'cpu');
+  process.env.EQUISCALE_BACKEND = 'gpu';
+  await assert.rejects(initBackend(), /EQUISCALE_BACKEND must be one of tensorflow, wasm, cpu/);
+});
+
+test('wasm: gather gradient (UnsortedSegmentSum fallback) equals the cpu result', async () => {
+  const run = () => {
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
+    const idx = tf.tensor1d([2, 0, 2, 1], 'int32');
+    const w = tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8], [4, 2]);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, idx), w)))(x);
+    return Array.from(g.dataSync());
+  };
+  await initBackend('cpu');
+  const onCpu = run();
+  assert.equal(await initBackend('wasm'), 'wasm');
+  assert.deepEqual(run(), onCpu);
+  assert.deepEqual(onCpu, [3, 4, 7, 8, 6, 8]);
+});
+
+test('wasm: matMul gradients with transposes equal the cpu result', async () => {
+  const run = () => {
+    const a = tf.tensor3d(Array.from({ length: 24 }, (_, i) => Math.sin(i)), [2, 4, 3]);
+    const b = tf.tensor3d(Array.from({ length: 40 }, (_, i) => Math.cos(i)), [2, 4, 5]);
+    const [ga, gb] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.matMul(x as tf.Tensor3D, y as tf.Tensor3D, true, false))))([a, b]);
+    return [...ga.dataSync(), ...gb.dataSync()];
+  };
+  await initBackend('cpu');
+  const onCpu = run();
+  await initBackend('wasm');
+  const onWasm = run();
+  onCpu.forEach((v, i) => assert.ok(Math.abs(v - onWasm[i]) < 1e-4 * (1 + Math.abs(v))));
+});

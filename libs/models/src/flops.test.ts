@@ -1,0 +1,67 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import type { TaskShapes, TransformerDims } from './api.js';
+import { initBackend } from './backend/init.js';
+import { summarize } from './ladder.js';
+import { createTransformerModel } from './transformer/model.js';
+import { makeFixtureExamples } from './task/fixture.js';
+import { coordMask, maskedSquaredError } from './train/evaluate.js';
+
+before(async () => {
+  await initBackend('cpu');
+});
+
+const dims: TransformerDims = { family: 'transformer', width: 4, depth: 1, heads: 2, mlpRatio: 2 };
+const shapes: TaskShapes = { maxBodies: 3, maxVerts: 2, bodyFeatureCount: 1 };
+
+test('transformer parameter count and FLOPs equal a hand count', () => {
+  // in = 6V + F + 7 = 20, out = 3V = 6, d = 4, dh = 2, hidden = 8, T = 3 tokens
+  // embed 20*4 + 4 = 84 | block: ln1 8, qkv 4*8 + 8 = 40, attn_out 16 + 4 = 20, ln2 8, mlp1 32 + 8 = 40,
+  // mlp2 32 + 4 = 36 -> 152 | final ln 8 | head 4*6 + 6 = 30   => 274
+  // weight matrices: 80 + 32 + 16 + 32 + 32 + 24 = 216
+  // nominal = 6 * 216 * 3 = 3888; executed = 3 * (2*216*3 + depth * 4 * T^2 * d) = 3 * (1296 + 144) = 4320
+  const s = summarize(dims, shapes);
+  assert.equal(s.paramCount, 274);
+  assert.equal(s.nominalFlopsPerSample, 3888);
+  assert.equal(s.executedFlopsPerSample, 4320);
+  const net = createTransformerModel(dims, shapes, 0);
+  assert.equal(net.variables.reduce((a, v) => a + v.size, 0), 274);
+  assert.deepEqual(net.summary, s);
+  net.dispose();
+});
+
+test('summarize is pure arithmetic: no tensors are created', () => {
+  const before = tf.memory().numTensors;
+  summarize({ family: 'transformer', width: 512, depth: 12, heads: 8, mlpRatio: 4 }, { maxBodies: 10, maxVerts: 64, bodyFeatureCount: 12 });
+  assert.equal(tf.memory().numTensors, before);
+});
+
+/** 2mnk summed over every matmul kernel the profiler saw. */
+function matmulFlops(kernels: { name: string; inputShapes: number[][] }[]): number {
+  let total = 0;
+  for (const k of kernels) {
+    if (k.name !== 'BatchMatMul' && k.name !== '_FusedMatMul') continue;
+    const [a, b] = k.inputShapes;
+    const batch = a.slice(0, -2).reduce((p, x) => p * x, 1);
+    total += 2 * batch * a[a.length - 2] * a[a.length - 1] * b[b.length - 1];
+  }
+  return total;
+}
+
+test('executed FLOPs equal the matmuls the implementation actually runs (profiled, fwd and fwd+bwd)', async () => {
+  const d: TransformerDims = { family: 'transformer', width: 8, depth: 2, heads: 2, mlpRatio: 3 };
+  const ex = makeFixtureExamples({ count: 5, maxBodies: 3, maxVerts: 4, seed: 1 });
+  const sh: TaskShapes = { maxBodies: 3, maxVerts: 4, bodyFeatureCount: ex.bodyFeatureCount };
+  const net = createTransformerModel(d, sh, 1);
+  const expected = summarize(d, sh).executedFlopsPerSample * ex.count;
+  const fwd = await tf.profile(() => net.predict(ex));
+  assert.equal(matmulFlops(fwd.kernels), expected / 3);
+  const { mask } = coordMask(ex);
+  const both = await tf.profile(() => {
+    const { value, grads } = tf.variableGrads(() => maskedSquaredError(net.predict(ex), ex, mask), net.variables);
+    return [value, ...Object.values(grads)];
+  });
+  assert.equal(matmulFlops(both.kernels), expected);
+  net.dispose();
+});
