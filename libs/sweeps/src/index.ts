@@ -1,1 +1,40 @@
-export {};
+/**
+ * @equiscale/sweeps: the sweep specification — parsing (YAML/JSON), validation with field-named errors,
+ * normalization and hashing, expansion into trial cells, and spec diffs for extending a sweep.
+ * No gRPC and no database here: the coordinator stores the cells.
+ */
+export { SWEEP_FAMILIES, SWEEP_FAMILY_NAMES, MODEL_FAMILY_NAMES, findSweepFamily, sweepFamily } from './families.js';
+export type { SweepFamily } from './families.js';
+export { SweepSpecError, formatPath } from './issues.js';
+export type { SpecIssue } from './issues.js';
+export { defaultSweepDeps, benchmarkTaskShapes } from './deps.js';
+export type { SweepDeps, TaskShapes } from './deps.js';
+export { sweepSpecSchema, MAX_INT32 } from './schema.js';
+export type { SweepSpecInput } from './schema.js';
+export {
+  normalizeSpec,
+  specHash,
+  DEFAULT_TRAINING,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_CHECKPOINT_EVERY,
+  DEFAULT_EVAL_EVERY,
+  DEFAULT_MIN_STEPS,
+} from './normalize.js';
+export type {
+  NormalizedSweepSpec,
+  NormalizedGridSpec,
+  NormalizedIsoflopSpec,
+  FamilySettings,
+  LrSpec,
+  ModelSizeSpec,
+  ExplicitDimsSpec,
+  GridDesign,
+  IsoflopDesign,
+} from './normalize.js';
+export { parseSweepSpec, parseSpecText, loadSweepSpecFile } from './parse.js';
+export type { SpecFormat } from './parse.js';
+export { canonicalJson } from './canonical.js';
+export { planSweep, expandSweep, trialConfigFromCell, MAX_CELLS } from './expand.js';
+export type { TrialCell, DroppedCell, SweepPlan } from './expand.js';
+export { diffSpecs, diffCells } from './diff.js';
+export type { SpecDiff, CellDiff, CellChange } from './diff.js';

@@ -1,0 +1,280 @@
+/**
+ * Expansion of a spec into trial cells: one cell per point of the design, each carrying everything a worker
+ * needs to build a TrialConfig and fetch its data. Deterministic: families in spec order, then model sizes
+ * in spec order, then steps (or budgets), training-set sizes and seeds ascending.
+ */
+import type { BenchmarkConfig } from '@equiscale/rigid-body';
+import type { FamilyName, LrSchedule, ModelDims, ModelSummary, TrialConfig } from '@equiscale/models';
+import { defaultSweepDeps, type SweepDeps, type TaskShapes } from './deps.js';
+import { sweepFamily } from './families.js';
+import { IssueList, SweepSpecError, formatPath, type PathSegment } from './issues.js';
+import { canonicalJson, sha256Hex } from './canonical.js';
+import { exponential } from './labels.js';
+import { MAX_INT32 } from './schema.js';
+import { normalizeSpec, type FamilySettings, type ModelSizeSpec, type NormalizedSweepSpec } from './normalize.js';
+
+export interface TrialCell {
+  /** Stable unique key from the axes, e.g. `gatr/s2/steps400/n1024/seed0` (isoflop: `gatr/s2/C1e15/n1024/seed0`). */
+  cellKey: string;
+  /** Sweep family name (registry), e.g. `transformer+augment`. */
+  family: string;
+  modelFamily: FamilyName;
+  augment: boolean;
+  dims: ModelDims;
+  sizeLabel: string;
+  steps: number;
+  /** Training-set size in examples (prefix of the benchmark's training stream). */
+  trainSize: number;
+  seed: number;
+  batchSize: number;
+  /** Schedule with warmup resolved to a step count. */
+  lr: LrSchedule;
+  gradClip: number;
+  evalEvery: number;
+  evalExamples: number;
+  checkpointEvery: number;
+  paramCount: number;
+  /** Nominal training FLOPs (fwd+bwd) per sample, authors' convention. */
+  nominalFlopsPerSample: number;
+  /** Total nominal training FLOPs = nominalFlopsPerSample * batchSize * steps. */
+  nominalFlops: number;
+  /** Total executed training FLOPs = executedFlopsPerSample * batchSize * steps. */
+  executedFlops: number;
+  /** The iso-FLOP budget this cell was derived from; null in a grid design. */
+  flopBudget: number | null;
+  /** Full benchmark config (validated, defaults filled in); shared and frozen across cells. */
+  benchmark: BenchmarkConfig;
+}
+
+/** An iso-FLOP cell left out because its budget buys too few steps (design.tooFewSteps: drop). */
+export interface DroppedCell {
+  cellKey: string;
+  family: string;
+  sizeLabel: string;
+  flopBudget: number;
+  /** the step count the budget would give */
+  steps: number;
+  reason: string;
+}
+
+export interface SweepPlan {
+  spec: NormalizedSweepSpec;
+  /** specHash(spec) */
+  specHash: string;
+  cells: TrialCell[];
+  dropped: DroppedCell[];
+}
+
+/** Refuse sweeps beyond this many cells (a typo in an axis should not create millions of rows). */
+export const MAX_CELLS = 100_000;
+
+function deepFreeze<T>(o: T): T {
+  if (o !== null && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+interface ResolvedSize {
+  label: string;
+  summary: ModelSummary;
+}
+
+function sizePath(spec: NormalizedSweepSpec, i: number): PathSegment[] {
+  return spec.design.kind === 'grid' ? ['modelSizes', i] : ['design', 'modelSizes', i];
+}
+
+function explicitDims(size: ModelSizeSpec & { dims: unknown }, mf: FamilyName): ModelDims | undefined {
+  const d = (size.dims as Record<string, object | undefined>)[mf];
+  return d ? ({ family: mf, ...d } as ModelDims) : undefined;
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Resolve every model size for every model family in use; problems name the modelSizes entry. */
+function resolveSizes(
+  spec: NormalizedSweepSpec,
+  sizes: readonly ModelSizeSpec[],
+  shapes: TaskShapes,
+  deps: SweepDeps,
+  issues: IssueList,
+): Map<FamilyName, ResolvedSize[]> {
+  const out = new Map<FamilyName, ResolvedSize[]>();
+  const modelFamilies = [...new Set(spec.families.map((f) => sweepFamily(f).modelFamily))];
+  for (const mf of modelFamilies) {
+    const resolved: ResolvedSize[] = [];
+    const seen = new Map<string, number>();
+    sizes.forEach((size, i) => {
+      const p = sizePath(spec, i);
+      let dims: ModelDims | undefined;
+      try {
+        if ('index' in size) dims = deps.sizeLadder(mf, size.index);
+        else if ('params' in size) dims = deps.dimsForParams(mf, size.params, shapes);
+        else dims = explicitDims(size, mf);
+      } catch (e) {
+        const field = 'index' in size ? 'index' : 'params' in size ? 'params' : 'dims';
+        issues.add([...p, field], `no ${mf} model for it: ${describe(e)}`);
+        return;
+      }
+      if (!dims) {
+        issues.add([...p, 'dims', mf], `missing; give ${mf} dims`);
+        return;
+      }
+      let summary: ModelSummary;
+      try {
+        summary = deps.summarize(dims, shapes);
+      } catch (e) {
+        issues.add(p, `cannot build ${mf} model ${canonicalJson(dims)}: ${describe(e)}`);
+        return;
+      }
+      const key = canonicalJson(summary.dims);
+      const first = seen.get(key);
+      if (first !== undefined) {
+        issues.add(
+          p,
+          `gives the same ${mf} dims as ${formatPath(sizePath(spec, first))} (${key}); remove one or choose another size`,
+        );
+        return;
+      }
+      seen.set(key, i);
+      resolved.push({ label: size.label, summary });
+    });
+    out.set(mf, resolved);
+  }
+  return out;
+}
+
+function resolveLr(settings: FamilySettings, steps: number): LrSchedule {
+  const lr = settings.lr;
+  const warmupSteps = lr.warmupSteps ?? Math.floor((lr.warmupFraction ?? 0) * steps);
+  return { peak: lr.peak, kind: lr.kind, warmupSteps, minRatio: lr.minRatio, cooldownFraction: lr.cooldownFraction };
+}
+
+/**
+ * Validate and normalize `spec`, resolve model sizes through the models lib and list every cell.
+ * Throws SweepSpecError naming the field when a size cannot be built, two sizes collide, or (tooFewSteps:
+ * refuse) an iso-FLOP budget buys too few steps for some cell.
+ */
+export function planSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): SweepPlan {
+  const s = normalizeSpec(spec, deps);
+  const issues = new IssueList();
+  const benchmark = deepFreeze(structuredClone(s.benchmark));
+  const shapes = deps.taskShapes(benchmark);
+  const sizes = s.design.kind === 'grid' ? s.modelSizes : s.design.modelSizes;
+  const points =
+    s.design.kind === 'grid'
+      ? s.steps.length * s.trainSizes.length
+      : s.design.budgets.length;
+  const count = s.families.length * sizes.length * points * s.seeds.length;
+  if (count > MAX_CELLS) {
+    throw new SweepSpecError([
+      { path: '', message: `the sweep would have ${count} cells (more than ${MAX_CELLS}); shorten some axes` },
+    ]);
+  }
+  const resolved = resolveSizes(s, sizes, shapes, deps, issues);
+  issues.throwIfAny();
+
+  const cells: TrialCell[] = [];
+  const dropped: DroppedCell[] = [];
+  for (const family of s.families) {
+    const fam = sweepFamily(family);
+    const settings = s.perFamily[family]!;
+    for (const size of resolved.get(fam.modelFamily)!) {
+      const base = (steps: number, trainSize: number, seed: number, cellKey: string, flopBudget: number | null): TrialCell => ({
+        cellKey,
+        family,
+        modelFamily: fam.modelFamily,
+        augment: fam.augment,
+        dims: size.summary.dims,
+        sizeLabel: size.label,
+        steps,
+        trainSize,
+        seed,
+        batchSize: settings.batchSize,
+        lr: resolveLr(settings, steps),
+        gradClip: settings.gradClip,
+        evalEvery: s.eval.every,
+        evalExamples: s.eval.examples,
+        checkpointEvery: s.checkpointEvery,
+        paramCount: size.summary.paramCount,
+        nominalFlopsPerSample: size.summary.nominalFlopsPerSample,
+        nominalFlops: size.summary.nominalFlopsPerSample * settings.batchSize * steps,
+        executedFlops: size.summary.executedFlopsPerSample * settings.batchSize * steps,
+        flopBudget,
+        benchmark,
+      });
+      if (s.design.kind === 'grid') {
+        for (const steps of s.steps) {
+          for (const n of s.trainSizes) {
+            for (const seed of s.seeds) {
+              cells.push(base(steps, n, seed, `${family}/${size.label}/steps${steps}/n${n}/seed${seed}`, null));
+            }
+          }
+        }
+        continue;
+      }
+      const d = s.design;
+      const perStep = size.summary.nominalFlopsPerSample * settings.batchSize;
+      const fixedWarmup = settings.lr.warmupSteps;
+      const minSteps = Math.max(d.minSteps, fixedWarmup === undefined ? 1 : fixedWarmup + 1);
+      for (const budget of d.budgets) {
+        const steps = Math.round(budget / perStep);
+        const keyOf = (seed: number) => `${family}/${size.label}/C${exponential(budget)}/n${d.trainSize}/seed${seed}`;
+        if (steps > MAX_INT32) {
+          issues.add(
+            ['design', 'budgets'],
+            `budget ${budget} gives ${family} size ${size.label} ${steps} steps (more than ${MAX_INT32}); lower the budget or use larger sizes`,
+          );
+          continue;
+        }
+        if (steps < minSteps) {
+          const why =
+            `budget ${exponential(budget)} FLOPs buys ${family} size ${size.label} only ${steps} steps ` +
+            `(${exponential(size.summary.nominalFlopsPerSample)} FLOPs per sample × batch ${settings.batchSize}; ` +
+            `needs >= ${minSteps}${fixedWarmup !== undefined && minSteps === fixedWarmup + 1 ? ` to get past ${fixedWarmup} warmup steps` : ''})`;
+          if (d.tooFewSteps === 'drop') {
+            for (const seed of s.seeds) {
+              dropped.push({ cellKey: keyOf(seed), family, sizeLabel: size.label, flopBudget: budget, steps, reason: why });
+            }
+          } else {
+            issues.add(
+              ['design', 'budgets'],
+              `${why}; raise the budget, remove the size, or set design.tooFewSteps: drop`,
+            );
+          }
+          continue;
+        }
+        for (const seed of s.seeds) cells.push(base(steps, d.trainSize, seed, keyOf(seed), budget));
+      }
+    }
+  }
+  issues.throwIfAny();
+  const keys = new Set(cells.map((c) => c.cellKey));
+  if (keys.size !== cells.length) throw new Error('planSweep: internal error, cell keys are not unique');
+  return { spec: s, specHash: sha256Hex(canonicalJson(s)), cells, dropped };
+}
+
+/** The cells of a spec (see planSweep; cells dropped by an iso-FLOP design are only listed there). */
+export function expandSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): TrialCell[] {
+  return planSweep(spec, deps).cells;
+}
+
+/** The models lib's TrialConfig for one cell (the training-set size travels separately, with the data). */
+export function trialConfigFromCell(cell: TrialCell): TrialConfig {
+  return {
+    family: cell.modelFamily,
+    augment: cell.augment,
+    dims: structuredClone(cell.dims),
+    steps: cell.steps,
+    batchSize: cell.batchSize,
+    lr: { ...cell.lr },
+    gradClip: cell.gradClip,
+    evalEvery: cell.evalEvery,
+    evalExamples: cell.evalExamples,
+    checkpointEvery: cell.checkpointEvery,
+    seed: cell.seed,
+  };
+}

@@ -1,0 +1,430 @@
+/**
+ * normalizeSpec: validate a spec (any JSON-like value) and return it with every default filled in, in
+ * canonical key order. The result is itself a valid spec and normalizing it again returns an equal value,
+ * so specHash (sha256 of its canonical JSON) does not depend on formatting, key order, the order of numeric
+ * axis values, or whether a default was written out.
+ */
+import type { z } from 'zod';
+import type { BenchmarkConfig } from '@equiscale/rigid-body';
+import type { FamilyName, GatrDims, TransformerDims } from '@equiscale/models';
+import { defaultSweepDeps, type SweepDeps } from './deps.js';
+import { findSweepFamily, SWEEP_FAMILY_NAMES } from './families.js';
+import { IssueList, SweepSpecError, formatPath, oneOfHint, show, type PathSegment } from './issues.js';
+import { canonicalJson, sha256Hex } from './canonical.js';
+import { compactCount } from './labels.js';
+import {
+  ENTRY_SEP,
+  KEY_SEP,
+  sweepSpecSchema,
+  type LrInput,
+  type ModelSizeInput,
+  type ParsedSweepSpec,
+  type TrainingInput,
+} from './schema.js';
+
+export interface LrSpec {
+  peak: number;
+  kind: 'cosine' | 'constant-cooldown';
+  /** exactly one of warmupSteps / warmupFraction is set */
+  warmupSteps?: number;
+  /** warmup steps of a cell = floor(warmupFraction * steps) */
+  warmupFraction?: number;
+  minRatio: number;
+  cooldownFraction: number;
+}
+
+export interface FamilySettings {
+  batchSize: number;
+  lr: LrSpec;
+  gradClip: number;
+}
+
+export type TransformerDimsSpec = Omit<TransformerDims, 'family'>;
+export type GatrDimsSpec = Omit<GatrDims, 'family'>;
+export interface ExplicitDimsSpec {
+  transformer?: TransformerDimsSpec;
+  gatr?: GatrDimsSpec;
+}
+
+export type ModelSizeSpec =
+  | { label: string; index: number }
+  | { label: string; params: number }
+  | { label: string; dims: ExplicitDimsSpec };
+
+export interface GridDesign {
+  kind: 'grid';
+}
+
+export interface IsoflopDesign {
+  kind: 'isoflop';
+  /** total training FLOPs per cell (nominal accounting), ascending */
+  budgets: number[];
+  modelSizes: ModelSizeSpec[];
+  trainSize: number;
+  /** cells whose derived step count is below this are refused or dropped */
+  minSteps: number;
+  tooFewSteps: 'refuse' | 'drop';
+}
+
+interface SpecCommon {
+  name: string;
+  benchmark: BenchmarkConfig;
+  families: string[];
+  /** resolved settings of every listed family, in `families` order */
+  perFamily: Record<string, FamilySettings>;
+  seeds: number[];
+  eval: { every: number; examples: number };
+  checkpointEvery: number;
+  maxAttempts: number;
+}
+
+export interface NormalizedGridSpec extends SpecCommon {
+  design: GridDesign;
+  modelSizes: ModelSizeSpec[];
+  steps: number[];
+  trainSizes: number[];
+}
+
+export interface NormalizedIsoflopSpec extends SpecCommon {
+  design: IsoflopDesign;
+}
+
+export type NormalizedSweepSpec = NormalizedGridSpec | NormalizedIsoflopSpec;
+
+/** Built-in training settings, under the spec's `training` and `perFamily` overrides. */
+export const DEFAULT_TRAINING: Readonly<FamilySettings> = Object.freeze({
+  batchSize: 64,
+  lr: Object.freeze({
+    peak: 1e-3,
+    kind: 'cosine' as const,
+    warmupFraction: 0.05,
+    minRatio: 0.1,
+    cooldownFraction: 0.2,
+  }),
+  gradClip: 1,
+});
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const DEFAULT_CHECKPOINT_EVERY = 0;
+export const DEFAULT_EVAL_EVERY = 0;
+export const DEFAULT_MIN_STEPS = 1;
+
+/** Convert zod issues into spec issues (one per problem, path as written in the spec). */
+export function specIssuesFromZod(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.flatMap((i) => {
+    const path = i.path as PathSegment[];
+    if (i.code === 'unrecognized_keys' && i.message.includes(KEY_SEP)) {
+      return i.message.split(ENTRY_SEP).map((entry) => {
+        const [key, message] = entry.split(KEY_SEP) as [string, string];
+        return { path: formatPath([...path, key]), message };
+      });
+    }
+    return [{ path: formatPath(path), message: i.message }];
+  });
+}
+
+/**
+ * Validate `input` and fill in defaults. Throws SweepSpecError listing every problem found (zod shape
+ * problems first; cross-field problems once the shape is right).
+ */
+export function normalizeSpec(input: unknown, deps: SweepDeps = defaultSweepDeps): NormalizedSweepSpec {
+  const parsed = sweepSpecSchema.safeParse(input);
+  if (!parsed.success) throw new SweepSpecError(specIssuesFromZod(parsed.error));
+  return checkAndFill(parsed.data, deps);
+}
+
+/** sha256 (hex) of the canonical JSON of the normalized spec. */
+export function specHash(spec: unknown, deps: SweepDeps = defaultSweepDeps): string {
+  return sha256Hex(canonicalJson(normalizeSpec(spec, deps)));
+}
+
+function duplicates(values: readonly unknown[], path: PathSegment[], issues: IssueList, what = 'value'): void {
+  const seen = new Map<string, number>();
+  values.forEach((v, i) => {
+    const key = canonicalJson(v);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      issues.add(
+        [...path, i],
+        `duplicate ${what} ${show(v)} (same as ${formatPath([...path, first])}); remove one`,
+      );
+    } else seen.set(key, i);
+  });
+}
+
+const ascending = (xs: readonly number[]) => [...xs].sort((a, b) => a - b);
+
+function kindOf(v: unknown): string {
+  if (Array.isArray(v)) return 'a list';
+  if (v === null) return 'null';
+  return typeof v === 'object' ? 'a mapping' : `a ${typeof v}`;
+}
+
+function mergeBenchmark(
+  override: Record<string, unknown> | undefined,
+  deps: SweepDeps,
+  issues: IssueList,
+): BenchmarkConfig {
+  const base = structuredClone(deps.defaultBenchmarkConfig()) as unknown as Record<string, unknown>;
+  const fields = Object.keys(base);
+  const merged: Record<string, unknown> = { ...base };
+  let bad = false;
+  for (const [k, v] of Object.entries(override ?? {})) {
+    if (!(k in base)) {
+      issues.add(['benchmark', k], `unknown benchmark field; ${oneOfHint(k, fields)}`);
+      bad = true;
+    } else if (kindOf(v) !== kindOf(base[k])) {
+      issues.add(
+        ['benchmark', k],
+        `expected ${kindOf(base[k])} (default ${JSON.stringify(base[k])}), got ${show(v)}`,
+      );
+      bad = true;
+    } else merged[k] = structuredClone(v);
+  }
+  let cfg = merged as unknown as BenchmarkConfig;
+  if (!bad) {
+    try {
+      cfg = deps.validateBenchmarkConfig(cfg);
+    } catch (e) {
+      issues.add(['benchmark'], e instanceof Error ? e.message : String(e));
+    }
+  }
+  return cfg;
+}
+
+function hasWarmup(lr: LrInput | undefined): boolean {
+  return lr !== undefined && (lr.warmupSteps !== undefined || lr.warmupFraction !== undefined);
+}
+
+function checkWarmupExclusive(lr: LrInput | undefined, path: PathSegment[], issues: IssueList): void {
+  if (lr && lr.warmupSteps !== undefined && lr.warmupFraction !== undefined) {
+    issues.add([...path, 'lr'], 'give either warmupSteps or warmupFraction, not both');
+  }
+}
+
+interface ResolvedSettings {
+  settings: FamilySettings;
+  /** where warmupSteps was written, when it is a fixed step count */
+  warmupStepsPath?: PathSegment[];
+}
+
+function resolveSettings(
+  family: string,
+  global: TrainingInput | undefined,
+  own: TrainingInput | undefined,
+): ResolvedSettings {
+  const layers: [TrainingInput | undefined, PathSegment[]][] = [
+    [global, ['training']],
+    [own, ['perFamily', family]],
+  ];
+  const lr: LrSpec = { ...DEFAULT_TRAINING.lr };
+  let batchSize = DEFAULT_TRAINING.batchSize;
+  let gradClip = DEFAULT_TRAINING.gradClip;
+  let warmupStepsPath: PathSegment[] | undefined;
+  for (const [layer, path] of layers) {
+    if (!layer) continue;
+    if (layer.batchSize !== undefined) batchSize = layer.batchSize;
+    if (layer.gradClip !== undefined) gradClip = layer.gradClip;
+    const l = layer.lr;
+    if (!l) continue;
+    if (l.peak !== undefined) lr.peak = l.peak;
+    if (l.kind !== undefined) lr.kind = l.kind;
+    if (l.minRatio !== undefined) lr.minRatio = l.minRatio;
+    if (l.cooldownFraction !== undefined) lr.cooldownFraction = l.cooldownFraction;
+    if (hasWarmup(l)) {
+      delete lr.warmupSteps;
+      delete lr.warmupFraction;
+      if (l.warmupSteps !== undefined) {
+        lr.warmupSteps = l.warmupSteps;
+        warmupStepsPath = [...path, 'lr', 'warmupSteps'];
+      } else {
+        lr.warmupFraction = l.warmupFraction;
+        warmupStepsPath = undefined;
+      }
+    }
+  }
+  const orderedLr: LrSpec = {
+    peak: lr.peak,
+    kind: lr.kind,
+    ...(lr.warmupSteps !== undefined ? { warmupSteps: lr.warmupSteps } : { warmupFraction: lr.warmupFraction }),
+    minRatio: lr.minRatio,
+    cooldownFraction: lr.cooldownFraction,
+  };
+  return { settings: { batchSize, lr: orderedLr, gradClip }, warmupStepsPath };
+}
+
+const TRANSFORMER_KEYS = ['width', 'depth', 'heads', 'mlpRatio'] as const;
+const GATR_KEYS = ['mvChannels', 'sChannels', 'blocks', 'heads'] as const;
+
+function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const k of keys) out[k] = o[k];
+  return out;
+}
+
+function normalizeSizes(
+  sizes: ModelSizeInput[],
+  path: PathSegment[],
+  modelFamilies: readonly FamilyName[],
+  families: readonly string[],
+  issues: IssueList,
+): ModelSizeSpec[] {
+  const out: ModelSizeSpec[] = [];
+  sizes.forEach((s, i) => {
+    const p = [...path, i];
+    const given = (['index', 'params', 'dims'] as const).filter((k) => s[k] !== undefined);
+    if (given.length !== 1) {
+      issues.add(
+        p,
+        given.length === 0
+          ? 'give one of index (size-ladder rung), params (target parameter count) or dims (explicit per model family)'
+          : `give only one of ${given.join(', ')}`,
+      );
+      return;
+    }
+    if (s.index !== undefined) out.push({ label: s.label ?? `s${s.index}`, index: s.index });
+    else if (s.params !== undefined) out.push({ label: s.label ?? `p${compactCount(s.params)}`, params: s.params });
+    else {
+      const dims = s.dims!;
+      if (s.label === undefined) {
+        issues.add([...p, 'label'], 'missing; explicit dims need a label for cell keys, e.g. label: tiny');
+      }
+      const explicit: ExplicitDimsSpec = {};
+      for (const mf of modelFamilies) {
+        const users = families.filter((f) => findSweepFamily(f)?.modelFamily === mf).join(', ');
+        if (mf === 'transformer') {
+          if (dims.transformer) explicit.transformer = pick(dims.transformer, TRANSFORMER_KEYS);
+          else issues.add([...p, 'dims', 'transformer'], `missing; families ${users} need transformer dims`);
+        } else if (mf === 'gatr') {
+          if (dims.gatr) explicit.gatr = pick(dims.gatr, GATR_KEYS);
+          else issues.add([...p, 'dims', 'gatr'], `missing; families ${users} need gatr dims`);
+        }
+      }
+      out.push({ label: s.label ?? `d${i}`, dims: explicit });
+    }
+  });
+  if (out.length === sizes.length) {
+    duplicates(
+      out.map((s) => s.label),
+      path,
+      issues,
+      'size label',
+    );
+    duplicates(
+      out.map(({ label: _label, ...rest }) => rest),
+      path,
+      issues,
+      'model size',
+    );
+  }
+  return out;
+}
+
+function checkAndFill(spec: ParsedSweepSpec, deps: SweepDeps): NormalizedSweepSpec {
+  const issues = new IssueList();
+  duplicates(spec.families, ['families'], issues, 'family');
+  const families = [...new Set(spec.families)];
+  const modelFamilies = [...new Set(families.map((f) => findSweepFamily(f)!.modelFamily))];
+
+  for (const k of Object.keys(spec.perFamily ?? {})) {
+    if (!findSweepFamily(k)) issues.add(['perFamily', k], `unknown family; ${oneOfHint(k, SWEEP_FAMILY_NAMES)}`);
+  }
+  checkWarmupExclusive(spec.training?.lr, ['training'], issues);
+  const perFamily: Record<string, FamilySettings> = {};
+  const warmupPaths: Record<string, PathSegment[] | undefined> = {};
+  for (const f of families) {
+    const own = spec.perFamily?.[f];
+    checkWarmupExclusive(own?.lr, ['perFamily', f], issues);
+    const r = resolveSettings(f, spec.training, own);
+    perFamily[f] = r.settings;
+    warmupPaths[f] = r.warmupStepsPath;
+  }
+
+  const benchmark = mergeBenchmark(spec.benchmark, deps, issues);
+
+  const design = spec.design ?? { kind: 'grid' as const };
+  let tail: Pick<NormalizedGridSpec, 'design' | 'modelSizes' | 'steps' | 'trainSizes'> | { design: IsoflopDesign };
+  if (design.kind === 'grid') {
+    for (const k of ['budgets', 'modelSizes', 'trainSize', 'minSteps', 'tooFewSteps'] as const) {
+      if (design[k] !== undefined) {
+        const hint =
+          k === 'modelSizes'
+            ? 'move it to the top-level modelSizes'
+            : k === 'trainSize'
+              ? 'use the top-level trainSizes list'
+              : 'remove it';
+        issues.add(['design', k], `only used with design kind isoflop; ${hint}`);
+      }
+    }
+    const need = { modelSizes: 'a list of model sizes, e.g. [{ index: 0 }, { index: 1 }]', steps: 'a list of step counts, e.g. [1000, 4000]', trainSizes: 'a list of training-set sizes, e.g. [1024, 8192]' } as const;
+    for (const k of Object.keys(need) as (keyof typeof need)[]) {
+      if (spec[k] === undefined) issues.add([k], `missing; the grid design needs ${need[k]}`);
+    }
+    duplicates(spec.steps ?? [], ['steps'], issues, 'step count');
+    duplicates(spec.trainSizes ?? [], ['trainSizes'], issues, 'training-set size');
+    const modelSizes = normalizeSizes(spec.modelSizes ?? [], ['modelSizes'], modelFamilies, families, issues);
+    const steps = ascending(spec.steps ?? []);
+    if (steps.length > 0) {
+      for (const f of families) {
+        const w = perFamily[f]!.lr.warmupSteps;
+        if (w !== undefined && w >= steps[0]!) {
+          issues.add(
+            warmupPaths[f] ?? ['training', 'lr', 'warmupSteps'],
+            `${w} warmup steps is not below the smallest step count ${steps[0]} (family ${f}); lower it or use warmupFraction`,
+          );
+        }
+      }
+    }
+    tail = { design: { kind: 'grid' }, modelSizes, steps, trainSizes: ascending(spec.trainSizes ?? []) };
+  } else {
+    for (const k of ['modelSizes', 'steps', 'trainSizes'] as const) {
+      if (spec[k] !== undefined) {
+        const hint =
+          k === 'modelSizes'
+            ? 'move it into design.modelSizes'
+            : k === 'steps'
+              ? 'steps are derived from design.budgets; remove it'
+              : 'give one design.trainSize instead';
+        issues.add([k], `not used with design kind isoflop; ${hint}`);
+      }
+    }
+    const need = { budgets: 'a list of FLOP budgets, e.g. [1e15, 1e16]', modelSizes: 'a list of model sizes', trainSize: 'a training-set size in examples' } as const;
+    for (const k of Object.keys(need) as (keyof typeof need)[]) {
+      if (design[k] === undefined) issues.add(['design', k], `missing; the isoflop design needs ${need[k]}`);
+    }
+    duplicates(design.budgets ?? [], ['design', 'budgets'], issues, 'budget');
+    const modelSizes = normalizeSizes(design.modelSizes ?? [], ['design', 'modelSizes'], modelFamilies, families, issues);
+    tail = {
+      design: {
+        kind: 'isoflop',
+        budgets: ascending(design.budgets ?? []),
+        modelSizes,
+        trainSize: design.trainSize ?? 0,
+        minSteps: design.minSteps ?? DEFAULT_MIN_STEPS,
+        tooFewSteps: design.tooFewSteps ?? 'refuse',
+      },
+    };
+  }
+
+  duplicates(spec.seeds, ['seeds'], issues, 'seed');
+  const valExamples = (benchmark as { valExamples?: unknown }).valExamples;
+  const evalExamples = spec.eval?.examples ?? (typeof valExamples === 'number' ? valExamples : 0);
+  if (spec.eval?.examples !== undefined && typeof valExamples === 'number' && spec.eval.examples > valExamples) {
+    issues.add(
+      ['eval', 'examples'],
+      `${spec.eval.examples} is more than the benchmark's ${valExamples} validation examples; lower it or raise benchmark.valExamples`,
+    );
+  }
+  issues.throwIfAny();
+
+  return {
+    name: spec.name,
+    benchmark,
+    families,
+    perFamily,
+    ...tail,
+    seeds: ascending(spec.seeds),
+    eval: { every: spec.eval?.every ?? DEFAULT_EVAL_EVERY, examples: evalExamples },
+    checkpointEvery: spec.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
+    maxAttempts: spec.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+  } as NormalizedSweepSpec;
+}
