@@ -251,10 +251,19 @@ function correlation(x: number[], y: number[]): number {
   return sxx === 0 || syy === 0 ? 0 : sxy / Math.sqrt(sxx * syy);
 }
 
-/** Reasons a fitted optimum should not be trusted (exponent at the edge of meaning, no converged start). */
-export function optimumProblems(x: ArrayLike<number>, convergedStarts: number): string[] {
+/**
+ * Reasons a fitted optimum should not be trusted: no converged start, an exponent at the edge of meaning, or a
+ * term that is negligible (< 1e-4 of the loss) on every run, so that its coefficient and exponent are free.
+ */
+export function optimumProblems(x: ArrayLike<number>, convergedStarts: number, runs: readonly Run[] = []): string[] {
   if (convergedStarts === 0 || !Number.isFinite(x[0])) return ['no L-BFGS start converged'];
   const out: string[] = [];
+  if (runs.length) {
+    const p = toLaw(x);
+    const share = (term: (r: Run) => number) => Math.max(...runs.map((r) => term(r) / predictLoss(p, r.n, r.d)));
+    if (share((r) => p.A / Math.pow(r.n, p.alpha)) < 1e-4) out.push('the model-size term A/N^α is negligible on every run: A and α are not determined');
+    if (share((r) => p.B / Math.pow(r.d, p.beta)) < 1e-4) out.push('the data-size term B/D^β is negligible on every run: B and β are not determined');
+  }
   if (!(x[3] > 1e-3)) out.push(`α = ${x[3].toPrecision(3)} ≤ 0.001: the model-size term is a constant, A and α are not determined`);
   if (!(x[4] > 1e-3)) out.push(`β = ${x[4].toPrecision(3)} ≤ 0.001: the data-size term is a constant, B and β are not determined`);
   if (x[3] > 10 || x[4] > 10) out.push('an exponent above 10: the fit is degenerate');
@@ -271,7 +280,7 @@ export function fitApproach3(runs: readonly Run[], opts: Approach3Options = {}):
   const reasons = identifiabilityProblems(runs);
   const obj = new HuberLogObjective(runs, opts.delta ?? 1e-3);
   const res = gridSearch(obj, opts.grid ?? HOFFMANN_GRID, opts.lbfgs);
-  reasons.push(...optimumProblems(res.x, res.convergedStarts));
+  reasons.push(...optimumProblems(res.x, res.convergedStarts, runs));
   return {
     ...toLaw(res.x),
     objective: res.objective,
