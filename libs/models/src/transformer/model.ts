@@ -30,7 +30,12 @@ export function initialValues(spec: ParamSpec, rng: Rng): Float32Array {
 export function createTransformerModel(dims: TransformerDims, shapes: TaskShapes, seed: number): Net {
   const layout = transformerLayout(dims, shapes);
   const rng = Rng.fromKey('equiscale-init', 'transformer', seed);
-  const vars = layout.map((spec) => tf.variable(tf.tensor(initialValues(spec, rng), spec.shape), true));
+  const vars = layout.map((spec) => {
+    const init = tf.tensor(initialValues(spec, rng), spec.shape);
+    const v = tf.variable(init, true);
+    init.dispose();
+    return v;
+  });
   const byName = new Map(layout.map((spec, i) => [spec.name, vars[i]]));
   const p = (name: string) => byName.get(name)!;
   const w2 = (name: string) => p(name) as unknown as tf.Tensor2D;
