@@ -6,10 +6,11 @@
  * The body holds the Examples arrays (EXAMPLE_ARRAYS order) as little-endian Float32. The header carries the
  * format and generator versions, the full config hash, the split, the shape and the sha256 of the body. A file
  * whose magic, header, shape, length or checksum does not match is regenerated, never used. Files are written to
- * a unique temp file and renamed into place, so concurrent workers never read a half-written file.
+ * a unique temp file and renamed into place, so concurrent workers never read a half-written file. Train files are
+ * named by their example count (see cacheFilePath).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { benchmarkConfigHash, validateBenchmarkConfig } from './config.js';
@@ -39,9 +40,29 @@ function assertLittleEndian(): void {
   if (endianness() !== 'LE') throw new Error('rigid-body cache: big-endian hosts are not supported');
 }
 
-/** Path of the cache file of a split. */
-export function cacheFilePath(cacheDir: string, configHash: string, split: Split): string {
-  return join(cacheDir, `rigid-body-${configHash.slice(0, 24)}-${split}.bin`);
+/**
+ * Path of a cache file. Val and test have one file per config; train files carry their example count, so writers
+ * of different training-set sizes never replace each other's file (the largest one serves every smaller size).
+ */
+export function cacheFilePath(cacheDir: string, configHash: string, split: Split, count?: number): string {
+  if (split !== 'train') return join(cacheDir, `${filePrefix(configHash, split)}.bin`);
+  if (!Number.isInteger(count) || (count as number) < 0) throw new Error('cacheFilePath: the train split needs its example count');
+  return join(cacheDir, `${filePrefix(configHash, split)}-n${count}.bin`);
+}
+
+function filePrefix(configHash: string, split: Split): string {
+  return `rigid-body-${configHash.slice(0, 24)}-${split}`;
+}
+
+/** Train cache files in cacheDir for a config, largest first. */
+async function trainCandidates(cacheDir: string, configHash: string): Promise<{ path: string; count: number }[]> {
+  const re = new RegExp(`^${filePrefix(configHash, 'train')}-n(\\d+)\\.bin$`);
+  const out: { path: string; count: number }[] = [];
+  for (const f of await readdir(cacheDir)) {
+    const m = re.exec(f);
+    if (m) out.push({ path: join(cacheDir, f), count: Number(m[1]) });
+  }
+  return out.sort((a, b) => b.count - a.count);
 }
 
 /** Serialises examples with a header (see module doc). */
@@ -114,19 +135,11 @@ async function readCache(path: string, configHash: string, split: Split): Promis
   return decodeCacheFile(buf, configHash, split);
 }
 
-/**
- * Writes atomically (unique temp file + rename). For the train split a concurrent writer may already have stored a
- * larger valid prefix; then this write is dropped so the larger set survives.
- */
+/** Writes atomically: a unique temp file, then rename (readers see the old file or the new one, never a part). */
 async function writeCache(path: string, ex: Examples, configHash: string, split: Split): Promise<void> {
   const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(tmp, encodeCacheFile(ex, configHash, split));
   try {
-    const existing = await readCache(path, configHash, split);
-    if ('examples' in existing && existing.examples.count >= ex.count) {
-      await rm(tmp, { force: true });
-      return;
-    }
+    await writeFile(tmp, encodeCacheFile(ex, configHash, split));
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
@@ -172,16 +185,24 @@ export async function loadDataset(config: BenchmarkConfig, opts: LoadDatasetOpti
   const splits: Split[] = ['train', 'val', 'test'];
   const cached = {} as Record<Split, Examples | null>;
   const cacheProblems: Partial<Record<Split, string>> = {};
+  const usable = (s: Split, ex: Examples): boolean =>
+    ex.maxBodies === cfg.maxBodies && ex.maxVerts === MAX_VERTS && ex.bodyFeatureCount === BODY_FEATURES &&
+    // val / test sizes are part of the config; a train file must hold what its name says
+    ex.count === (s === 'train' ? ex.count : want[s]);
   for (const s of splits) {
-    const r = await readCache(cacheFilePath(cacheDir, hash, s), hash, s);
-    if ('examples' in r) {
-      const ok = r.examples.maxBodies === cfg.maxBodies && r.examples.maxVerts === MAX_VERTS && r.examples.bodyFeatureCount === BODY_FEATURES;
-      // val / test sizes are part of the config: anything else is not ours.
-      cached[s] = ok && (s === 'train' || r.examples.count === want[s]) ? r.examples : null;
-      if (!cached[s]) cacheProblems[s] = 'shape mismatch';
-    } else {
-      cached[s] = null;
-      if (r.problem !== 'missing') cacheProblems[s] = r.problem;
+    cached[s] = null;
+    // train: the largest valid file wins (it serves any smaller size by prefix)
+    const candidates = s === 'train' ? await trainCandidates(cacheDir, hash) : [{ path: cacheFilePath(cacheDir, hash, s), count: want[s] }];
+    for (const c of candidates) {
+      const r = await readCache(c.path, hash, s);
+      if ('examples' in r && usable(s, r.examples) && r.examples.count === c.count) {
+        cached[s] = r.examples;
+        break;
+      }
+      const problem = 'problem' in r ? r.problem : 'shape mismatch';
+      if (problem === 'missing') continue;
+      cacheProblems[s] ??= problem;
+      if (s === 'train') await rm(c.path, { force: true }); // a bad train file would otherwise be re-read forever
     }
   }
   const missing = (s: Split): number => Math.max(0, want[s] - (cached[s]?.count ?? 0));
@@ -204,7 +225,11 @@ export async function loadDataset(config: BenchmarkConfig, opts: LoadDatasetOpti
     });
     doneBefore += need;
     const full = have ? concatExamples([have, fresh]) : fresh;
-    await writeCache(cacheFilePath(cacheDir, hash, s), full, hash, s);
+    await writeCache(cacheFilePath(cacheDir, hash, s, full.count), full, hash, s);
+    if (s === 'train') {
+      // smaller train files are now redundant (a reader that loses one to this just falls back to another)
+      for (const c of await trainCandidates(cacheDir, hash)) if (c.count < full.count) await rm(c.path, { force: true });
+    }
     result[s] = full;
     cache[s] = have ? 'extended' : 'generated';
   }
