@@ -63,24 +63,28 @@ function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-/** The closest candidate to `word` when it is plausibly a typo of it (case-insensitive). */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
+/** Candidates `word` is plausibly a typo or abbreviation of (case-insensitive): unique prefixes, else the nearest. */
+export function closest(word: string, candidates: readonly string[]): string[] {
+  const w = word.toLowerCase();
+  const prefixed = candidates.filter((c) => w.length >= 3 && c.toLowerCase().startsWith(w));
+  if (prefixed.length > 0) return prefixed;
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    const d = editDistance(w, c.toLowerCase());
     if (d < bestD) {
       bestD = d;
       best = c;
     }
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+  return best !== undefined && bestD <= Math.max(2, Math.floor(best.length / 3)) ? [best] : [];
 }
 
-/** "unknown family "gatrr"; use one of a, b, c (did you mean "gatr"?)" style hint. */
+/** "use one of a, b, c (did you mean "gatr"?)" style hint. */
 export function oneOfHint(word: string, candidates: readonly string[]): string {
   const near = closest(word, candidates);
-  return `use one of ${candidates.join(', ')}${near ? ` (did you mean "${near}"?)` : ''}`;
+  const guess = near.length > 0 ? ` (did you mean ${near.map((n) => `"${n}"`).join(' or ')}?)` : '';
+  return `use one of ${candidates.join(', ')}${guess}`;
 }
 
 /** Collects issues; `throwIfAny` raises them as one SweepSpecError. */

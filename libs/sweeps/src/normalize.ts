@@ -185,7 +185,10 @@ function mergeBenchmark(
     try {
       cfg = deps.validateBenchmarkConfig(cfg);
     } catch (e) {
-      issues.add(['benchmark'], e instanceof Error ? e.message : String(e));
+      const message = e instanceof Error ? e.message : String(e);
+      // the rigid-body lib names the field as "BenchmarkConfig.<field> ..."; put it in the path
+      const field = /^BenchmarkConfig\.([A-Za-z0-9_]+)/.exec(message)?.[1];
+      issues.add(field && field in merged ? ['benchmark', field] : ['benchmark'], message);
     }
   }
   return cfg;

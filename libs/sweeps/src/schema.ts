@@ -63,7 +63,7 @@ export function obj<S extends z.ZodRawShape>(shape: S, desc = 'a mapping') {
 export function list<T extends z.ZodType>(item: T, desc: string) {
   return z
     .array(item, { error: expectErr(`a list of ${desc}`) })
-    .min(1, { error: () => `empty; give at least one value (a list of ${desc})` });
+    .min(1, { error: () => `empty; list at least one value (${desc})` });
 }
 
 export const SLUG_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -179,7 +179,7 @@ export const sweepSpecSchema = obj(
     modelSizes: list(modelSizeSchema, 'model sizes').optional(),
     steps: list(positiveInt('a step count (positive integer)'), 'step counts').optional(),
     trainSizes: list(positiveInt('a training-set size in examples (positive integer)'), 'training-set sizes').optional(),
-    seeds: list(nonNegativeInt('a seed (integer >= 0)'), 'seeds (integers >= 0)'),
+    seeds: list(nonNegativeInt('a seed (integer >= 0)'), 'seeds'),
     eval: obj(
       {
         every: nonNegativeInt('steps between evaluations (integer >= 0; 0: only at the end)'),
