@@ -41,7 +41,7 @@ export function frontierSeries(fit: LawParams, kappa: number, budgets: readonly 
 }
 
 /** Figure 1: test loss vs training compute, one dot per run, fitted frontier per family with its band. */
-export function plotLossVsCompute(data: LossVsComputeData, opts: PlotOptions = {}): Promise<PlotOutput> {
+export async function plotLossVsCompute(data: LossVsComputeData, opts: PlotOptions = {}): Promise<PlotOutput> {
   data.runs.forEach((r, i) => {
     requirePositive(r.c, `runs[${i}].c`);
     requirePositive(r.loss, `runs[${i}].loss`);
@@ -69,7 +69,7 @@ export interface LossVsDataSizeData {
 }
 
 /** Figure: test loss vs training-set size per family, with and without augmentation (solid vs dashed). */
-export function plotLossVsDataSize(data: LossVsDataSizeData, opts: PlotOptions = {}): Promise<PlotOutput> {
+export async function plotLossVsDataSize(data: LossVsDataSizeData, opts: PlotOptions = {}): Promise<PlotOutput> {
   const values = data.points.map((p, i) => {
     requirePositive(p.d, `points[${i}].d`);
     requirePositive(p.loss, `points[${i}].loss`);
@@ -98,7 +98,7 @@ export interface IsoFlopData {
 const budgetLabel = (c: number) => `${c.toExponential(1).replace('e+', 'e')} FLOPs`;
 
 /** Figure: IsoFLOP curves — loss vs parameters, one colour per compute budget, parabola fits and minima. */
-export function plotIsoFlop(data: IsoFlopData, opts: PlotOptions = {}): Promise<PlotOutput> {
+export async function plotIsoFlop(data: IsoFlopData, opts: PlotOptions = {}): Promise<PlotOutput> {
   const profiles = data.profiles ?? [];
   // Assign each run to the nearest profile budget (by log distance) when profiles are given.
   const nearest = (c: number) =>
@@ -140,7 +140,7 @@ export interface AllocationSeries {
 }
 
 /** Figure: compute-optimal N_opt and D_opt vs compute per family (two panels), with bands when given. */
-export function plotOptimalAllocation(series: AllocationSeries[], opts: PlotOptions = {}): Promise<PlotOutput> {
+export async function plotOptimalAllocation(series: AllocationSeries[], opts: PlotOptions = {}): Promise<PlotOutput> {
   const rows = series.flatMap((s) =>
     s.points.flatMap((p, i) => {
       requirePositive(p.c, `${s.family} point ${i} c`);
@@ -173,7 +173,7 @@ export interface LearningCurvesData {
 }
 
 /** Figure: learning curves of a sweep, one line per trial. */
-export function plotLearningCurves(data: LearningCurvesData, opts: PlotOptions = {}): Promise<PlotOutput> {
+export async function plotLearningCurves(data: LearningCurvesData, opts: PlotOptions = {}): Promise<PlotOutput> {
   const values = data.trials.flatMap((t) =>
     t.points.map((p, i) => {
       requirePositive(p.step, `trial "${t.trial}" point ${i} step`);
