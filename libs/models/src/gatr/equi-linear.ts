@@ -1,0 +1,144 @@
+/**
+ * Pin-equivariant linear layer on packed rows (gatr-spec.md section 3).
+ *
+ * Packed layout: one row per token, columns [mv channel 0 components 0..15, mv channel 1 ..., scalars],
+ * i.e. a (rows, 16*a + p) matrix. The layer materialises ONE dense (16a + p, 16b + q) matrix and a bias
+ * (16b + q) from its coefficients, so its forward is one matMul plus one add.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BASIS_INIT_FACTORS, EQUI_LINEAR_BASIS, NUM_BASIS_MAPS } from './basis.js';
+import type { ParamFactory } from './params.js';
+
+export type EquiLinearInit = 'default' | 'small' | 'almost_unit_scalar';
+
+export interface EquiLinearShape {
+  /** input multivector channels a */
+  inMv: number;
+  /** output multivector channels b */
+  outMv: number;
+  /** input scalar channels p (0: none) */
+  inS: number;
+  /** output scalar channels q (0: none) */
+  outS: number;
+}
+
+/** 9ab + (p ? pb + b : b) + (q ? aq + q : 0) + (p and q ? pq : 0). */
+export function equiLinearParamCount({ inMv: a, outMv: b, inS: p, outS: q }: EquiLinearShape): number {
+  return 9 * a * b + p * b + b + (q ? a * q + q : 0) + p * q;
+}
+
+/** Nominal FLOPs per token, forward + backward (authors' convention): 6 (pq + pb + aq + 256ab). */
+export function equiLinearNominalFlops({ inMv: a, outMv: b, inS: p, outS: q }: EquiLinearShape): number {
+  return 6 * (p * q + p * b + a * q + 256 * a * b);
+}
+
+/** Executed FLOPs per token, forward + backward, of the dense matMul: 3 * 2 (16a + p)(16b + q). */
+export function equiLinearExecutedFlops({ inMv: a, outMv: b, inS: p, outS: q }: EquiLinearShape): number {
+  return 6 * (16 * a + p) * (16 * b + q);
+}
+
+let basisTensor: tf.Tensor2D | null = null;
+function basis(): tf.Tensor2D {
+  if (basisTensor === null || basisTensor.isDisposed) {
+    basisTensor = tf.keep(tf.tensor2d(EQUI_LINEAR_BASIS, [NUM_BASIS_MAPS, 256]));
+  }
+  return basisTensor;
+}
+
+export class EquiLinear {
+  readonly shape: EquiLinearShape;
+  /** (a, b, 9): coefficient of basis map k from input channel x to output channel y. */
+  readonly coeffs: tf.Variable;
+  /** (b): bias of the scalar blade (the s -> mv linear's bias when p > 0). */
+  readonly biasMv: tf.Variable;
+  /** (p, b) scalars -> scalar blade. */
+  readonly sToMv: tf.Variable | null;
+  /** (a, q) scalar blade -> scalars, with bias (q). */
+  readonly mvToS: tf.Variable | null;
+  readonly biasS: tf.Variable | null;
+  /** (p, q) scalars -> scalars, no bias. */
+  readonly sToS: tf.Variable | null;
+
+  constructor(params: ParamFactory, shape: EquiLinearShape, init: EquiLinearInit = 'default') {
+    const { inMv: a, outMv: b, inS: p, outS: q } = shape;
+    for (const [k, v] of Object.entries(shape)) {
+      if (!Number.isInteger(v) || v < 0) throw new Error(`EquiLinear: ${k} must be a non-negative integer, got ${v}`);
+    }
+    if (a < 1 || b < 1) throw new Error(`EquiLinear: inMv and outMv must be >= 1 (got ${a}, ${b})`);
+    this.shape = shape;
+    // Reference init (gatr/layers/linear.py): additional factor 1/sqrt(3) cancels the uniform's sqrt(3).
+    const mvFactor = init === 'small' ? 0.1 : init === 'almost_unit_scalar' ? 0.5 : 1;
+    const sFactor = init === 'small' ? 0.1 : 1;
+    const biasShift = init === 'almost_unit_scalar' ? 1 : 0;
+    const bounds = BASIS_INIT_FACTORS.map((f) => (f * mvFactor) / Math.sqrt(a));
+    if (p > 0) bounds[0] = (BASIS_INIT_FACTORS[0]! * mvFactor) / Math.sqrt(a) / Math.SQRT2;
+    this.coeffs = params.uniform('coeffs', [a, b, NUM_BASIS_MAPS], bounds);
+    if (p > 0) {
+      this.sToMv = params.uniform('s_to_mv', [p, b], mvFactor / Math.sqrt(p) / Math.SQRT2);
+      const bb = 1 / Math.sqrt(p + a);
+      const bias = params.uniform('bias_mv', [b], bb);
+      if (biasShift !== 0) bias.assign(tf.add(bias, biasShift));
+      this.biasMv = bias;
+    } else {
+      this.sToMv = null;
+      this.biasMv = params.zeros('bias_mv', [b]);
+      if (biasShift !== 0) this.biasMv.assign(tf.fill([b], biasShift));
+    }
+    const sModels = (q > 0 ? 1 : 0) + (q > 0 && p > 0 ? 1 : 0);
+    this.mvToS = q > 0 ? params.uniform('mv_to_s', [a, q], sFactor / Math.sqrt(a) / Math.sqrt(sModels)) : null;
+    this.sToS = q > 0 && p > 0 ? params.uniform('s_to_s', [p, q], sFactor / Math.sqrt(p) / Math.sqrt(sModels)) : null;
+    this.biasS = q > 0 ? params.uniform('bias_s', [q], sFactor / Math.sqrt(a + (p > 0 ? p : 0))) : null;
+  }
+
+  get paramCount(): number {
+    return equiLinearParamCount(this.shape);
+  }
+
+  get variables(): tf.Variable[] {
+    return [this.coeffs, this.biasMv, this.sToMv, this.mvToS, this.biasS, this.sToS].filter(
+      (v): v is tf.Variable => v !== null,
+    );
+  }
+
+  /** Dense matrix split by blocks: rows [mv (16a), s (p)], columns [mv (16b), s (q)]. */
+  denseMatrix(): tf.Tensor2D {
+    const { inMv: a, outMv: b, inS: p, outS: q } = this.shape;
+    return tf.tidy(() => {
+      // (a*b, 9) @ (9, 256) -> (a, b, i_out, j_in) -> (a, j_in, b, i_out)
+      const mm = tf
+        .matMul(this.coeffs.reshape([a * b, NUM_BASIS_MAPS]), basis())
+        .reshape([a, b, 16, 16])
+        .transpose([0, 3, 1, 2])
+        .reshape([16 * a, 16 * b]) as tf.Tensor2D;
+      let top: tf.Tensor2D = mm;
+      if (q > 0) {
+        // scalar blade of each input channel -> scalars: rows x*16 + 0
+        const ms = this.mvToS!.reshape([a, 1, q]).pad([[0, 0], [0, 15], [0, 0]]).reshape([16 * a, q]);
+        top = tf.concat([mm, ms as tf.Tensor2D], 1);
+      }
+      if (p === 0) return top;
+      // scalars -> scalar blade of each output channel: columns y*16 + 0
+      let bottom = this.sToMv!.reshape([p, b, 1]).pad([[0, 0], [0, 0], [0, 15]]).reshape([p, 16 * b]) as tf.Tensor2D;
+      if (q > 0) bottom = tf.concat([bottom, this.sToS as tf.Tensor2D], 1);
+      return tf.concat([top, bottom], 0);
+    });
+  }
+
+  /** Bias (16b + q): the scalar blade of every output channel, then the scalar outputs. */
+  denseBias(): tf.Tensor1D {
+    const { outMv: b } = this.shape;
+    return tf.tidy(() => {
+      const mv = this.biasMv.reshape([b, 1]).pad([[0, 0], [0, 15]]).reshape([16 * b]) as tf.Tensor1D;
+      return this.biasS ? tf.concat([mv, this.biasS as tf.Tensor1D], 0) : mv;
+    });
+  }
+
+  /** (rows, 16a + p) -> (rows, 16b + q). */
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    const { inMv: a, inS: p } = this.shape;
+    if (x.shape[1] !== 16 * a + p) {
+      throw new Error(`EquiLinear: expected packed input with ${16 * a + p} columns (16*${a} + ${p}), got ${x.shape[1]}`);
+    }
+    return tf.tidy(() => tf.add(tf.matMul(x, this.denseMatrix()), this.denseBias()));
+  }
+}

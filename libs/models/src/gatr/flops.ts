@@ -1,0 +1,73 @@
+/**
+ * Parameter and compute accounting for GATr.
+ *
+ * Nominal (authors' convention, gatr-spec.md section 5): per token, forward + backward, the sum over
+ * EquiLinear layers of 6 (pq + pb + aq + 256ab). Biases, layer norms, the bilinear contractions and the
+ * attention score / value matMuls are NOT counted.
+ *
+ * Executed (this implementation): forward matMul FLOPs (2 m n k) times 3 for forward + backward, of
+ *  - every EquiLinear's dense matMul, 2 (16a + p)(16b + q) per token (the zeros of the dense matrix are
+ *    multiplied too);
+ *  - the equivariant layer norm's mean inner product, 2 * 16c per token, twice per block;
+ *  - the bilinear: the outer products (2c pairs x 256 multiplies) and the batched table matMul
+ *    (2c x 2 * 256 * 16) per token;
+ *  - attention: per token 2 H D items for the logits and 2 H D items for the values (D = 16 n_mv + n_s);
+ * elementwise ops, softmax and the per-step weight materialisation (independent of the token count) are
+ * not counted.
+ */
+import { attentionSizes } from './attention.js';
+import { equiLinearExecutedFlops, equiLinearNominalFlops, equiLinearParamCount, type EquiLinearShape } from './equi-linear.js';
+import type { GatrNetConfig } from './network.js';
+
+/** The EquiLinear layers of one block, in forward order. */
+export function blockLinearShapes(c: number, s: number, heads: number): EquiLinearShape[] {
+  const { headMv: m, headS: n } = attentionSizes(c, s, heads);
+  return [
+    { inMv: c, outMv: (heads + 2) * m, inS: s, outS: (heads + 2) * n }, // q (H heads) + shared k, v
+    { inMv: heads * m, outMv: c, inS: heads * n, outS: s }, // attention output
+    { inMv: c, outMv: 4 * c, inS: s, outS: 0 }, // bilinear projections L, R, JL, JR
+    { inMv: 2 * c, outMv: 2 * c, inS: s, outS: 2 * s }, // bilinear output
+    { inMv: 2 * c, outMv: c, inS: 2 * s, outS: s }, // MLP output
+  ];
+}
+
+export function networkLinearShapes(cfg: GatrNetConfig): EquiLinearShape[] {
+  const { inMv, mvChannels: c, outMv, inS, sChannels: s, outS, blocks, heads } = cfg;
+  const block = blockLinearShapes(c, s, heads);
+  return [
+    { inMv, outMv: c, inS, outS: s },
+    ...Array.from({ length: blocks }, () => block).flat(),
+    { inMv: c, outMv, inS: s, outS },
+  ];
+}
+
+/** Parameters of one block: its EquiLinears plus the attention's H n_mv log-weights. */
+export function gatrBlockParamCount(c: number, s: number, heads: number): number {
+  const { headMv } = attentionSizes(c, s, heads);
+  return blockLinearShapes(c, s, heads).reduce((a, l) => a + equiLinearParamCount(l), 0) + heads * headMv;
+}
+
+export function gatrParamCount(cfg: GatrNetConfig): number {
+  const { headMv } = attentionSizes(cfg.mvChannels, cfg.sChannels, cfg.heads);
+  return networkLinearShapes(cfg).reduce((a, l) => a + equiLinearParamCount(l), 0) + cfg.blocks * cfg.heads * headMv;
+}
+
+export interface GatrFlops {
+  nominalPerToken: number;
+  executedPerToken: number;
+}
+
+/** FLOPs per token, forward + backward, for sequences of `items` tokens (attention depends on it). */
+export function gatrFlopsPerToken(cfg: GatrNetConfig, items: number): GatrFlops {
+  const shapes = networkLinearShapes(cfg);
+  const nominalPerToken = shapes.reduce((a, l) => a + equiLinearNominalFlops(l), 0);
+  const { mvChannels: c, sChannels: s, heads, blocks } = cfg;
+  const { headMv: m, headS: n } = attentionSizes(c, s, heads);
+  const D = 16 * m + n;
+  const layerNorms = 2 * (2 * 16 * c);
+  const bilinear = 2 * c * 256 + 2 * (2 * c) * 256 * 16;
+  const attention = 2 * (2 * heads * D * items);
+  const perBlockForward = layerNorms + bilinear + attention;
+  const executedPerToken = shapes.reduce((a, l) => a + equiLinearExecutedFlops(l), 0) + 3 * blocks * perBlockForward;
+  return { nominalPerToken, executedPerToken };
+}

@@ -1,0 +1,43 @@
+/** GATr in TensorFlow.js: equivariant layers, the network, its accounting and the benchmark model. */
+export { EQUI_LINEAR_BASIS, NUM_BASIS_MAPS } from './basis.js';
+export { ParamFactory } from './params.js';
+export {
+  EquiLinear,
+  equiLinearExecutedFlops,
+  equiLinearNominalFlops,
+  equiLinearParamCount,
+  type EquiLinearInit,
+  type EquiLinearShape,
+} from './equi-linear.js';
+export { gatedGelu, geluErf, geluTanh, geometricBilinear, layerNorm } from './primitives.js';
+export { GeometricAttention, attentionSizes, type AttentionSizes } from './attention.js';
+export { GeometricMlp } from './mlp.js';
+export { GatrBlock, GatrNet, type GatrNetConfig, type GatrOutput } from './network.js';
+export {
+  blockLinearShapes,
+  gatrBlockParamCount,
+  gatrFlopsPerToken,
+  gatrParamCount,
+  networkLinearShapes,
+  type GatrFlops,
+} from './flops.js';
+export {
+  GRAVITY_SCALE,
+  batchTensors,
+  createGatrModel,
+  gatrEmbed,
+  gatrInputChannels,
+  gatrNetConfig,
+  summarizeGatr,
+  type GatrModel,
+  type GatrModelOptions,
+  type ReflectionHandling,
+  type RigidBodyBatch,
+} from './rigid-body-model.js';
+export {
+  benchmarkEquivarianceError,
+  multivectorEquivarianceError,
+  pinToE3,
+  type BenchmarkEquivariance,
+  type MultivectorMap,
+} from './equivariance.js';

@@ -1,0 +1,219 @@
+/**
+ * GATr on the rigid-body benchmark: one token per body slot.
+ *
+ * Input embedding (gatrEmbed), for a batch of N examples with B body slots, V vertex slots, F features:
+ *   mv (N, B, 2V + 2, 16):
+ *     channels 0 .. V-1     vertex v at frame t-k as a point  ([14] = 1, [13] = -x, [12] = y, [11] = -z),
+ *     channels V .. 2V-1    vertex v at frame t as a point,
+ *                           padding vertices are all-zero multivectors (multiplied by vertMask);
+ *     channel 2V            gravity / GRAVITY_SCALE as a direction ([5..7] = -g/2: the ideal part of a
+ *                           translation), the same on every token;
+ *     channel 2V + 1        the floor plane n.x = d as a plane ([2..4] = n, [1] = -d), on every token.
+ *   s (N, B, F): the body features (one-hot mesh, scale, mass).
+ *   mask (N, B): bodyMask (padding bodies are not attention keys and not in the join reference).
+ * Output: V multivector channels per token; the prediction for vertex v is
+ *   curr_v + extractTranslation(out_v) = curr_v - 2 out_v[5..7],
+ * a displacement read from translation-like (ideal bivector) components, so the map is equivariant.
+ *
+ * Reflections. Embedded points carry a sign under odd group elements: for a reflection g,
+ * embedPoint(g p) = -(g . embedPoint(p)) (a point is a trivector, and the Pin action of an odd element on
+ * grade 3 has a minus sign; extractPoint divides it away). Directions and planes have no such sign. So the
+ * embedding is Pin-equivariant for rotations and translations but, for reflections, equivariant only up to
+ * negating the point channels. With reflections: 'symmetrize' (default) the model averages the network over
+ * both signs of the point channels, f(X) + f(sigma X), which makes it exactly E(3)-equivariant at twice the
+ * compute (both halves run in one forward as a doubled batch, and both are counted in the FLOPs). With
+ * 'ignore' it is exactly SE(3)-equivariant and half the cost.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Examples } from '@equiscale/rigid-body';
+import type { GatrDims, ModelSummary, TaskShapes } from '../api.js';
+import type { Net } from '../task/net.js';
+import { gatrFlopsPerToken, gatrParamCount } from './flops.js';
+import { GatrNet, type GatrNetConfig } from './network.js';
+import { constant } from './primitives.js';
+
+/** Gravity is divided by this before embedding (m/s^2). */
+export const GRAVITY_SCALE = 9.81;
+
+export type ReflectionHandling = 'symmetrize' | 'ignore';
+
+export interface GatrModelOptions {
+  reflections?: ReflectionHandling;
+}
+
+/** The benchmark batch as tensors. */
+export interface RigidBodyBatch {
+  /** (N, B, V, 3) */
+  prev: tf.Tensor;
+  /** (N, B, V, 3) */
+  curr: tf.Tensor;
+  /** (N, B, V) */
+  vertMask: tf.Tensor;
+  /** (N, B) */
+  bodyMask: tf.Tensor;
+  /** (N, B, F) */
+  bodyFeatures: tf.Tensor;
+  /** (N, 3) */
+  gravity: tf.Tensor;
+  /** (N, 4) */
+  floor: tf.Tensor;
+}
+
+/** Tensors of a padded Examples batch (without the target). */
+export function batchTensors(ex: Examples): RigidBodyBatch {
+  const { count: n, maxBodies: b, maxVerts: v, bodyFeatureCount: f } = ex;
+  return {
+    prev: tf.tensor4d(ex.prev, [n, b, v, 3]),
+    curr: tf.tensor4d(ex.curr, [n, b, v, 3]),
+    vertMask: tf.tensor3d(ex.vertMask, [n, b, v]),
+    bodyMask: tf.tensor2d(ex.bodyMask, [n, b]),
+    bodyFeatures: tf.tensor3d(ex.bodyFeatures, [n, b, f]),
+    gravity: tf.tensor2d(ex.gravity, [n, 3]),
+    floor: tf.tensor2d(ex.floor, [n, 4]),
+  };
+}
+
+/** Multivector channels of the embedding for V vertex slots. */
+export const gatrInputChannels = (maxVerts: number): number => 2 * maxVerts + 2;
+
+function embeddingMatrix(key: string, rows: [number, number, number][], inDim: number): tf.Tensor2D {
+  return constant(key, () => {
+    const m = new Float32Array(inDim * 16);
+    for (const [r, c, v] of rows) m[r * 16 + c] = v;
+    return tf.tensor2d(m, [inDim, 16]);
+  }) as tf.Tensor2D;
+}
+
+/** The input embedding described at the top of this file: {mv (N, B, 2V+2, 16), s (N, B, F), mask (N, B)}. */
+export function gatrEmbed(batch: RigidBodyBatch): { mv: tf.Tensor4D; s: tf.Tensor3D; mask: tf.Tensor2D } {
+  const [n, b, v] = batch.curr.shape as [number, number, number, number];
+  const check = (name: keyof RigidBodyBatch, shape: number[]): void => {
+    const t = batch[name];
+    if (t.rank !== shape.length || shape.some((d, i) => d >= 0 && t.shape[i] !== d)) {
+      throw new Error(`gatrEmbed: ${name} must have shape (${shape.map((d) => (d < 0 ? '*' : d)).join(', ')}), got (${t.shape.join(', ')})`);
+    }
+  };
+  check('curr', [n, b, v, 3]);
+  check('prev', [n, b, v, 3]);
+  check('vertMask', [n, b, v]);
+  check('bodyMask', [n, b]);
+  check('bodyFeatures', [n, b, -1]);
+  check('gravity', [n, 3]);
+  check('floor', [n, 4]);
+  return tf.tidy(() => {
+    // [x, y, z, 1] * mask -> point multivector
+    const pointM = embeddingMatrix('embed-point', [[0, 13, -1], [1, 12, 1], [2, 11, -1], [3, 14, 1]], 4);
+    const mask = batch.vertMask.reshape([n * b * v, 1]);
+    const points = (x: tf.Tensor) =>
+      tf.matMul(tf.mul(tf.concat([x.reshape([n * b * v, 3]), tf.ones([n * b * v, 1])], 1), mask), pointM).reshape([n, b, v, 16]);
+    const dirM = embeddingMatrix('embed-direction', [[0, 5, -0.5 / GRAVITY_SCALE], [1, 6, -0.5 / GRAVITY_SCALE], [2, 7, -0.5 / GRAVITY_SCALE]], 3);
+    const planeM = embeddingMatrix('embed-plane', [[0, 2, 1], [1, 3, 1], [2, 4, 1], [3, 1, -1]], 4);
+    const gravity = tf.matMul(batch.gravity as tf.Tensor2D, dirM).reshape([n, 1, 1, 16]);
+    const floor = tf.matMul(batch.floor as tf.Tensor2D, planeM).reshape([n, 1, 1, 16]);
+    const scene = tf.tile(tf.concat([gravity, floor], 2), [1, b, 1, 1]);
+    const mv = tf.concat([points(batch.prev), points(batch.curr), scene], 2) as tf.Tensor4D;
+    return { mv, s: batch.bodyFeatures.toFloat() as tf.Tensor3D, mask: batch.bodyMask.toFloat() as tf.Tensor2D };
+  });
+}
+
+export function gatrNetConfig(dims: GatrDims, shapes: TaskShapes): GatrNetConfig {
+  return {
+    inMv: gatrInputChannels(shapes.maxVerts),
+    mvChannels: dims.mvChannels,
+    outMv: shapes.maxVerts,
+    inS: shapes.bodyFeatureCount,
+    sChannels: dims.sChannels,
+    outS: 0,
+    blocks: dims.blocks,
+    heads: dims.heads,
+  };
+}
+
+/** Parameters and FLOPs per training sample (tokens = shapes.maxBodies, doubled when symmetrizing). */
+export function summarizeGatr(dims: GatrDims, shapes: TaskShapes, options: GatrModelOptions = {}): ModelSummary {
+  const cfg = gatrNetConfig(dims, shapes);
+  const passes = (options.reflections ?? 'symmetrize') === 'symmetrize' ? 2 : 1;
+  const f = gatrFlopsPerToken(cfg, shapes.maxBodies);
+  return {
+    dims,
+    paramCount: gatrParamCount(cfg),
+    nominalFlopsPerSample: passes * shapes.maxBodies * f.nominalPerToken,
+    executedFlopsPerSample: passes * shapes.maxBodies * f.executedPerToken,
+  };
+}
+
+export interface GatrModel extends Net {
+  readonly net: GatrNet;
+  readonly paramCount: number;
+  readonly reflections: ReflectionHandling;
+  /** Predicted positions at t+h, (N, B, V, 3), from tensors. */
+  predictTensors(batch: RigidBodyBatch): tf.Tensor;
+  /** Nominal and executed FLOPs (fwd + bwd) per sample with `tokensPerSample` body slots. */
+  flops(tokensPerSample?: number): { nominalFlopsPerSample: number; executedFlopsPerSample: number };
+}
+
+export function createGatrModel(dims: GatrDims, shapes: TaskShapes, seed: number, options: GatrModelOptions = {}): GatrModel {
+  if (dims.family !== 'gatr') throw new Error(`createGatrModel: dims.family must be "gatr", got "${String(dims.family)}"`);
+  for (const k of ['maxBodies', 'maxVerts', 'bodyFeatureCount'] as const) {
+    if (!Number.isInteger(shapes[k]) || shapes[k] < 1) throw new Error(`createGatrModel: shapes.${k} must be a positive integer, got ${shapes[k]}`);
+  }
+  const reflections = options.reflections ?? 'symmetrize';
+  if (reflections !== 'symmetrize' && reflections !== 'ignore') {
+    throw new Error(`createGatrModel: options.reflections must be "symmetrize" or "ignore", got "${String(reflections)}"`);
+  }
+  const cfg = gatrNetConfig(dims, shapes);
+  const net = new GatrNet(cfg, seed);
+  const V = shapes.maxVerts;
+
+  function predictTensors(batch: RigidBodyBatch): tf.Tensor {
+    return tf.tidy(() => {
+      const [n, b] = batch.curr.shape as [number, number];
+      if (b !== shapes.maxBodies || batch.curr.shape[2] !== V || batch.bodyFeatures.shape[2] !== shapes.bodyFeatureCount) {
+        throw new Error(
+          `GATr model was built for maxBodies=${shapes.maxBodies}, maxVerts=${V}, bodyFeatureCount=${shapes.bodyFeatureCount}; ` +
+            `got ${b}, ${batch.curr.shape[2]}, ${batch.bodyFeatures.shape[2]}`,
+        );
+      }
+      const { mv, s, mask } = gatrEmbed(batch);
+      const extractM = embeddingMatrix('extract-translation', [[0, 5, -2], [1, 6, -2], [2, 7, -2]], 3).transpose(); // (16, 3)
+      const displacement = (out: tf.Tensor4D) => tf.matMul(out.reshape([n * b * V, 16]) as tf.Tensor2D, extractM).reshape([n, b, V, 3]);
+      let disp: tf.Tensor;
+      if (reflections === 'symmetrize') {
+        const signs = constant(`point-signs-${V}`, () => {
+          const sg = new Float32Array(2 * V + 2).fill(1);
+          sg.fill(-1, 0, 2 * V);
+          return tf.tensor4d(sg, [1, 1, 2 * V + 2, 1]);
+        });
+        const out = net.forward(tf.concat([mv, tf.mul(mv, signs)], 0), tf.concat([s, s], 0), tf.concat([mask, mask], 0)).mv;
+        const both = displacement(out).reshape([2, n, b, V, 3]);
+        disp = tf.mul(tf.sum(both, 0), 0.5);
+      } else {
+        disp = displacement(net.forward(mv, s, mask).mv);
+      }
+      return tf.add(batch.curr, disp);
+    });
+  }
+
+  const flops = (tokensPerSample = shapes.maxBodies) => {
+    const f = gatrFlopsPerToken(cfg, tokensPerSample);
+    const passes = reflections === 'symmetrize' ? 2 : 1;
+    return { nominalFlopsPerSample: passes * tokensPerSample * f.nominalPerToken, executedFlopsPerSample: passes * tokensPerSample * f.executedPerToken };
+  };
+
+  return {
+    family: 'gatr',
+    net,
+    variables: net.variables,
+    paramCount: net.paramCount,
+    reflections,
+    summary: summarizeGatr(dims, shapes, { reflections }),
+    predictTensors,
+    predict(ex: Examples): tf.Tensor {
+      return tf.tidy(() => predictTensors(batchTensors(ex)));
+    },
+    flops,
+    dispose() {
+      for (const v of net.variables) v.dispose();
+    },
+  };
+}
