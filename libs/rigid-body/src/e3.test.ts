@@ -8,6 +8,8 @@ import {
   inverseE3,
   isReflection,
   makeE3,
+  matrixToQuaternion,
+  quaternionToMatrix,
   randomE3,
   randomReflection,
   randomRotation,
@@ -147,6 +149,20 @@ describe('E(3) transforms', () => {
       close(back.curr, ex.curr, 1e-5);
       close(back.floor, ex.floor, 1e-5);
     }
+  });
+
+  it('converts rotation matrices to quaternions and back, refusing reflections', () => {
+    for (let i = 0; i < 200; i++) {
+      const g = randomRotation(rng);
+      close(quaternionToMatrix(matrixToQuaternion(g.rotation)), g.rotation, 1e-12);
+    }
+    for (const angle of [0, Math.PI, -Math.PI / 2]) {
+      for (const axis of [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]]) {
+        const g = rotationAboutAxis(axis, angle);
+        close(quaternionToMatrix(matrixToQuaternion(g.rotation)), g.rotation, 1e-12);
+      }
+    }
+    assert.throws(() => matrixToQuaternion(randomReflection(rng).rotation), /reflection/);
   });
 
   it('transformExamples accepts one transform per example', () => {

@@ -171,3 +171,26 @@ export function transformExamples(ex: Examples, g: E3 | readonly E3[]): Examples
   }
   return out;
 }
+
+/** Unit quaternion [x, y, z, w] of a proper rotation matrix (row-major); throws for reflections. */
+export function matrixToQuaternion(r: readonly number[]): [number, number, number, number] {
+  const det = e3Determinant({ rotation: r, translation: [0, 0, 0] });
+  if (det < 0) throw new Error('matrixToQuaternion: the matrix is a reflection (det -1); only rotations have quaternions');
+  const tr = r[0] + r[4] + r[8];
+  let q: [number, number, number, number];
+  if (tr > 0) {
+    const s = 2 * Math.sqrt(1 + tr);
+    q = [(r[7] - r[5]) / s, (r[2] - r[6]) / s, (r[3] - r[1]) / s, s / 4];
+  } else if (r[0] > r[4] && r[0] > r[8]) {
+    const s = 2 * Math.sqrt(1 + r[0] - r[4] - r[8]);
+    q = [s / 4, (r[1] + r[3]) / s, (r[2] + r[6]) / s, (r[7] - r[5]) / s];
+  } else if (r[4] > r[8]) {
+    const s = 2 * Math.sqrt(1 + r[4] - r[0] - r[8]);
+    q = [(r[1] + r[3]) / s, s / 4, (r[5] + r[7]) / s, (r[2] - r[6]) / s];
+  } else {
+    const s = 2 * Math.sqrt(1 + r[8] - r[0] - r[4]);
+    q = [(r[2] + r[6]) / s, (r[5] + r[7]) / s, s / 4, (r[3] - r[1]) / s];
+  }
+  const n = Math.hypot(q[0], q[1], q[2], q[3]);
+  return [q[0] / n, q[1] / n, q[2] / n, q[3] / n];
+}

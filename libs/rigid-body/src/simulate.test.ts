@@ -9,6 +9,7 @@ import {
   sampleScene,
   simulateScene,
   simulateSceneSync,
+  transformSceneState,
   writeWorldVertices,
   type BodyState,
   type Quat,
@@ -106,6 +107,11 @@ describe('simulateScene', () => {
     }
   });
 
+  it('transformSceneState refuses reflections', () => {
+    const scene = sampleScene(cfg, new Rng(9));
+    assert.throws(() => transformSceneState(scene, { rotation: [-1, 0, 0, 0, 1, 0, 0, 0, 1], translation: [0, 0, 0] }), /reflection/);
+  });
+
   it('commutes with rotations about the gravity axis and horizontal translations (short horizon)', () => {
     // Stated tolerances: before any body comes within 5 cm of the floor the only differences are f32 rounding
     // (< 1e-4 m); through contacts they grow (the solver's friction directions are not exactly isotropic and
@@ -127,6 +133,14 @@ describe('simulateScene', () => {
           angvel: rotateVector(g, b.angvel),
         })),
       };
+      const viaLib = transformSceneState(scene, g);
+      viaLib.bodies.forEach((x, i) => {
+        const y = moved.bodies[i];
+        for (const k of ['position', 'rotation', 'linvel', 'angvel'] as const) {
+          const sign = k === 'rotation' && x.rotation[3] * y.rotation[3] < 0 ? -1 : 1; // q and -q agree
+          x[k].forEach((v, j) => assert.ok(Math.abs(sign * v - y[k][j]) < 1e-12, `${k}[${j}]`));
+        }
+      });
       const a = simulateSceneSync(scene, params, frames);
       const b = simulateSceneSync(moved, params, frames);
       let maxFree = 0;

@@ -6,6 +6,7 @@
 import RAPIER from '@dimforge/rapier3d-deterministic-compat';
 import type { ResolvedBenchmarkConfig } from './config.js';
 import { getMesh, type MeshDef } from './meshes.js';
+import { applyE3, isReflection, matrixToQuaternion, rotateVector, type E3 } from './e3.js';
 import type { Rng } from './rng.js';
 
 export type Vec3 = [number, number, number];
@@ -242,4 +243,30 @@ export function writeWorldVertices(traj: Trajectory, frame: number, body: number
     out[offset + 3 * j + 1] = vy + 2 * (qw * cy + ddy) + py;
     out[offset + 3 * j + 2] = vz + 2 * (qw * cz + ddz) + pz;
   }
+}
+
+/**
+ * The scene moved rigidly by a proper rotation + translation g: positions x -> R x + t, orientations q -> q_R q,
+ * linear and angular velocities rotated. The simulation frame's gravity and floor stay put, so the moved scene
+ * evolves like the moved trajectory only when g fixes them (rotations about the vertical axis, horizontal
+ * translations). Reflections are refused: they would mirror the (chiral) meshes.
+ */
+export function transformSceneState(scene: SceneState, g: E3): SceneState {
+  if (isReflection(g)) throw new Error('transformSceneState: g is a reflection; pass a proper rotation (mirrored meshes are not in the library)');
+  const qg = matrixToQuaternion(g.rotation);
+  const mul = (a: Quat, b: Quat): Quat => [
+    a[3] * b[0] + a[0] * b[3] + a[1] * b[2] - a[2] * b[1],
+    a[3] * b[1] - a[0] * b[2] + a[1] * b[3] + a[2] * b[0],
+    a[3] * b[2] + a[0] * b[1] - a[1] * b[0] + a[2] * b[3],
+    a[3] * b[3] - a[0] * b[0] - a[1] * b[1] - a[2] * b[2],
+  ];
+  return {
+    bodies: scene.bodies.map((b) => ({
+      ...b,
+      position: applyE3(g, b.position),
+      rotation: mul(qg, b.rotation),
+      linvel: rotateVector(g, b.linvel),
+      angvel: rotateVector(g, b.angvel),
+    })),
+  };
 }
