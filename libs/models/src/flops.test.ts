@@ -43,6 +43,8 @@ function matmulFlops(kernels: { name: string; inputShapes: number[][] }[]): numb
   for (const k of kernels) {
     if (k.name !== 'BatchMatMul' && k.name !== '_FusedMatMul') continue;
     const [a, b] = k.inputShapes;
+    // ones(1, M) @ x is how column sums (bias and norm-gain gradients) are computed: a reduction, not counted
+    if (a[a.length - 2] === 1) continue;
     const batch = a.slice(0, -2).reduce((p, x) => p * x, 1);
     total += 2 * batch * a[a.length - 2] * a[a.length - 1] * b[b.length - 1];
   }

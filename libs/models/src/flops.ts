@@ -9,7 +9,8 @@
  * attention scores included:
  *   transformer executed = 3 * (2 * W_matrix * T + depth * 4 * T^2 * width)
  *   (scores (T*H x dh) @ (dh x T) = 2 T^2 d FLOPs, probs @ V another 2 T^2 d).
- * Elementwise ops, norms, softmax and the optimizer are counted in neither.
+ * Elementwise ops, norms, softmax, column sums (bias/gain gradients, computed as ones(1,M) @ x) and the
+ * optimizer are counted in neither.
  * GATr accounting is delegated to the gatr module (see ladder.ts summarize()).
  */
 import type { ModelSummary, TaskShapes, TransformerDims } from './api.js';

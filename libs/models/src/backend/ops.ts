@@ -9,6 +9,15 @@ import * as tf from '@tensorflow/tfjs';
 const customGrad = (f: (...args: any[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[] }) =>
   tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]);
 
+/**
+ * Sums over rows of (M, D) -> (D). Written as ones(1, M) @ x: on wasm a reduction over a non-innermost axis
+ * transposes first and costs ~35x more than this matmul.
+ */
+export function columnSums(x: tf.Tensor2D): tf.Tensor1D {
+  const ones = tf.ones([1, x.shape[0]]) as tf.Tensor2D;
+  return tf.reshape(tf.matMul(ones, x), [x.shape[1]]);
+}
+
 export type Activation = 'linear' | 'relu';
 
 const cache = new Map<Activation, (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D>();
@@ -24,7 +33,11 @@ function linearOp(act: Activation): (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tenso
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved;
         const dz = act === 'relu' ? tf.mul(dy, tf.step(saved[2])) : dy;
-        return [tf.matMul(dz as tf.Tensor2D, tf.transpose(ws) as tf.Tensor2D), tf.matMul(tf.transpose(xs) as tf.Tensor2D, dz as tf.Tensor2D), tf.sum(dz, 0)];
+        return [
+          tf.matMul(dz as tf.Tensor2D, tf.transpose(ws) as tf.Tensor2D),
+          tf.matMul(tf.transpose(xs) as tf.Tensor2D, dz as tf.Tensor2D),
+          columnSums(dz as tf.Tensor2D),
+        ];
       },
     };
   }) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
@@ -37,19 +50,23 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, act: Acti
   return linearOp(act)(x, w, b);
 }
 
-const SQRT1_2 = Math.SQRT1_2;
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+// tanh-approximation GELU: 0.5 x (1 + tanh(z)) = x * sigmoid(2z), z = sqrt(2/pi) (x + 0.044715 x^3).
+// Written with sigmoid because wasm's sigmoid is ~15x faster than its tanh or erf kernels.
+const C1 = 2 * Math.sqrt(2 / Math.PI);
+const C3 = C1 * 0.044715;
 
-/** Exact (erf) GELU with a hand-written gradient. */
+/** GELU (tanh approximation) with a hand-written gradient: d/dx = s + x s (1 - s) (C1 + 3 C3 x^2), s = sigmoid(2z). */
 export const gelu = customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
-  const cdf = tf.add(tf.mul(tf.erf(tf.mul(x, SQRT1_2)), 0.5), 0.5);
-  save([x, cdf]);
+  const x2 = tf.square(x);
+  const s = tf.sigmoid(tf.mul(x, tf.add(tf.mul(x2, C3), C1)));
+  save([x, x2, s]);
   return {
-    value: tf.mul(x, cdf),
+    value: tf.mul(x, s),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, c] = saved;
-      const pdf = tf.mul(tf.exp(tf.mul(tf.square(xs), -0.5)), INV_SQRT_2PI);
-      return [tf.mul(dy, tf.add(c, tf.mul(xs, pdf)))];
+      const [xs, sq, sg] = saved;
+      const dz = tf.add(tf.mul(sq, 3 * C3), C1);
+      const ds = tf.mul(tf.mul(xs, tf.sub(sg, tf.square(sg))), dz);
+      return [tf.mul(dy, tf.add(sg, ds))];
     },
   };
 }) as unknown as <T extends tf.Tensor>(x: T) => T;
@@ -74,7 +91,7 @@ export function makeLayerNorm(eps = 1e-5) {
         const a = tf.mean(gdy, -1, true);
         const b = tf.mean(tf.mul(gdy, xh), -1, true);
         const dx = tf.mul(rs, tf.sub(tf.sub(gdy, a), tf.mul(xh, b)));
-        return [dx, tf.sum(tf.mul(dy, xh), 0), tf.sum(dy, 0)];
+        return [dx, columnSums(tf.mul(dy, xh) as tf.Tensor2D), columnSums(dy as tf.Tensor2D)];
       },
     };
   }) as unknown as (x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D) => tf.Tensor2D;
