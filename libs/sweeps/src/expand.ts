@@ -11,7 +11,7 @@ import { IssueList, SweepSpecError, formatPath, type PathSegment } from './issue
 import { canonicalJson, sha256Hex } from './canonical.js';
 import { exponential } from './labels.js';
 import { MAX_INT32 } from './schema.js';
-import { normalizeSpec, type FamilySettings, type ModelSizeSpec, type NormalizedSweepSpec } from './normalize.js';
+import { isGridSpec, normalizeSpec, type FamilySettings, type ModelSizeSpec, type NormalizedSweepSpec } from './normalize.js';
 
 export interface TrialCell {
   /** Stable unique key from the axes, e.g. `gatr/s2/steps400/n1024/seed0` (isoflop: `gatr/s2/C1e15/n1024/seed0`). */
@@ -163,11 +163,8 @@ export function planSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): Sw
   const issues = new IssueList();
   const benchmark = deepFreeze(structuredClone(s.benchmark));
   const shapes = deps.taskShapes(benchmark);
-  const sizes = s.design.kind === 'grid' ? s.modelSizes : s.design.modelSizes;
-  const points =
-    s.design.kind === 'grid'
-      ? s.steps.length * s.trainSizes.length
-      : s.design.budgets.length;
+  const sizes = isGridSpec(s) ? s.modelSizes : s.design.modelSizes;
+  const points = isGridSpec(s) ? s.steps.length * s.trainSizes.length : s.design.budgets.length;
   const count = s.families.length * sizes.length * points * s.seeds.length;
   if (count > MAX_CELLS) {
     throw new SweepSpecError([
@@ -206,7 +203,7 @@ export function planSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): Sw
         flopBudget,
         benchmark,
       });
-      if (s.design.kind === 'grid') {
+      if (isGridSpec(s)) {
         for (const steps of s.steps) {
           for (const n of s.trainSizes) {
             for (const seed of s.seeds) {

@@ -13,6 +13,7 @@ export { sweepSpecSchema, MAX_INT32 } from './schema.js';
 export type { SweepSpecInput } from './schema.js';
 export {
   normalizeSpec,
+  isGridSpec,
   specHash,
   DEFAULT_TRAINING,
   DEFAULT_MAX_ATTEMPTS,

@@ -91,6 +91,11 @@ export interface NormalizedIsoflopSpec extends SpecCommon {
 
 export type NormalizedSweepSpec = NormalizedGridSpec | NormalizedIsoflopSpec;
 
+/** Narrows a normalized spec to the grid design (its axes are top-level fields). */
+export function isGridSpec(spec: NormalizedSweepSpec): spec is NormalizedGridSpec {
+  return spec.design.kind === 'grid';
+}
+
 /** Built-in training settings, under the spec's `training` and `perFamily` overrides. */
 export const DEFAULT_TRAINING: Readonly<FamilySettings> = Object.freeze({
   batchSize: 64,

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify as toYaml } from 'yaml';
 import { defaultBenchmarkConfig, validateBenchmarkConfig } from '@equiscale/rigid-body';
-import { SweepSpecError, normalizeSpec, parseSweepSpec, specHash } from './index.js';
+import { SweepSpecError, isGridSpec, normalizeSpec, parseSweepSpec, specHash } from './index.js';
 
 const base = () => ({
   name: 'unit-test',
@@ -200,7 +200,7 @@ for (const [name, text, format, pattern] of TEXT_ERRORS) {
 
 test('normalizeSpec fills defaults, sorts numeric axes and is idempotent', () => {
   const n = normalizeSpec({ ...base(), steps: [200, 100], seeds: [1, 0] });
-  assert.ok(n.design.kind === 'grid');
+  assert.ok(isGridSpec(n));
   assert.deepEqual(n.steps, [100, 200]);
   assert.deepEqual(n.seeds, [0, 1]);
   assert.equal(n.maxAttempts, 3);
