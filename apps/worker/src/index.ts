@@ -1,1 +1,10 @@
-export {};
+export { runWorker, fitProblem, WorkerConfigError, type RunWorkerOptions, type TrialReport, type TrialResult, type BackendPreference } from './worker.js';
+export { workerMain } from './main.js';
+export type { Trainer, TrainerCallbacks, TrainerOutcome, ResumePoint, MetricPoint } from './trainer.js';
+export { estimateTrialBytes, BYTES_PER_PARAM } from './trainer.js';
+export { createSleepTrainer, sleepLoss, type SleepTrainerOptions } from './sleep-trainer.js';
+export { createModelTrainer, type ModelTrainerOptions } from './model-trainer.js';
+export { backoffDelay, type BackoffOptions } from './backoff.js';
+export { CoordinatorLink, isLeaseLost, GaveUpError } from './link.js';
+export { MetricBuffer, MAX_POINTS_PER_BATCH } from './metric-buffer.js';
+export { createLogger, silentLogger, type Logger, type LogLevel } from './logger.js';

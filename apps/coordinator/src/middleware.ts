@@ -1,0 +1,118 @@
+/**
+ * The one wrapper applied to every handler of both services (nice-grpc style middleware): authentication,
+ * error mapping and call logging. Handlers are plain `async (request, ctx) => response` functions that signal
+ * failure only by throwing; nothing here is repeated per handler.
+ *
+ * - auth: with a token configured, a call without `authorization: Bearer <token>` is refused UNAUTHENTICATED
+ *   before its handler runs (so nothing is written).
+ * - RpcError (validation: INVALID_ARGUMENT naming the field, NOT_FOUND, …) → its code and message.
+ * - LeaseLostError → FAILED_PRECONDITION "lease lost: …" (the fencing refusal workers recognise).
+ * - SweepSpecError → INVALID_ARGUMENT listing every problem by field path; SweepConflictError → ALREADY_EXISTS.
+ * - the database being unreachable → UNAVAILABLE (workers retry with backoff).
+ * - anything else → UNKNOWN with a generic message; the stack goes to the log, never to the client.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import {
+  type handleUnaryCall,
+  type Metadata,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  status,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { LEASE_LOST, RpcError, toServiceError, tokenFromMetadata, unauthenticated } from '@equiscale/contract';
+import { LeaseLostError, SweepConflictError } from '@equiscale/db';
+import type { Logger } from './logger.js';
+
+export interface CallContext {
+  /** e.g. "WorkerService/ClaimTrial" */
+  method: string;
+  metadata: Metadata;
+  peer: string;
+  logger: Logger;
+}
+
+/** A handler in plain async form. */
+export type UnaryHandler<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res>;
+
+/** The async-handler form of a generated grpc-js server interface. */
+export type ServiceImpl<S> = {
+  [K in keyof S as string extends K ? never : K]: S[K] extends handleUnaryCall<infer Req, infer Res>
+    ? UnaryHandler<Req, Res>
+    : never;
+};
+
+export interface MiddlewareOptions {
+  service: string;
+  /** shared secret; undefined or empty: no auth */
+  token?: string;
+  logger: Logger;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function isDatabaseUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code !== 'string') return false;
+  // node socket errors, and Postgres class 08 (connection exception) / 57P01-57P03 (shutdown, cannot connect now)
+  return /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND)$/.test(code) || /^08/.test(code) || /^57P0[123]$/.test(code);
+}
+
+/** Maps a thrown value to a status error that is safe to send. */
+export function toRpcError(err: unknown): RpcError | null {
+  if (err instanceof RpcError) return err;
+  if (err instanceof LeaseLostError) {
+    const msg = err.message.startsWith(LEASE_LOST) ? err.message : `${LEASE_LOST}: ${err.message}`;
+    return new RpcError(status.FAILED_PRECONDITION, msg);
+  }
+  if (err instanceof Error && err.name === 'SweepSpecError') return new RpcError(status.INVALID_ARGUMENT, err.message);
+  if (err instanceof SweepConflictError) return new RpcError(status.ALREADY_EXISTS, err.message);
+  if (isDatabaseUnavailable(err)) return new RpcError(status.UNAVAILABLE, 'database unavailable; retry later');
+  if (err instanceof Error && /Connection terminated|timeout exceeded when trying to connect/i.test(err.message)) {
+    return new RpcError(status.UNAVAILABLE, 'database unavailable; retry later');
+  }
+  return null;
+}
+
+/** Wraps every handler of `impl` into the grpc-js callback form with the cross-cutting concerns above. */
+export function withMiddleware<S>(impl: ServiceImpl<S>, opts: MiddlewareOptions): UntypedServiceImplementation {
+  const out: UntypedServiceImplementation = {};
+  for (const [name, handler] of Object.entries(impl) as [string, UnaryHandler<unknown, unknown>][]) {
+    const method = `${opts.service}/${name[0]!.toUpperCase()}${name.slice(1)}`;
+    const logger = opts.logger.child({ method });
+    out[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      const started = performance.now();
+      const ctx: CallContext = { method, metadata: call.metadata, peer: call.getPeer(), logger };
+      const run = async () => {
+        if (opts.token) {
+          const got = tokenFromMetadata(call.metadata);
+          if (got === undefined) throw unauthenticated('missing credentials: send metadata "authorization: Bearer <EQUISCALE_TOKEN>"');
+          if (!sameSecret(got, opts.token)) throw unauthenticated('invalid token: check EQUISCALE_TOKEN');
+        }
+        return handler(call.request, ctx);
+      };
+      run().then(
+        (res) => {
+          logger.debug('call ok', { ms: Math.round(performance.now() - started) });
+          callback(null, res);
+        },
+        (err: unknown) => {
+          const known = toRpcError(err);
+          if (known) {
+            const level = known.code === status.UNAVAILABLE ? 'warn' : 'debug';
+            logger[level]('call refused', { code: status[known.code], error: known.message, peer: ctx.peer });
+            callback(toServiceError(known));
+          } else {
+            logger.error('call failed', { error: err instanceof Error ? err : String(err), peer: ctx.peer });
+            callback(toServiceError(err));
+          }
+        },
+      );
+    };
+  }
+  return out;
+}

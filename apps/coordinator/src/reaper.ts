@@ -1,0 +1,44 @@
+/**
+ * The periodic reaper: re-queues trials whose lease expired (their worker died or lost the network). Runs in
+ * every coordinator; reapExpiredLeases takes rows with SKIP LOCKED, so two coordinators never fight over one.
+ */
+import { reapExpiredLeases, type Database } from '@equiscale/db';
+import type { Kysely } from 'kysely';
+import type { Logger } from './logger.js';
+
+export interface Reaper {
+  stop(): Promise<void>;
+}
+
+export function startReaper(db: Kysely<Database>, intervalMs: number, logger: Logger): Reaper {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let failing = false;
+  const tick = async () => {
+    try {
+      const r = await reapExpiredLeases(db);
+      if (failing) logger.info('reaper: database reachable again');
+      failing = false;
+      if (r.requeued.length) logger.info('reaper: expired leases re-queued', { trials: r.requeued });
+      if (r.failed.length) logger.warn('reaper: trials failed after too many lost leases', { trials: r.failed });
+    } catch (err) {
+      if (!failing) logger.warn('reaper: could not reap expired leases', { error: (err as Error).message });
+      failing = true;
+    }
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = tick().finally(schedule);
+    }, intervalMs);
+  };
+  running = tick().finally(schedule);
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running.catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Request validation. Every check names the field as the .proto spells it (e.g. `points[3].split`) and says
+ * what is expected, and throws RpcError INVALID_ARGUMENT before anything is written.
+ */
+import { invalidArgument, MAX_MESSAGE_BYTES } from '@equiscale/contract';
+
+export const MAX_METRIC_POINTS = 10_000;
+export const MAX_SPEC_BYTES = 1024 * 1024;
+export const MAX_TEXT = 8_000;
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SPLITS = ['train', 'val', 'test'] as const;
+
+function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? v.slice(0, 60) + '…' : v);
+  return String(v);
+}
+
+function bad(field: string, expected: string, got: unknown): never {
+  throw invalidArgument(`${field}: expected ${expected}, got ${show(got)}`);
+}
+
+/** A database id: a positive safe integer. */
+export function id(v: number, field: string): number {
+  if (!Number.isSafeInteger(v) || v <= 0) bad(field, 'a positive integer id', v);
+  return v;
+}
+
+export function leaseToken(v: string, field = 'lease_token'): string {
+  if (typeof v !== 'string' || !UUID_RE.test(v)) bad(field, 'the UUID lease token of the claim', v);
+  return v;
+}
+
+export function nonNegInt(v: number, field: string): number {
+  if (!Number.isSafeInteger(v) || v < 0) bad(field, 'an integer >= 0', v);
+  return v;
+}
+
+export function finite(v: number, field: string, opts: { min?: number } = {}): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) bad(field, 'a finite number', v);
+  if (opts.min !== undefined && v < opts.min) bad(field, `a number >= ${opts.min}`, v);
+  return v;
+}
+
+/** An optional double: absent means an explicit null; present must be finite. */
+export function finiteOrNull(v: number | undefined, field: string): number | null {
+  if (v === undefined || v === null) return null;
+  return finite(v, field);
+}
+
+/** A non-empty string of at most `max` characters. */
+export function text(v: string, field: string, max = 200, what = 'a non-empty string'): string {
+  if (typeof v !== 'string' || v.length === 0) bad(field, what, v);
+  if (v.length > max) bad(field, `${what} of at most ${max} characters`, `${v.length} characters`);
+  return v;
+}
+
+/** A string that may be empty, at most `max` characters. */
+export function optionalText(v: string, field: string, max = MAX_TEXT): string {
+  if (typeof v !== 'string') bad(field, 'a string', v);
+  if (v.length > max) bad(field, `at most ${max} characters`, `${v.length} characters`);
+  return v;
+}
+
+export function oneOf<T extends string>(v: string, field: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(v)) bad(field, `one of ${allowed.join(', ')}`, v);
+  return v as T;
+}
+
+export interface ValidPoint {
+  step: number;
+  split: (typeof SPLITS)[number];
+  loss: number;
+  samplesSeen: number;
+  wallTimeS: number;
+}
+
+export function metricPoints(
+  points: { step: number; split: string; loss: number; samplesSeen: number; wallTimeS: number }[],
+): ValidPoint[] {
+  if (!Array.isArray(points)) bad('points', 'a list of metric points', points);
+  if (points.length > MAX_METRIC_POINTS) {
+    throw invalidArgument(`points: at most ${MAX_METRIC_POINTS} points per batch, got ${points.length}; send several batches`);
+  }
+  return points.map((p, i) => ({
+    step: nonNegInt(p.step, `points[${i}].step`),
+    split: oneOf(p.split, `points[${i}].split`, SPLITS),
+    loss: finite(p.loss, `points[${i}].loss`),
+    samplesSeen: nonNegInt(p.samplesSeen, `points[${i}].samples_seen`),
+    wallTimeS: finite(p.wallTimeS, `points[${i}].wall_time_s`, { min: 0 }),
+  }));
+}
+
+export function checkpointData(data: Uint8Array, field = 'data'): Uint8Array {
+  if (!(data instanceof Uint8Array) || data.length === 0) bad(field, 'non-empty checkpoint bytes', `${data?.length ?? 0} bytes`);
+  if (data.length > MAX_MESSAGE_BYTES) bad(field, `at most ${MAX_MESSAGE_BYTES} bytes`, `${data.length} bytes`);
+  return data;
+}

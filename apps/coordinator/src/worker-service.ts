@@ -1,0 +1,140 @@
+/**
+ * WorkerService: the calls a worker makes while it claims and trains trials. Every trial-scoped write is
+ * fenced by (trial_id, lease_token) inside libs/db/src/queue; this file only validates and translates.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TrialAssignment, WorkerServiceServer } from '@equiscale/contract';
+import {
+  claimTrial,
+  completeTrial,
+  failTrial,
+  heartbeatTrial,
+  releaseTrial,
+  reportMetrics,
+  saveCheckpoint,
+  touchWorker,
+  upsertWorker,
+  type ClaimedTrial,
+  type Database,
+} from '@equiscale/db';
+import type { Kysely } from 'kysely';
+import type { ServiceImpl } from './middleware.js';
+import * as v from './validate.js';
+
+export interface WorkerServiceDeps {
+  db: Kysely<Database>;
+  leaseTtlMs: number;
+  heartbeatIntervalMs: number;
+  /** how long an idle worker waits before asking again */
+  idleRetryMs: number;
+}
+
+const COMPLETE_OUTCOMES = ['completed', 'diverged'] as const;
+
+function workerId(id: string, field = 'worker_id'): string {
+  return v.text(id, field, 200, 'a worker id (non-empty string)');
+}
+
+function assignment(c: ClaimedTrial): TrialAssignment {
+  const t = c.trial;
+  return {
+    trialId: Number(t.id),
+    leaseToken: t.lease_token!,
+    attempt: t.attempt,
+    sweepId: Number(t.sweep_id),
+    sweepName: c.sweepName,
+    cellKey: t.cell_key,
+    cellJson: typeof t.cell === 'string' ? t.cell : JSON.stringify(t.cell),
+    leaseExpiresAtMs: t.lease_expires_at ? new Date(t.lease_expires_at).getTime() : 0,
+    checkpoint: c.checkpoint ? Buffer.from(c.checkpoint.data) : Buffer.alloc(0),
+    checkpointStep: c.checkpoint?.step ?? 0,
+  };
+}
+
+export function workerServiceImpl(deps: WorkerServiceDeps): ServiceImpl<WorkerServiceServer> {
+  const { db } = deps;
+  return {
+    async register(req) {
+      const id = req.workerId === '' ? randomUUID() : workerId(req.workerId);
+      const host = v.text(req.host, 'host', 255, 'the worker host name');
+      const backend = v.text(req.backend, 'backend', 64, 'the training backend (tensorflow, wasm, cpu)');
+      const pid = v.nonNegInt(req.pid, 'pid');
+      const maxParamCount = v.nonNegInt(req.maxParamCount, 'max_param_count');
+      const capabilities: Record<string, string> = {};
+      for (const [k, val] of Object.entries(req.capabilities ?? {})) {
+        capabilities[v.text(k, 'capabilities key', 100)] = v.optionalText(val, `capabilities["${k}"]`, 1000);
+      }
+      await upsertWorker(db, { id, host, backend, capabilities, pid, maxParamCount: maxParamCount || null });
+      return { workerId: id, heartbeatIntervalMs: deps.heartbeatIntervalMs, leaseTtlMs: deps.leaseTtlMs };
+    },
+
+    async claimTrial(req) {
+      const id = workerId(req.workerId);
+      const maxParamCount = v.nonNegInt(req.maxParamCount, 'max_param_count');
+      const claimed = await claimTrial(db, { workerId: id, leaseTtlMs: deps.leaseTtlMs, maxParamCount });
+      if (!claimed) return { trial: undefined, retryAfterMs: deps.idleRetryMs };
+      return { trial: assignment(claimed), retryAfterMs: 0 };
+    },
+
+    async heartbeat(req) {
+      const id = workerId(req.workerId);
+      if (req.trialId === 0) {
+        await touchWorker(db, id);
+        return { leaseExpiresAtMs: 0, cancelled: false };
+      }
+      const r = await heartbeatTrial(db, {
+        trialId: v.id(req.trialId, 'trial_id'),
+        leaseToken: v.leaseToken(req.leaseToken),
+        workerId: id,
+        step: v.nonNegInt(req.step, 'step'),
+        leaseTtlMs: deps.leaseTtlMs,
+      });
+      return { leaseExpiresAtMs: r.leaseExpiresAt.getTime(), cancelled: r.cancelled };
+    },
+
+    async reportMetrics(req) {
+      const ref = { trialId: v.id(req.trialId, 'trial_id'), leaseToken: v.leaseToken(req.leaseToken) };
+      const points = v.metricPoints(req.points);
+      return { accepted: await reportMetrics(db, ref, points) };
+    },
+
+    async saveCheckpoint(req) {
+      const ref = { trialId: v.id(req.trialId, 'trial_id'), leaseToken: v.leaseToken(req.leaseToken) };
+      const step = v.nonNegInt(req.step, 'step');
+      const data = v.checkpointData(req.data);
+      return { checkpointRef: await saveCheckpoint(db, { ...ref, step, data: new Uint8Array(data) }) };
+    },
+
+    async completeTrial(req) {
+      const ref = { trialId: v.id(req.trialId, 'trial_id'), leaseToken: v.leaseToken(req.leaseToken) };
+      const outcome = v.oneOf(req.outcome, 'outcome', COMPLETE_OUTCOMES);
+      const input = {
+        outcome,
+        steps: v.nonNegInt(req.steps, 'steps'),
+        trainLoss: v.finiteOrNull(req.trainLoss, 'train_loss'),
+        valLoss: v.finiteOrNull(req.valLoss, 'val_loss'),
+        testLoss: v.finiteOrNull(req.testLoss, 'test_loss'),
+        backend: v.text(req.backend, 'backend', 64, 'the training backend (tensorflow, wasm, cpu)'),
+        wallTimeS: v.finite(req.wallTimeS, 'wall_time_s', { min: 0 }),
+        error: v.optionalText(req.error, 'error') || undefined,
+        executedFlops: v.finite(req.executedFlops, 'executed_flops', { min: 0 }) || undefined,
+      };
+      v.nonNegInt(req.paramCount, 'param_count');
+      await completeTrial(db, ref, input);
+      return {};
+    },
+
+    async failTrial(req) {
+      const ref = { trialId: v.id(req.trialId, 'trial_id'), leaseToken: v.leaseToken(req.leaseToken) };
+      const error = v.text(req.error, 'error', v.MAX_TEXT, 'an error message');
+      return { status: await failTrial(db, { ...ref, error, retryable: req.retryable }) };
+    },
+
+    async releaseTrial(req) {
+      const ref = { trialId: v.id(req.trialId, 'trial_id'), leaseToken: v.leaseToken(req.leaseToken) };
+      const reason = v.optionalText(req.reason, 'reason', 1000);
+      await releaseTrial(db, { ...ref, reason });
+      return {};
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * workerMain: what `equiscale worker` runs. Wires SIGTERM/SIGINT to a graceful stop (finish the current step,
+ * checkpoint, ReleaseTrial, exit 0); a second signal exits at once (the lease then expires and the trial is
+ * re-queued by the reaper, resuming from its last saved checkpoint). Resolves with the process exit code.
+ */
+import { createLogger } from './logger.js';
+import { runWorker, WorkerConfigError, type RunWorkerOptions } from './worker.js';
+
+export async function workerMain(opts: RunWorkerOptions): Promise<number> {
+  const logger = opts.logger ?? createLogger();
+  const stop = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      logger.info('signal received: stopping after the current step', { signal: sig });
+      stop.abort();
+    } else {
+      logger.warn('second signal: exiting now', { signal: sig });
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    await runWorker({ ...opts, logger, signal: opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal });
+    return 0;
+  } catch (err) {
+    if (err instanceof WorkerConfigError) logger.error(err.message);
+    else logger.error('worker failed', { error: err as Error });
+    return 1;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}

@@ -1,0 +1,22 @@
+/** Messages between model-trainer.ts (main thread) and train-thread.ts. */
+import type { TrialCell } from '@equiscale/sweeps';
+import type { MetricPoint, TrainerOutcome } from './trainer.js';
+
+export type ThreadRequest =
+  | { type: 'init'; id: number }
+  | {
+      type: 'train';
+      id: number;
+      cell: TrialCell;
+      resume: Uint8Array | null;
+      /** SharedArrayBuffer of one Int32: 1 = stop after the current step */
+      stop: SharedArrayBuffer;
+    };
+
+export type ThreadResponse =
+  | { type: 'ready'; id: number; backend: string }
+  | { type: 'metrics'; id: number; points: MetricPoint[] }
+  | { type: 'checkpoint'; id: number; data: Uint8Array; step: number }
+  | { type: 'progress'; id: number; step: number; steps: number }
+  | { type: 'done'; id: number; outcome: TrainerOutcome }
+  | { type: 'error'; id: number; message: string; stack?: string };
