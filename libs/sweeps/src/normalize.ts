@@ -345,6 +345,13 @@ function checkAndFill(spec: ParsedSweepSpec, deps: SweepDeps): NormalizedSweepSp
     const r = resolveSettings(f, spec.training, own);
     perFamily[f] = r.settings;
     warmupPaths[f] = r.warmupStepsPath;
+    const lr = r.settings.lr;
+    if (lr.kind === 'constant-cooldown' && (lr.warmupFraction ?? 0) + lr.cooldownFraction > 1) {
+      issues.add(
+        own?.lr ? ['perFamily', f, 'lr'] : ['training', 'lr'],
+        `warmupFraction ${lr.warmupFraction} + cooldownFraction ${lr.cooldownFraction} exceed 1 (family ${f}); lower one of them`,
+      );
+    }
   }
 
   const benchmark = mergeBenchmark(spec.benchmark, deps, issues);

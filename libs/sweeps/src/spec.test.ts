@@ -94,6 +94,12 @@ const MALFORMED: [string, (s: Spec) => void, string, RegExp][] = [
     /either warmupSteps or warmupFraction, not both/,
   ],
   ['warmupFraction >= 1', (s) => (s.training = { lr: { warmupFraction: 1 } }), 'training.lr.warmupFraction', /\[0, 1\), got 1/],
+  [
+    'warmup + cooldown over 1',
+    (s) => (s.perFamily = { gatr: { lr: { kind: 'constant-cooldown', warmupFraction: 0.5, cooldownFraction: 0.6 } } }),
+    'perFamily.gatr.lr',
+    /warmupFraction 0.5 \+ cooldownFraction 0.6 exceed 1 \(family gatr\)/,
+  ],
   ['unknown perFamily family', (s) => (s.perFamily = { gatrr: { batchSize: 8 } }), 'perFamily.gatrr', /unknown family; use one of/],
   [
     'zero batch size (family name with +)',
