@@ -11,7 +11,7 @@
  *   (scores (T*H x dh) @ (dh x T) = 2 T^2 d FLOPs, probs @ V another 2 T^2 d).
  * Elementwise ops, norms, softmax, column sums (bias/gain gradients, computed as ones(1,M) @ x) and the
  * optimizer are counted in neither.
- * GATr accounting is delegated to the gatr module (see ladder.ts summarize()).
+ * GATr accounting lives in gatr/flops.ts (summarizeGatr); ladder.ts summarize() dispatches by family.
  */
 import type { ModelSummary, TaskShapes, TransformerDims } from './api.js';
 import { transformerMatrixWeights, transformerParamCount } from './transformer/layout.js';

@@ -14,3 +14,5 @@ export { trainTrial } from './train/trainer.js';
 export { evaluateLoss } from './train/evaluate.js';
 export { serializeCheckpoint, deserializeCheckpoint, CHECKPOINT_VERSION, type Checkpoint, type CheckpointHeader } from './train/checkpoint.js';
 export { learningRate } from './train/schedule.js';
+export * from './gatr/index.js';
+export * from './algebra/index.js';

@@ -6,9 +6,10 @@
  * grow multivector channels c with s = 8c auxiliary scalars (the n-body config is c = 16, s = 128).
  * On the benchmark's shapes the rungs span ~1e3 to ~1e7 parameters.
  */
-import type { FamilyName, GatrDims, ModelDims, ModelSummary, TaskShapes, TransformerDims } from './api.js';
+import type { FamilyName, ModelDims, ModelSummary, TaskShapes, TransformerDims } from './api.js';
 import { summarizeTransformer } from './flops.js';
 import { checkTransformerDims } from './transformer/layout.js';
+import { summarizeGatr } from './gatr/index.js';
 
 const TRANSFORMER_RUNGS: [width: number, depth: number, heads: number][] = [
   [4, 1, 1], [8, 1, 1], [12, 1, 2], [16, 2, 2], [24, 2, 2], [32, 2, 4], [48, 3, 4], [64, 3, 4], [96, 4, 4],
@@ -79,8 +80,4 @@ export function summarize(dims: ModelDims, shapes: TaskShapes): ModelSummary {
   }
   if (dims.family === 'gatr') return summarizeGatr(dims, shapes);
   throw new Error(`dims.family must be "transformer" or "gatr" (got "${String((dims as { family: unknown }).family)}")`);
-}
-
-function summarizeGatr(_dims: GatrDims, _shapes: TaskShapes): ModelSummary {
-  throw new Error('summarize(gatr): GATr accounting (src/gatr) is not available in this build yet');
 }

@@ -56,6 +56,29 @@ test('transformer+augment trains too (loss falls), and augmentation changes the 
   assert.notEqual(out.testLoss, plain.testLoss);
 });
 
+// Runs on wasm (the GATr step is ~6x slower on the cpu backend). Marked todo: in this build GATr stays at the
+// "no displacement" loss of the fixture for hundreds of steps (reported to the GATr developer); the test
+// runs and reports, but does not fail the suite until the model learns.
+test('gatr trains on the fixture task: training loss falls well below its start', { todo: 'GATr does not learn the fixture yet' }, async () => {
+  await initBackend('wasm');
+  try {
+    const train: number[] = [];
+    const c = config({
+      family: 'gatr',
+      dims: { family: 'gatr', mvChannels: 4, sChannels: 8, blocks: 1, heads: 2 },
+      steps: 120,
+      logEvery: 20,
+      lr: { ...config().lr, peak: 1e-2 },
+    });
+    const out = await trainTrial(c, data, { onMetrics: (p) => void train.push(...p.filter((m) => m.split === 'train').map((m) => m.loss)) });
+    assert.equal(out.status, 'completed');
+    assert.equal(out.summary.dims.family, 'gatr');
+    assert.ok(train.at(-1)! < 0.5 * train[0], `train loss ${train.map((x) => x.toExponential(2)).join(' -> ')}`);
+  } finally {
+    await initBackend('cpu');
+  }
+});
+
 test('train 10 + checkpoint + restore + train 10 equals train 20, bit for bit', async () => {
   const c = config({ steps: 20, checkpointEvery: 10, augment: true });
   const straight: Uint8Array[] = [];

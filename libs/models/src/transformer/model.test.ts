@@ -5,6 +5,7 @@ import { Rng, randomE3, transformExamples, type Examples } from '@equiscale/rigi
 import { initBackend } from '../backend/init.js';
 import { makeFixtureExamples } from '../task/fixture.js';
 import { createTransformerModel } from './model.js';
+import { benchmarkEquivarianceError } from '../gatr/index.js';
 
 before(async () => {
   await initBackend('cpu');
@@ -81,4 +82,15 @@ test('the baseline transformer is NOT E(3)-equivariant (but is translation-equiv
   const l2 = predict(transformExamples(ex, shift));
   const r2 = transformExamples({ ...ex, curr: predict(ex) }, shift).curr;
   for (let i = 0; i < l2.length; i++) if (ex.vertMask[Math.floor(i / 3)]) assert.ok(Math.abs(l2[i] - r2[i]) < 1e-4);
+});
+
+test('the shared equivariance check (gatr/equivariance.ts) fails on the baseline transformer', async () => {
+  const ex = makeFixtureExamples({ count: 4, maxBodies: 3, maxVerts: 4, seed: 6 });
+  const net = createTransformerModel(dims, { maxBodies: 3, maxVerts: 4, bodyFeatureCount: ex.bodyFeatureCount }, 1);
+  const head = net.variables[net.variables.length - 2];
+  head.assign(tf.mul(head, 100));
+  const g = randomE3(new Rng(4));
+  const err = await benchmarkEquivarianceError((x) => net.predict(x), ex, g);
+  net.dispose();
+  assert.ok(err.relToDisplacement > 0.1, `relative error ${err.relToDisplacement} should be far from 0`);
 });
