@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import type { GatrDims } from '../api.js';
+import { embedPlaneOffset, embedPoint, makeRng, samplePin, type PinKind } from '../algebra/index.js';
+import { makeFixtureExamples } from '../task/fixture.js';
+import { benchmarkEquivarianceError, pinToE3 } from './equivariance.js';
+import { gatrFlopsPerToken } from './flops.js';
+import { GRAVITY_SCALE, batchTensors, createGatrModel, gatrEmbed, gatrNetConfig } from './rigid-body-model.js';
+
+before(async () => {
+  await tf.setBackend('cpu');
+});
+
+const dims: GatrDims = { family: 'gatr', mvChannels: 3, sChannels: 6, blocks: 1, heads: 2 };
+const ex = makeFixtureExamples({ count: 2, maxBodies: 3, maxVerts: 4, seed: 1 });
+const shapes = { maxBodies: ex.maxBodies, maxVerts: ex.maxVerts, bodyFeatureCount: ex.bodyFeatureCount };
+
+describe('gatrEmbed', () => {
+  it('embeds vertices as points, gravity as a direction and the floor as a plane on every token', async () => {
+    const { mv, s, mask } = gatrEmbed(batchTensors(ex));
+    const V = ex.maxVerts;
+    assert.deepEqual(mv.shape, [ex.count, ex.maxBodies, 2 * V + 2, 16]);
+    assert.deepEqual(s.shape, [ex.count, ex.maxBodies, ex.bodyFeatureCount]);
+    assert.deepEqual(mask.shape, [ex.count, ex.maxBodies]);
+    const data = await mv.data();
+    let padding = 0;
+    for (let n = 0; n < ex.count; n++) {
+      for (let b = 0; b < ex.maxBodies; b++) {
+        const token = ((n * ex.maxBodies + b) * (2 * V + 2)) * 16;
+        for (let v = 0; v < V; v++) {
+          const vi = (n * ex.maxBodies + b) * V + v;
+          const m = ex.vertMask[vi]!;
+          if (m === 0) padding++;
+          const expectedPrev = embedPoint(ex.prev.subarray(3 * vi, 3 * vi + 3)).map((x) => x * m);
+          const expectedCurr = embedPoint(ex.curr.subarray(3 * vi, 3 * vi + 3)).map((x) => x * m);
+          for (let i = 0; i < 16; i++) {
+            assert.ok(Math.abs(data[token + v * 16 + i]! - expectedPrev[i]!) < 1e-5);
+            assert.ok(Math.abs(data[token + (V + v) * 16 + i]! - expectedCurr[i]!) < 1e-5);
+          }
+        }
+        const g = ex.gravity.subarray(3 * n, 3 * n + 3);
+        for (let k = 0; k < 3; k++) assert.ok(Math.abs(data[token + 2 * V * 16 + 5 + k]! + (0.5 * g[k]!) / GRAVITY_SCALE) < 1e-6);
+        const plane = embedPlaneOffset(ex.floor.subarray(4 * n, 4 * n + 3), ex.floor[4 * n + 3]!);
+        for (let i = 0; i < 16; i++) assert.ok(Math.abs(data[token + (2 * V + 1) * 16 + i]! - plane[i]!) < 1e-6);
+      }
+    }
+    assert.ok(padding > 0, 'the fixture should contain padding vertices');
+  });
+
+  it('names the field with a wrong shape', () => {
+    const batch = batchTensors(ex);
+    assert.throws(() => gatrEmbed({ ...batch, gravity: tf.zeros([2, 4]) }), /gravity must have shape \(2, 3\)/);
+  });
+});
+
+describe('createGatrModel', () => {
+  it('is E(3)-equivariant on the benchmark (rotations, reflections, translations, general) with symmetrization', async () => {
+    const model = createGatrModel(dims, shapes, 5);
+    const rng = makeRng(6);
+    for (const kind of ['rotation', 'reflection', 'translation', 'general', 'general'] as PinKind[]) {
+      const g = pinToE3(samplePin(rng, kind));
+      const { relError, relToDisplacement } = await benchmarkEquivarianceError((e) => model.predict(e), ex, g);
+      assert.ok(relError <= 1e-4, `${kind}: ${relError}`);
+      assert.ok(relToDisplacement <= 1e-3, `${kind}: relative to displacement ${relToDisplacement}`);
+    }
+    model.dispose();
+  });
+
+  it('without symmetrization is exactly SE(3)-equivariant (rotations, translations)', async () => {
+    const model = createGatrModel(dims, shapes, 5, { reflections: 'ignore' });
+    const rng = makeRng(7);
+    for (const kind of ['rotation', 'translation', 'rotation', 'translation'] as PinKind[]) {
+      const { relError, relToDisplacement } = await benchmarkEquivarianceError((e) => model.predict(e), ex, pinToE3(samplePin(rng, kind)));
+      assert.ok(relError <= 1e-4 && relToDisplacement <= 1e-3, `${kind}: ${relError}, ${relToDisplacement}`);
+    }
+    model.dispose();
+  });
+
+  it('predicts (N, B, V, 3), trains (finite gradients for every variable) and reports its accounting', async () => {
+    const model = createGatrModel(dims, shapes, 5);
+    const pred = model.predict(ex);
+    assert.deepEqual(pred.shape, [ex.count, ex.maxBodies, ex.maxVerts, 3]);
+    const target = tf.tensor4d(ex.target, [ex.count, ex.maxBodies, ex.maxVerts, 3]);
+    const { grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sub(model.predict(ex), target))) as tf.Scalar, model.variables);
+    for (const v of model.variables) assert.ok(grads[v.name] && (await grads[v.name]!.data()).every(Number.isFinite), v.name);
+    assert.equal(model.paramCount, model.variables.reduce((a, v) => a + v.size, 0));
+    assert.equal(model.summary.paramCount, model.paramCount);
+    const perToken = gatrFlopsPerToken(gatrNetConfig(dims, shapes), shapes.maxBodies);
+    assert.equal(model.summary.nominalFlopsPerSample, 2 * shapes.maxBodies * perToken.nominalPerToken);
+    assert.equal(model.flops().executedFlopsPerSample, 2 * shapes.maxBodies * perToken.executedPerToken);
+    const plain = createGatrModel(dims, shapes, 5, { reflections: 'ignore' });
+    assert.equal(plain.flops(3).nominalFlopsPerSample, 3 * perToken.nominalPerToken);
+    plain.dispose();
+    model.dispose();
+  });
+
+  it('rejects bad dims and shapes with the field name', () => {
+    assert.throws(() => createGatrModel({ ...dims, mvChannels: 0 }, shapes, 1), /mvChannels must be >= 1/);
+    assert.throws(() => createGatrModel(dims, { ...shapes, maxVerts: 0 }, 1), /shapes.maxVerts/);
+  });
+});
