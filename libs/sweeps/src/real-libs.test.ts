@@ -9,15 +9,6 @@ import { benchmarkTaskShapes, loadSweepSpecFile, parseSweepSpec, planSweep, spec
 
 const EXAMPLE = fileURLToPath(new URL('../examples/small.yaml', import.meta.url));
 
-function gatrAccountingMissing(): string | undefined {
-  try {
-    summarize(sizeLadder('gatr', 0), { maxBodies: 4, maxVerts: 12, bodyFeatureCount: 10 });
-    return undefined;
-  } catch (e) {
-    return `GATr accounting not available in @equiscale/models yet: ${e instanceof Error ? e.message : String(e)}`;
-  }
-}
-
 test('the example spec loads, and YAML text and file give the same hash', () => {
   const spec = loadSweepSpecFile(EXAMPLE);
   assert.equal(spec.name, 'small-demo');
@@ -42,31 +33,44 @@ test('the example spec expands with the real libs (transformer families)', () =>
   }
 });
 
-test('the whole example spec expands with the real libs (all three families)', (t) => {
-  const missing = gatrAccountingMissing();
-  if (missing) {
-    t.skip(missing);
-    return;
-  }
+test('the whole example spec expands with the real libs (all three families)', () => {
   const plan = planSweep(loadSweepSpecFile(EXAMPLE));
   assert.equal(plan.cells.length, 3 * 3 * 2 * 2 * 1);
   assert.equal(new Set(plan.cells.map((c) => c.cellKey)).size, plan.cells.length);
   const g = plan.cells.filter((c) => c.family === 'gatr');
   assert.equal(g.length, 12);
-  assert.ok(g.every((c) => c.dims.family === 'gatr' && c.lr.peak === 3e-4 && c.paramCount > 0 && c.nominalFlops > 0));
+  const shapes = benchmarkTaskShapes(plan.spec.benchmark);
+  for (const c of g) {
+    const summary = summarize(sizeLadder('gatr', Number(c.sizeLabel.slice(1))), shapes);
+    assert.deepEqual(c.dims, summary.dims);
+    assert.equal(c.paramCount, summary.paramCount);
+    assert.equal(c.nominalFlops, summary.nominalFlopsPerSample * 32 * c.steps);
+    assert.equal(c.lr.peak, 3e-4, 'perFamily override');
+    assert.deepEqual(trialConfigFromCell(c).dims, summary.dims);
+  }
+  // the augmented transformer trains the same models as the plain one
+  const t = plan.cells.filter((c) => c.family === 'transformer');
+  const a = plan.cells.filter((c) => c.family === 'transformer+augment');
+  assert.deepEqual(a.map((c) => c.dims), t.map((c) => c.dims));
+  assert.ok(a.every((c) => c.augment) && t.every((c) => !c.augment));
 });
 
-test('iso-FLOP steps from the real transformer FLOP accounting', () => {
+test('iso-FLOP steps from the real FLOP accounting of both architectures', () => {
   const plan = planSweep({
     name: 'isoflop-real',
     benchmark: { bodiesMax: 4, maxBodies: 4 },
-    families: ['transformer'],
+    families: ['transformer', 'gatr'],
     training: { batchSize: 16 },
-    design: { kind: 'isoflop', budgets: [1e12, 1e13], modelSizes: [{ index: 1 }, { index: 3 }, { params: 30000 }], trainSize: 2048 },
+    design: { kind: 'isoflop', budgets: [1e12, 1e13], modelSizes: [{ index: 1 }, { index: 3 }, { params: 300000 }], trainSize: 2048 },
     seeds: [0, 1],
   });
-  assert.equal(plan.cells.length, 3 * 2 * 2);
+  assert.equal(plan.cells.length, 2 * 3 * 2 * 2);
   const shapes = benchmarkTaskShapes(plan.spec.benchmark);
+  // GATr spends more nominal FLOPs per parameter than a dense transformer (gatr-spec.md section 5)
+  const at = (key: string) => plan.cells.find((c) => c.cellKey === key)!;
+  const t = at('transformer/p300k/C1e12/n2048/seed0');
+  const g = at('gatr/p300k/C1e12/n2048/seed0');
+  assert.ok(g.nominalFlopsPerSample / g.paramCount > t.nominalFlopsPerSample / t.paramCount);
   for (const c of plan.cells) {
     const perSample = summarize(c.dims, shapes).nominalFlopsPerSample;
     assert.equal(c.steps, Math.round(c.flopBudget! / (perSample * 16)));

@@ -183,7 +183,7 @@ export const sweepSpecSchema = obj(
     eval: obj(
       {
         every: nonNegativeInt('steps between evaluations (integer >= 0; 0: only at the end)'),
-        examples: positiveInt('a number of validation examples (positive integer)'),
+        examples: nonNegativeInt('a number of validation examples (integer >= 0)'),
       },
       'an eval mapping { every, examples }',
     )
