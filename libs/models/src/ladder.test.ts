@@ -34,3 +34,16 @@ test('bad input is a clear error naming the field', () => {
   assert.throws(() => summarize({ family: 'transformer', width: 10, depth: 1, heads: 3, mlpRatio: 4 }, shapes), /heads must be a positive integer dividing width=10/);
   assert.throws(() => summarize(sizeLadder('transformer', 0), { ...shapes, maxVerts: 0 }), /shapes.maxVerts must be a positive integer/);
 });
+
+test('gatr ladder spans ~1e3 to ~1e7 parameters; summarize dispatches to the GATr accounting', () => {
+  const rungs = ladder('gatr', shapes);
+  for (let i = 1; i < rungs.length; i++) assert.ok(rungs[i].paramCount > rungs[i - 1].paramCount);
+  assert.ok(rungs[0].paramCount < 1e4 && rungs.at(-1)!.paramCount > 1e7);
+  // gatr-spec.md section 4: c = 16, s = 128, H = 8 has 220,808 parameters per block
+  const four = summarize({ family: 'gatr', mvChannels: 16, sChannels: 128, blocks: 4, heads: 8 }, shapes);
+  const eight = summarize({ family: 'gatr', mvChannels: 16, sChannels: 128, blocks: 8, heads: 8 }, shapes);
+  assert.equal(eight.paramCount - four.paramCount, 4 * 220_808);
+  // GATr spends far more nominal compute per parameter than the transformer (gatr-spec.md section 5)
+  const t = summarize(dimsForParams('transformer', four.paramCount, shapes), shapes);
+  assert.ok(four.nominalFlopsPerSample / four.paramCount > 5 * (t.nominalFlopsPerSample / t.paramCount));
+});
