@@ -379,13 +379,13 @@ function checkAndFill(spec: ParsedSweepSpec, deps: SweepDeps): NormalizedSweepSp
     const modelSizes = normalizeSizes(spec.modelSizes ?? [], ['modelSizes'], modelFamilies, families, issues);
     const steps = ascending(spec.steps ?? []);
     if (steps.length > 0) {
+      const reported = new Set<string>();
       for (const f of families) {
         const w = perFamily[f]!.lr.warmupSteps;
-        if (w !== undefined && w >= steps[0]!) {
-          issues.add(
-            warmupPaths[f] ?? ['training', 'lr', 'warmupSteps'],
-            `${w} warmup steps is not below the smallest step count ${steps[0]} (family ${f}); lower it or use warmupFraction`,
-          );
+        const where = formatPath(warmupPaths[f] ?? ['training', 'lr', 'warmupSteps']);
+        if (w !== undefined && w >= steps[0]! && !reported.has(where)) {
+          reported.add(where);
+          issues.add(where, `${w} warmup steps is not below the smallest step count ${steps[0]}; lower it or use warmupFraction`);
         }
       }
     }

@@ -154,7 +154,13 @@ const MALFORMED: [string, (s: Spec) => void, string, RegExp][] = [
     'warmup steps not below smallest step count',
     (s) => (s.training = { lr: { warmupSteps: 100 } }),
     'training.lr.warmupSteps',
-    /100 warmup steps is not below the smallest step count 100/,
+    /^100 warmup steps is not below the smallest step count 100; lower it or use warmupFraction$/,
+  ],
+  [
+    'warmup steps of one family',
+    (s) => (s.perFamily = { gatr: { lr: { warmupSteps: 150 } } }),
+    'perFamily.gatr.lr.warmupSteps',
+    /150 warmup steps is not below the smallest step count 100/,
   ],
 ];
 
