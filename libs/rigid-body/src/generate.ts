@@ -14,7 +14,7 @@ export type Split = 'train' | 'val' | 'test';
 export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
 
 /** Bumped whenever generation would produce different data for the same config (invalidates caches). */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 /** The generator of scene `index` of `split` (its draws define the scene and its example frames). */
 export function sceneRng(cfg: BenchmarkConfig, split: Split, index: number): Rng {

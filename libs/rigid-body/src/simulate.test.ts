@@ -113,15 +113,19 @@ describe('simulateScene', () => {
   });
 
   it('commutes with rotations about the gravity axis and horizontal translations (short horizon)', () => {
-    // Stated tolerances: before any body comes within 5 cm of the floor the only differences are f32 rounding
-    // (< 1e-4 m); through contacts they grow (the solver's friction directions are not exactly isotropic and
-    // contact activation is a threshold), so over 30 frames (0.5 s) including contacts we allow 5 cm.
-    const frames = 30;
+    // Stated tolerances (measured on 30 scenes, see the README): until a body comes within 5 cm of the floor the
+    // rotated scene reproduces the rotated trajectory to f32 precision (< 1e-4 m). In the 10 frames after the first
+    // contact most scenes stay within 1e-4 m too, but Rapier solves contacts in an order that depends on world axes,
+    // so about one contact episode in five (near-degenerate face / edge landings) drifts by millimetres to ~10 cm.
+    // Hence: every scene < 1e-4 m before contact; the median scene < 1e-3 m and every scene < 0.15 m after it.
+    const frames = 40;
     const lowCfg = validateBenchmarkConfig({ ...defaultBenchmarkConfig(), dropHeightMin: 0.3, dropHeightMax: 1 });
-    for (const seed of [5, 6, 7]) {
+    const after: number[] = [];
+    for (let seed = 1; seed <= 12; seed++) {
       const scene = sampleScene(lowCfg, new Rng(seed));
       const angle = 0.7 + seed;
       const g = rotationAboutAxis([0, 1, 0], angle, [1.3, 0, -2.1]);
+      // the moved scene, built independently of transformSceneState ...
       const qg: Quat = [0, Math.sin(angle / 2), 0, Math.cos(angle / 2)];
       assert.deepEqual(quaternionToMatrix(qg).map((x) => x.toFixed(12)), g.rotation.map((x) => x.toFixed(12)));
       const moved: SceneState = {
@@ -133,8 +137,8 @@ describe('simulateScene', () => {
           angvel: rotateVector(g, b.angvel),
         })),
       };
-      const viaLib = transformSceneState(scene, g);
-      viaLib.bodies.forEach((x, i) => {
+      // ... agrees with it
+      transformSceneState(scene, g).bodies.forEach((x, i) => {
         const y = moved.bodies[i];
         for (const k of ['position', 'rotation', 'linvel', 'angvel'] as const) {
           const sign = k === 'rotation' && x.rotation[3] * y.rotation[3] < 0 ? -1 : 1; // q and -q agree
@@ -143,27 +147,33 @@ describe('simulateScene', () => {
       });
       const a = simulateSceneSync(scene, params, frames);
       const b = simulateSceneSync(moved, params, frames);
+      let firstContact = -1;
       let maxFree = 0;
-      let maxAll = 0;
-      let contact = false;
+      let maxAfter = 0;
       for (let f = 0; f < frames; f++) {
         const va = allVertices(a, f);
         const vb = allVertices(b, f);
         let err = 0;
+        let low = false;
         for (let body = 0; body < a.bodyCount; body++) {
           for (let j = 0; j < a.meshes[body].vertexCount; j++) {
             const i = body * 36 + 3 * j;
-            if (va[i + 1] < 0.05) contact = true;
+            if (va[i + 1] < 0.05) low = true;
             const p = applyE3(g, [va[i], va[i + 1], va[i + 2]]);
             for (let k = 0; k < 3; k++) err = Math.max(err, Math.abs(p[k] - vb[i + k]));
           }
         }
-        if (!contact) maxFree = Math.max(maxFree, err);
-        maxAll = Math.max(maxAll, err);
+        if (low && firstContact < 0) firstContact = f;
+        if (firstContact < 0) maxFree = Math.max(maxFree, err);
+        else if (f - firstContact < 10) maxAfter = Math.max(maxAfter, err);
       }
-      assert.ok(contact, 'the scene should reach the floor within the horizon');
+      assert.ok(firstContact >= 0 && firstContact < frames - 10, `seed ${seed}: contact at frame ${firstContact}`);
       assert.ok(maxFree < 1e-4, `seed ${seed}: deviation before contact ${maxFree} m exceeds 1e-4`);
-      assert.ok(maxAll < 0.05, `seed ${seed}: deviation over ${frames} frames ${maxAll} m exceeds 0.05`);
+      assert.ok(maxAfter < 0.15, `seed ${seed}: deviation after contact ${maxAfter} m exceeds 0.15`);
+      after.push(maxAfter);
     }
+    after.sort((x, y) => x - y);
+    const median = (after[5] + after[6]) / 2;
+    assert.ok(median < 1e-3, `median deviation after contact ${median} m exceeds 1e-3 (all: ${after.map((x) => x.toExponential(1)).join(', ')})`);
   });
 });
