@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fitApproach3, HOFFMANN_GRID, type LawParams } from './approach3.js';
+import { fitApproach3Parallel } from './fit-parallel.js';
 import { parseChinchillaCsv } from './csv.js';
 import { logSpace } from './frontier.js';
 import { synthesizeRuns } from './synthetic.js';
@@ -91,4 +92,13 @@ test('degenerate: loss that does not depend on N is flagged: A and α are not de
   const fit = fitApproach3(runs, { grid: SMALL });
   assert.equal(fit.identifiable, false);
   assert.match(fit.reasons.join(' '), /A\/N\^α is negligible|α = .* ≤ 0\.001/);
+});
+
+test('the threaded grid fit gives exactly the sequential result', async () => {
+  const runs = synthesizeRuns(LAW, { nSizes: logSpace(1e5, 1e8, 5), dSizes: logSpace(1e5, 1e9, 5), noise: 0.01, rng: 3 });
+  const grid = { ...SMALL, alpha: [0, 0.5, 1], beta: [0, 0.5, 1] };
+  const seq = fitApproach3(runs, { grid });
+  const par = await fitApproach3Parallel(runs, { grid, threads: 2 });
+  assert.deepEqual(par, seq);
+  await assert.rejects(fitApproach3Parallel(runs, { threads: 0 }), /threads is 0/);
 });

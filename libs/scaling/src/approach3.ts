@@ -187,33 +187,71 @@ export interface GridSearchResult {
   totalStarts: number;
 }
 
-/** Runs L-BFGS from every start of the grid; returns the best converged optimum (x is NaN when none converged). */
-export function gridSearch(obj: HuberLogObjective, grid: StartGrid, lbfgsOpts: LbfgsOptions = {}, ws = new LbfgsWorkspace(5, lbfgsOpts.m ?? 10)): GridSearchResult {
-  const x = new Float64Array(5);
-  const best = new Float64Array(5).fill(NaN);
-  let bestF = Infinity;
-  let conv = 0;
-  let total = 0;
+/** All starts of a grid, flattened in the order the grid search visits them (a, b, e, alpha, beta; beta fastest). */
+export function gridStarts(grid: StartGrid): Float64Array {
+  const total = grid.a.length * grid.b.length * grid.e.length * grid.alpha.length * grid.beta.length;
+  const out = new Float64Array(total * 5);
+  let k = 0;
   for (const a0 of grid.a)
     for (const b0 of grid.b)
       for (const e0 of grid.e)
         for (const al0 of grid.alpha)
           for (const be0 of grid.beta) {
-            x[0] = a0;
-            x[1] = b0;
-            x[2] = e0;
-            x[3] = al0;
-            x[4] = be0;
-            total++;
-            const r = ws.minimize(obj.fg, x, lbfgsOpts);
-            if (!r.converged) continue;
-            conv++;
-            if (r.f < bestF) {
-              bestF = r.f;
-              best.set(x);
-            }
+            out[k++] = a0;
+            out[k++] = b0;
+            out[k++] = e0;
+            out[k++] = al0;
+            out[k++] = be0;
           }
-  return { x: best, objective: bestF, convergedStarts: conv, totalStarts: total };
+  return out;
+}
+
+export interface GridSearchResult {
+  x: Float64Array;
+  objective: number;
+  convergedStarts: number;
+  totalStarts: number;
+  /** Index (in visiting order) of the start that gave the best optimum; -1 when none converged. */
+  bestStart: number;
+}
+
+/**
+ * Runs L-BFGS from starts[k·5 … k·5+4] for every k with k % stride === offset; returns the best converged
+ * optimum (x is NaN when none converged). Ties keep the earliest start.
+ */
+export function searchStarts(
+  obj: HuberLogObjective,
+  starts: Float64Array,
+  lbfgsOpts: LbfgsOptions = {},
+  ws = new LbfgsWorkspace(5, lbfgsOpts.m ?? 10),
+  offset = 0,
+  stride = 1,
+): GridSearchResult {
+  const x = new Float64Array(5);
+  const best = new Float64Array(5).fill(NaN);
+  let bestF = Infinity;
+  let bestStart = -1;
+  let conv = 0;
+  let total = 0;
+  const count = starts.length / 5;
+  for (let k = offset; k < count; k += stride) {
+    for (let i = 0; i < 5; i++) x[i] = starts[k * 5 + i];
+    total++;
+    const r = ws.minimize(obj.fg, x, lbfgsOpts);
+    if (!r.converged) continue;
+    conv++;
+    if (r.f < bestF) {
+      bestF = r.f;
+      best.set(x);
+      bestStart = k;
+    }
+  }
+  return { x: best, objective: bestF, convergedStarts: conv, totalStarts: total, bestStart };
+}
+
+/** Runs L-BFGS from every start of the grid; returns the best converged optimum (x is NaN when none converged). */
+export function gridSearch(obj: HuberLogObjective, grid: StartGrid, lbfgsOpts: LbfgsOptions = {}, ws = new LbfgsWorkspace(5, lbfgsOpts.m ?? 10)): GridSearchResult {
+  return searchStarts(obj, gridStarts(grid), lbfgsOpts, ws);
 }
 
 /** Reasons the runs cannot determine all five parameters (empty when they can). Throws on too few runs. */
@@ -279,8 +317,12 @@ export function fitApproach3(runs: readonly Run[], opts: Approach3Options = {}):
   validateRuns(runs);
   const reasons = identifiabilityProblems(runs);
   const obj = new HuberLogObjective(runs, opts.delta ?? 1e-3);
-  const res = gridSearch(obj, opts.grid ?? HOFFMANN_GRID, opts.lbfgs);
-  reasons.push(...optimumProblems(res.x, res.convergedStarts, runs));
+  return finishFit(runs, gridSearch(obj, opts.grid ?? HOFFMANN_GRID, opts.lbfgs), reasons);
+}
+
+/** Builds the fit result from a grid search (internal; shared with the parallel fit). */
+export function finishFit(runs: readonly Run[], res: GridSearchResult, reasons: string[]): Approach3Fit {
+  reasons = [...reasons, ...optimumProblems(res.x, res.convergedStarts, runs)];
   return {
     ...toLaw(res.x),
     objective: res.objective,

@@ -5,6 +5,8 @@ export { LbfgsWorkspace, lbfgs, type LbfgsOptions, type LbfgsResult, type LbfgsS
 export {
   fitApproach3,
   gridSearch,
+  gridStarts,
+  searchStarts,
   HuberLogObjective,
   HOFFMANN_GRID,
   PARAM_NAMES,
@@ -17,6 +19,7 @@ export {
   type StartGrid,
   type GridSearchResult,
 } from './approach3.js';
+export { fitApproach3Parallel, type ParallelFitOptions } from './fit-parallel.js';
 export { fitVpnls, crossCheck, nnls3, DEFAULT_CROSS_CHECK_TOLERANCE, type VpnlsFit, type VpnlsOptions, type CrossCheck } from './vpnls.js';
 export {
   bootstrapFit,

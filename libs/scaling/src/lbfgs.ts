@@ -208,26 +208,15 @@ export class LbfgsWorkspace {
    */
   private lineSearch(fn: ObjectiveFn, x: Float64Array, f0: number, dg0: number, stp: number, maxLs: number, maxFun: number): number {
     const n = this.n;
-    const { d, x0, g, xt, gt } = this;
-    // Evaluate phi(t) into (xt, gt); returns [f, dphi].
+    const { d, gt } = this;
     let lsEval = 0;
-    const phi = (t: number): number => {
-      for (let i = 0; i < n; i++) xt[i] = x0[i] + t * d[i];
-      lsEval++;
-      this.nfev++;
-      return fn(xt, gt);
-    };
-    const accept = (fv: number): number => {
-      x.set(xt);
-      g.set(gt);
-      return fv;
-    };
     let tPrev = 0;
     let fPrev = f0;
     let dPrev = dg0;
     let t = stp;
     for (;;) {
-      const ft = phi(t);
+      const ft = this.phi(fn, t);
+      lsEval++;
       const dt = dotp(gt, d, n);
       if (!Number.isFinite(ft)) {
         // Step too long (overflow): shrink towards the last good point.
@@ -236,14 +225,12 @@ export class LbfgsWorkspace {
         continue;
       }
       if (ft > f0 + C1 * t * dg0 || (lsEval > 1 && ft >= fPrev)) {
-        return this.zoom(phi, accept, f0, dg0, tPrev, fPrev, dPrev, t, ft, dt, lsEval, maxLs, maxFun);
+        return this.zoom(fn, x, f0, dg0, tPrev, fPrev, dPrev, t, ft, dt, lsEval, maxLs, maxFun);
       }
-      if (Math.abs(dt) <= -C2 * dg0) return accept(ft);
-      if (dt >= 0) return this.zoom(phi, accept, f0, dg0, t, ft, dt, tPrev, fPrev, dPrev, lsEval, maxLs, maxFun);
-      if (lsEval >= maxLs || this.nfev >= maxFun) {
-        // Out of evaluations without meeting the curvature condition: a failed search (as in scipy).
-        return NaN;
-      }
+      if (Math.abs(dt) <= -C2 * dg0) return this.accept(x, ft);
+      if (dt >= 0) return this.zoom(fn, x, f0, dg0, t, ft, dt, tPrev, fPrev, dPrev, lsEval, maxLs, maxFun);
+      // Out of evaluations without meeting the curvature condition: a failed search (as in scipy).
+      if (lsEval >= maxLs || this.nfev >= maxFun) return NaN;
       const tNext = cubicMin(tPrev, fPrev, dPrev, t, ft, dt, t * 1.1, t * 4);
       tPrev = t;
       fPrev = ft;
@@ -252,9 +239,23 @@ export class LbfgsWorkspace {
     }
   }
 
+  /** Evaluates f at x0 + t·d into (xt, gt). */
+  private phi(fn: ObjectiveFn, t: number): number {
+    const { n, x0, d, xt, gt } = this;
+    for (let i = 0; i < n; i++) xt[i] = x0[i] + t * d[i];
+    this.nfev++;
+    return fn(xt, gt);
+  }
+
+  private accept(x: Float64Array, fv: number): number {
+    x.set(this.xt);
+    this.g.set(this.gt);
+    return fv;
+  }
+
   private zoom(
-    phi: (t: number) => number,
-    accept: (fv: number) => number,
+    fn: ObjectiveFn,
+    x: Float64Array,
     f0: number,
     dg0: number,
     tLo: number,
@@ -277,7 +278,7 @@ export class LbfgsWorkspace {
       const w = hi - lo;
       if (w <= EPS * Math.max(1, hi)) return NaN;
       const t = cubicMin(tLo, fLo, dLo, tHi, fHi, dHi, lo + 0.1 * w, hi - 0.1 * w);
-      const ft = phi(t);
+      const ft = this.phi(fn, t);
       evals++;
       const dt = dotp(gt, d, n);
       if (!Number.isFinite(ft) || ft > f0 + C1 * t * dg0 || ft >= fLo) {
@@ -286,7 +287,7 @@ export class LbfgsWorkspace {
         dHi = Number.isFinite(dt) ? dt : 0;
         continue;
       }
-      if (Math.abs(dt) <= -C2 * dg0) return accept(ft);
+      if (Math.abs(dt) <= -C2 * dg0) return this.accept(x, ft);
       if (dt * (tHi - tLo) >= 0) {
         tHi = tLo;
         fHi = fLo;
