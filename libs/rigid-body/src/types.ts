@@ -71,7 +71,10 @@ export interface Examples {
   vertMask: Float32Array;
   /** (N, B) 1 where the body exists. */
   bodyMask: Float32Array;
-  /** (N, B, F) per-body features: one-hot mesh type, scale, mass (0 for padding). */
+  /**
+   * (N, B, F) per-body features: one-hot mesh type (over MESH_NAMES, library order), scale (m), mass (tonnes);
+   * 0 for padding. F = BODY_FEATURES = MESH_NAMES.length + 2.
+   */
   bodyFeatures: Float32Array;
   bodyFeatureCount: number; // F
   /** (N, 3) gravity vector (m/s^2, pointing down). */
