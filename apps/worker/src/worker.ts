@@ -231,7 +231,8 @@ async function runTrial(s: Session, a: TrialAssignment): Promise<TrialReport> {
       return await f();
     } catch (err) {
       if (isLeaseLost(err)) {
-        fence('lease-lost', (err as { details?: string }).details ?? '');
+        const details = (err as { details?: string }).details ?? '';
+        fence(/\(cancelled\)$/.test(details) ? 'cancelled' : 'lease-lost', details);
         return undefined;
       }
       throw err;
