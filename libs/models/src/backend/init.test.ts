@@ -49,3 +49,24 @@ test('wasm: matMul gradients with transposes equal the cpu result', async () => 
   const onWasm = run();
   onCpu.forEach((v, i) => assert.ok(Math.abs(v - onWasm[i]) < 1e-4 * (1 + Math.abs(v))));
 });
+
+test('wasm: transposes (blocked override and the original kernel) equal the cpu result', async () => {
+  const cases: [number[], number[]][] = [
+    [[300, 70], [1, 0]],
+    [[5, 90, 64], [0, 2, 1]],
+    [[1, 128, 1, 96], [0, 3, 2, 1]],
+    [[4, 30, 50], [1, 0, 2]],
+    [[3, 4], [1, 0]],
+  ];
+  const run = () =>
+    cases.map(([shape, perm]) => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const x = tf.tensor(Float32Array.from({ length: n }, (_, i) => i), shape);
+      const y = tf.transpose(x, perm);
+      return { shape: y.shape, data: Array.from(y.dataSync()) };
+    });
+  await initBackend('cpu');
+  const onCpu = run();
+  await initBackend('wasm');
+  assert.deepEqual(run(), onCpu);
+});

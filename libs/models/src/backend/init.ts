@@ -26,6 +26,7 @@ async function tryNative(): Promise<boolean> {
 async function tryWasm(): Promise<boolean> {
   try {
     await import('@tensorflow/tfjs-backend-wasm');
+    registerBackendFixes(); // the wasm kernel overrides need the wasm kernels registered first
     return await tf.setBackend('wasm');
   } catch {
     return false;
