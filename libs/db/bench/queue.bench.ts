@@ -1,0 +1,217 @@
+/**
+ * Queue bench (directly on the queue functions of libs/db, no gRPC; the coordinator's gRPC path is measured by
+ * apps/coordinator/bench/dispatch.bench.ts). Prints, asserts nothing. On a fresh database of the Postgres at
+ * TEST_DATABASE_URL (default 127.0.0.1:5432):
+ *
+ * 1. dispatch: 50 concurrent simulated workers with a no-op trainer run claimTrial → completeTrial until the
+ *    sweep is empty: trials/s and claim latency p50/p99. Two claim strategies side by side: the shipped one
+ *    (one statement, CTE + SKIP LOCKED) and select-then-update in a transaction.
+ * 2. pg-boss@10 on the same server (a fresh database of its own): 50 concurrent workers fetch → complete the
+ *    same number of jobs: jobs/s and fetch latency p50/p99.
+ * 3. metrics: reportMetrics of 1,000-point batches, 1 and 8 concurrent trials: points/s.
+ *
+ * Pools: 10 connections per client (the coordinator's default, and pg-boss's default `max`).
+ * BENCH_TRIALS (default 3000) sets the number of trials/jobs.
+ */
+import { sql, type Kysely } from 'kysely';
+import PgBoss from 'pg-boss';
+import { openDatabase, type EquiscaleDb } from '../src/connect.js';
+import { migrateToLatest } from '../src/migrate.js';
+import { claimTrial } from '../src/queue/claim-trial.js';
+import { completeTrial } from '../src/queue/finish-trial.js';
+import { reportMetrics, type MetricInput } from '../src/queue/report-metrics.js';
+import { createSweep, type TrialRowInput } from '../src/sweeps/create-sweep.js';
+import type { Database, DbTrial } from '../src/schema.js';
+import { createTestDatabase, type TestDatabase } from '../src/testing.js';
+
+const TRIALS = Number(process.env.BENCH_TRIALS ?? 3000);
+const WORKERS = 50;
+const POOL = 10;
+
+function rows(n: number, prefix: string): TrialRowInput[] {
+  return Array.from({ length: n }, (_, i) => ({
+    cell_key: `${prefix}/${i}`,
+    family: 'transformer',
+    model_family: 'transformer',
+    augment: false,
+    size_label: 's0',
+    model_config: JSON.stringify({ width: 8 }),
+    param_count: 1000,
+    steps: 1,
+    train_size: 16,
+    seed: i,
+    batch_size: 4,
+    nominal_flops: 1e6 + (i % 97),
+    cell: JSON.stringify({ i }),
+  }));
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+interface Run {
+  rate: number;
+  p50: number;
+  p99: number;
+  n: number;
+}
+
+/** WORKERS loops of claim → complete until claim returns nothing. */
+async function drive(claim: (w: number) => Promise<unknown | null>, complete: (job: unknown) => Promise<void>): Promise<Run> {
+  const lat: number[] = [];
+  let n = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: WORKERS }, async (_, w) => {
+      for (;;) {
+        const s = performance.now();
+        const job = await claim(w);
+        lat.push(performance.now() - s);
+        if (!job) return;
+        await complete(job);
+        n++;
+      }
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  return { rate: n / secs, p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), n };
+}
+
+const done = { outcome: 'completed' as const, steps: 1, trainLoss: 1, valLoss: 1, testLoss: 1, backend: 'none', wallTimeS: 0 };
+
+/** The alternative strategy: pick with SELECT … FOR UPDATE SKIP LOCKED, then UPDATE, in one transaction. */
+async function claimSelectThenUpdate(db: Kysely<Database>, workerId: string): Promise<DbTrial | null> {
+  return db.transaction().execute(async (tx) => {
+    const pick = await sql<{ id: number }>`
+      select id from trials where status = 'pending' order by nominal_flops, id limit 1 for update skip locked`.execute(tx);
+    const id = pick.rows[0]?.id;
+    if (id === undefined) return null;
+    const r = await sql<DbTrial>`
+      update trials set status = 'running', attempt = attempt + 1, lease_token = gen_random_uuid(),
+        lease_owner = ${workerId}, lease_expires_at = now() + interval '60 seconds', last_heartbeat_at = now(),
+        started_at = coalesce(started_at, now()), updated_at = now()
+      where id = ${id} returning *`.execute(tx);
+    return r.rows[0] ?? null;
+  });
+}
+
+/** Variant: the shipped CTE without the optional param-count filter and without the sweep-name subquery. */
+async function claimPlainCte(db: Kysely<Database>, workerId: string): Promise<DbTrial | null> {
+  const r = await sql<DbTrial>`
+    with next as (
+      select id from trials where status = 'pending' order by nominal_flops, id limit 1 for update skip locked
+    )
+    update trials t set status = 'running', attempt = t.attempt + 1, lease_token = gen_random_uuid(),
+      lease_owner = ${workerId}, lease_expires_at = now() + interval '60 seconds', last_heartbeat_at = now(),
+      started_at = coalesce(t.started_at, now()), updated_at = now()
+    from next where t.id = next.id returning t.*`.execute(db);
+  return r.rows[0] ?? null;
+}
+
+async function fresh(prefix: string): Promise<{ tdb: TestDatabase; conn: EquiscaleDb }> {
+  const tdb = await createTestDatabase(prefix);
+  const conn = await openDatabase({ url: tdb.url, poolSize: POOL });
+  return { tdb, conn };
+}
+
+function line(label: string, r: Run, unit = 'trials/s') {
+  console.log(`${label.padEnd(58)} ${r.rate.toFixed(0).padStart(6)} ${unit}   claim p50 ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   (n=${r.n})`);
+}
+
+async function main() {
+  console.log(`${TRIALS} trials/jobs, ${WORKERS} concurrent simulated workers, no-op trainer, pool ${POOL}\n`);
+  const { tdb, conn } = await fresh('equiscale_bench');
+  const db = conn.db;
+  try {
+    await migrateToLatest(db);
+    const results: Partial<Record<string, Run>> = {};
+
+    // 1. claim strategies, each on a fresh trials table (own database), two rounds in alternating order
+    const strategies: [string, string, (db: Kysely<Database>, w: number) => Promise<DbTrial | null>][] = [
+      ['cte', 'claimTrial: CTE + SKIP LOCKED (shipped)', async (d, w) => (await claimTrial(d, { workerId: `w${w}`, leaseTtlMs: 60_000 }))?.trial ?? null],
+      ['sel', 'select … skip locked, then update, in a transaction', (d, w) => claimSelectThenUpdate(d, `w${w}`)],
+      ['plain', 'CTE without param filter and sweep-name subquery', (d, w) => claimPlainCte(d, `w${w}`)],
+    ];
+    for (const round of [0, 1]) {
+      for (const [key, label, claim] of round === 0 ? strategies : [...strategies].reverse()) {
+        const f = await fresh('equiscale_bench_claim');
+        try {
+          await migrateToLatest(f.conn.db);
+          await createSweep(f.conn.db, { name: 'bench', spec: {}, specHash: key, maxAttempts: 3, trials: rows(TRIALS, key), extend: false });
+          await sql`analyze trials`.execute(f.conn.db);
+          const r = await drive(
+            (w) => claim(f.conn.db, w),
+            async (t) => {
+              const tr = t as DbTrial;
+              await completeTrial(f.conn.db, { trialId: Number(tr.id), leaseToken: tr.lease_token! }, done);
+            },
+          );
+          line(`round ${round + 1}: ${label}`, r);
+          if (!results[key] || r.rate > results[key].rate) results[key] = r;
+        } finally {
+          await f.conn.close();
+          await f.tdb.drop();
+        }
+      }
+    }
+
+    // 2. pg-boss, fresh database on the same server
+    const bossDb = await createTestDatabase('equiscale_bench_pgboss');
+    try {
+      const boss = new PgBoss({ connectionString: bossDb.url, max: POOL, supervise: false, schedule: false });
+      boss.on('error', () => {});
+      await boss.start();
+      await boss.createQueue('trials');
+      for (let i = 0; i < TRIALS; i += 1000) {
+        await boss.insert(Array.from({ length: Math.min(1000, TRIALS - i) }, (_, k) => ({ name: 'trials', data: { i: i + k } })));
+      }
+      results.boss = await drive(
+        async () => (await boss.fetch('trials', { batchSize: 1 }))[0] ?? null,
+        async (job) => boss.complete('trials', (job as { id: string }).id),
+      );
+      line('pg-boss@10 fetch → complete', results.boss, 'jobs/s  ');
+      await boss.stop({ graceful: false, wait: true, close: true } as PgBoss.StopOptions);
+    } finally {
+      await bossDb.drop();
+    }
+    console.log(
+      `\nbest rounds: shipped / pg-boss ${(results.cte!.rate / results.boss!.rate).toFixed(2)}×; ` +
+        `select-then-update / shipped ${(results.sel!.rate / results.cte!.rate).toFixed(2)}×; ` +
+        `plain CTE / shipped ${(results.plain!.rate / results.cte!.rate).toFixed(2)}×`,
+    );
+
+    // 3. metric ingestion
+    await createSweep(db, { name: 'bench-m', spec: {}, specHash: 'm', maxAttempts: 3, trials: rows(8, 'm'), extend: false });
+    const leases = [];
+    for (let i = 0; i < 8; i++) {
+      const c = (await claimTrial(db, { workerId: `m${i}`, leaseTtlMs: 600_000 }))!;
+      leases.push({ trialId: Number(c.trial.id), leaseToken: c.trial.lease_token! });
+    }
+    const BATCH = 1000;
+    const batch = (from: number): MetricInput[] =>
+      Array.from({ length: BATCH }, (_, k) => ({ step: from + k, split: 'train', loss: 1 / (1 + from + k), samplesSeen: (from + k) * 64, wallTimeS: (from + k) * 0.01 }));
+    for (const [label, trials, batches] of [
+      ['reportMetrics, 1 trial, 1,000-point batches', 1, 60],
+      ['reportMetrics, 8 concurrent trials, 1,000-point batches', 8, 20],
+    ] as const) {
+      const t0 = performance.now();
+      const offset = label.includes('8') ? 1_000_000 : 0;
+      await Promise.all(
+        leases.slice(0, trials).map(async (ref) => {
+          for (let b = 0; b < batches; b++) await reportMetrics(db, ref, batch(offset + b * BATCH));
+        }),
+      );
+      const pts = trials * batches * BATCH;
+      const secs = (performance.now() - t0) / 1000;
+      console.log(`${label.padEnd(58)} ${(pts / secs).toFixed(0).padStart(7)} points/s  (${pts} points in ${secs.toFixed(2)} s)`);
+    }
+  } finally {
+    await conn.close();
+    await tdb.drop();
+  }
+}
+
+await main();
