@@ -21,7 +21,21 @@ describe('EquiLinear', () => {
     const rng = makeRng(1);
     const rows = 3;
     const x = Float32Array.from({ length: rows * (16 * a + p) }, () => rng.normal());
-    const y = await layer.apply(tf.tensor2d(x, [rows, 16 * a + p])).data();
+    const y = await layer.apply(tf.tensor2d(x, [rows, 16 * a + p]), 'dense').data();
+    for (const shape of [
+      { inMv: a, outMv: b, inS: p, outS: q },
+      { inMv: a, outMv: b, inS: 0, outS: q },
+      { inMv: a, outMv: b, inS: p, outS: 0 },
+      { inMv: a, outMv: b, inS: 0, outS: 0 },
+    ]) {
+      // the split mode computes the same map as the dense one
+      const l = new EquiLinear(new ParamFactory(12), shape);
+      const xi = tf.tensor2d(x.subarray(0, rows * (16 * a + shape.inS)), [rows, 16 * a + shape.inS]);
+      const d = await l.apply(xi, 'dense').data();
+      const sp = await l.apply(xi, 'split').data();
+      assert.equal(d.length, rows * (16 * b + shape.outS));
+      for (let i = 0; i < d.length; i++) assert.ok(Math.abs(d[i]! - sp[i]!) < 1e-4, `${JSON.stringify(shape)} entry ${i}`);
+    }
     const coeffs = await layer.coeffs.data();
     const biasMv = await layer.biasMv.data();
     const sToMv = await layer.sToMv!.data();
@@ -118,11 +132,12 @@ describe('GATr parameter and FLOP accounting', () => {
       6 * (3 * 6 + 3 * 4 + 4 * 6 + 256 * 4 * 4) + // bilinear out
       6 * (6 * 3 + 6 * 2 + 4 * 3 + 256 * 4 * 2) + // mlp out
       6 * (0 + 3 * 1 + 0 + 256 * 2 * 1); // out
-    // executed: 6 (16a + p)(16b + q) per layer, plus per block 3 x (layer norms 2 * 2 * 16c, bilinear
-    // 2c * 256 + 2 * 2c * 256 * 16, attention 2 * 2 * H * D * items) with D = 16 * 2 + 4 = 36, items = 5
+    // executed: the attention's two layers run split, 6 (256ab + (a + p)(b + q)); the others are dense here
+    // (split would save < 25%), 6 (16a + p)(16b + q); plus per block 3 x (layer norms 2 * 2 * 16c, bilinear
+    // 2c * 256 + 2 * c * 512 * 32, attention 2 * 2 * H * D * items) with D = 16 * 2 + 4 = 36, items = 5
     const dense =
-      6 * (17 * 35 + 35 * (16 * 8 + 16) + (16 * 4 + 8) * 35 + 35 * 128 + (64 + 3) * (64 + 6) + (64 + 6) * 35 + 35 * 16);
-    const perBlock = 2 * 2 * 16 * 2 + (4 * 256 + 2 * 4 * 256 * 16) + 2 * 2 * 2 * 36 * 5;
+      6 * (17 * 35 + (256 * 2 * 8 + 5 * 24) + (256 * 4 * 2 + 12 * 5) + 35 * 128 + (64 + 3) * (64 + 6) + (64 + 6) * 35 + 35 * 16);
+    const perBlock = 2 * 2 * 16 * 2 + (4 * 256 + 2 * 2 * 512 * 32) + 2 * 2 * 2 * 36 * 5;
     const f = gatrFlopsPerToken(cfg, 5);
     assert.equal(f.nominalPerToken, nominal);
     assert.equal(f.executedPerToken, dense + 3 * perBlock);

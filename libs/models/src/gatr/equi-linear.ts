@@ -32,9 +32,36 @@ export function equiLinearNominalFlops({ inMv: a, outMv: b, inS: p, outS: q }: E
   return 6 * (p * q + p * b + a * q + 256 * a * b);
 }
 
-/** Executed FLOPs per token, forward + backward, of the dense matMul: 3 * 2 (16a + p)(16b + q). */
-export function equiLinearExecutedFlops({ inMv: a, outMv: b, inS: p, outS: q }: EquiLinearShape): number {
-  return 6 * (16 * a + p) * (16 * b + q);
+/**
+ * How a layer multiplies (measured on wasm; see applySplit):
+ * - 'dense': one matMul with the (16a + p, 16b + q) matrix; the scalar paths occupy 1 of 16 rows/columns
+ *   of their blocks, so the zeros of (16a x q) and (p x 16b) are multiplied too. Fewest ops.
+ * - 'split': mv (16a -> 16b) matMul plus a small scalar matMul ([a scalar blades, p] -> [b, q]); exact up to
+ *   the a x b zero block, at ~8 more (cheap) ops. Chosen when it saves at least a quarter of the FLOPs.
+ */
+export type EquiLinearMode = 'dense' | 'split';
+
+function splitScalarDims({ inMv: a, outMv: b, inS: p, outS: q }: EquiLinearShape): [number, number] {
+  if (p === 0 && q === 0) return [0, 0];
+  return [(q > 0 ? a : 0) + p, (p > 0 ? b : 0) + q];
+}
+
+/** Forward FLOPs per token of one mode. */
+function forwardFlops(shape: EquiLinearShape, mode: EquiLinearMode): number {
+  const { inMv: a, outMv: b, inS: p, outS: q } = shape;
+  if (mode === 'dense') return 2 * (16 * a + p) * (16 * b + q);
+  const [si, so] = splitScalarDims(shape);
+  return 2 * (256 * a * b + si * so);
+}
+
+/** The mode a layer uses unless forced: split when it saves >= 25% of the FLOPs. */
+export function equiLinearMode(shape: EquiLinearShape): EquiLinearMode {
+  return forwardFlops(shape, 'split') <= 0.75 * forwardFlops(shape, 'dense') ? 'split' : 'dense';
+}
+
+/** Executed FLOPs per token, forward + backward: 3 x the forward matMul FLOPs of the layer's mode. */
+export function equiLinearExecutedFlops(shape: EquiLinearShape, mode: EquiLinearMode = equiLinearMode(shape)): number {
+  return 3 * forwardFlops(shape, mode);
 }
 
 let basisTensor: tf.Tensor2D | null = null;
@@ -58,6 +85,8 @@ export class EquiLinear {
   readonly biasS: tf.Variable | null;
   /** (p, q) scalars -> scalars, no bias. */
   readonly sToS: tf.Variable | null;
+  /** How apply() multiplies by default (equiLinearMode of the shape). */
+  readonly mode: EquiLinearMode;
 
   constructor(params: ParamFactory, shape: EquiLinearShape, init: EquiLinearInit = 'default') {
     const { inMv: a, outMv: b, inS: p, outS: q } = shape;
@@ -66,6 +95,7 @@ export class EquiLinear {
     }
     if (a < 1 || b < 1) throw new Error(`EquiLinear: inMv and outMv must be >= 1 (got ${a}, ${b})`);
     this.shape = shape;
+    this.mode = equiLinearMode(shape);
     // Reference init (gatr/layers/linear.py): additional factor 1/sqrt(3) cancels the uniform's sqrt(3).
     const mvFactor = init === 'small' ? 0.1 : init === 'almost_unit_scalar' ? 0.5 : 1;
     const sFactor = init === 'small' ? 0.1 : 1;
@@ -98,6 +128,67 @@ export class EquiLinear {
     return [this.coeffs, this.biasMv, this.sToMv, this.mvToS, this.biasS, this.sToS].filter(
       (v): v is tf.Variable => v !== null,
     );
+  }
+
+  /** (16a, 16b): the multivector-to-multivector block. */
+  mvMatrix(): tf.Tensor2D {
+    const { inMv: a, outMv: b } = this.shape;
+    return tf.tidy(() =>
+      tf
+        .matMul(this.coeffs.reshape([a * b, NUM_BASIS_MAPS]), basis())
+        .reshape([a, b, 16, 16])
+        .transpose([0, 3, 1, 2])
+        .reshape([16 * a, 16 * b]),
+    ) as tf.Tensor2D;
+  }
+
+  /**
+   * The scalar paths of the split mode: rows [scalar blade of each input channel (a, only when q > 0),
+   * input scalars (p)], columns [scalar blade of each output channel (b, only when p > 0), output scalars
+   * (q)]; the (a x b) block is zero (that path is basis map 0 of mvMatrix). Null when p = q = 0.
+   */
+  scalarMatrix(): tf.Tensor2D | null {
+    const { inMv: a, outMv: b, inS: p, outS: q } = this.shape;
+    if (p === 0 && q === 0) return null;
+    return tf.tidy(() => {
+      if (q === 0) return this.sToMv!.clone() as tf.Tensor2D;
+      if (p === 0) return this.mvToS!.clone() as tf.Tensor2D;
+      const top = tf.concat([tf.zeros([a, b]), this.mvToS as tf.Tensor2D], 1);
+      const bottom = tf.concat([this.sToMv as tf.Tensor2D, this.sToS as tf.Tensor2D], 1);
+      return tf.concat([top, bottom], 0) as tf.Tensor2D;
+    });
+  }
+
+  /**
+   * Split-mode forward. mv: (rows, 16a); s: (rows, p) or null when p = 0.
+   * Returns mv (rows, 16b) and s (rows, q) (null when q = 0).
+   */
+  applySplit(mv: tf.Tensor2D, s: tf.Tensor2D | null): { mv: tf.Tensor2D; s: tf.Tensor2D | null } {
+    const { inMv: a, outMv: b, inS: p, outS: q } = this.shape;
+    const rows = mv.shape[0];
+    if (mv.shape[1] !== 16 * a) throw new Error(`EquiLinear: expected mv with ${16 * a} columns (16*${a}), got ${mv.shape[1]}`);
+    if ((p > 0) !== (s !== null) || (s !== null && (s.shape[1] !== p || s.shape[0] !== rows))) {
+      throw new Error(`EquiLinear: expected scalars of shape (${rows}, ${p}), got ${s ? `(${s.shape.join(', ')})` : 'null'}`);
+    }
+    const [outMv, outS] = tf.tidy(() => {
+      let mvOut: tf.Tensor = tf.matMul(mv, this.mvMatrix());
+      const w = this.scalarMatrix();
+      let sOut: tf.Tensor | null = null;
+      let blades: tf.Tensor = this.biasMv; // (b) or (rows, b): added to the scalar blade of each channel
+      if (w) {
+        const parts: tf.Tensor2D[] = [];
+        if (q > 0) parts.push(tf.slice(mv.reshape([rows, a, 16]), [0, 0, 0], [rows, a, 1]).reshape([rows, a]));
+        if (p > 0) parts.push(s!);
+        const bias = q > 0 ? tf.concat([p > 0 ? this.biasMv : tf.zeros([0]), this.biasS!], 0) : this.biasMv;
+        const out = tf.add(tf.matMul(parts.length > 1 ? tf.concat(parts, 1) : parts[0]!, w), bias);
+        if (p > 0) blades = q > 0 ? tf.slice(out, [0, 0], [rows, b]) : out;
+        if (q > 0) sOut = p > 0 ? tf.slice(out, [0, b], [rows, q]) : out;
+      }
+      const padded = blades.rank === 1 ? blades.reshape([b, 1]).pad([[0, 0], [0, 15]]).reshape([16 * b]) : blades.reshape([rows, b, 1]).pad([[0, 0], [0, 0], [0, 15]]).reshape([rows, 16 * b]);
+      mvOut = tf.add(mvOut, padded);
+      return sOut ? [mvOut, sOut] : [mvOut];
+    });
+    return { mv: outMv as tf.Tensor2D, s: (outS as tf.Tensor2D | undefined) ?? null };
   }
 
   /** Dense matrix split by blocks: rows [mv (16a), s (p)], columns [mv (16b), s (q)]. */
@@ -133,12 +224,18 @@ export class EquiLinear {
     });
   }
 
-  /** (rows, 16a + p) -> (rows, 16b + q). */
-  apply(x: tf.Tensor2D): tf.Tensor2D {
+  /** Packed (rows, 16a + p) -> (rows, 16b + q), in this layer's mode (or the one given). */
+  apply(x: tf.Tensor2D, mode: EquiLinearMode = this.mode): tf.Tensor2D {
     const { inMv: a, inS: p } = this.shape;
     if (x.shape[1] !== 16 * a + p) {
       throw new Error(`EquiLinear: expected packed input with ${16 * a + p} columns (16*${a} + ${p}), got ${x.shape[1]}`);
     }
-    return tf.tidy(() => tf.add(tf.matMul(x, this.denseMatrix()), this.denseBias()));
+    if (mode === 'dense') return tf.tidy(() => tf.add(tf.matMul(x, this.denseMatrix()), this.denseBias()));
+    return tf.tidy(() => {
+      const rows = x.shape[0];
+      const mv = p > 0 ? tf.slice(x, [0, 0], [rows, 16 * a]) : x;
+      const out = this.applySplit(mv, p > 0 ? tf.slice(x, [0, 16 * a], [rows, p]) : null);
+      return out.s ? tf.concat([out.mv, out.s], 1) : out.mv;
+    });
   }
 }

@@ -6,11 +6,11 @@
  * attention score / value matMuls are NOT counted.
  *
  * Executed (this implementation): forward matMul FLOPs (2 m n k) times 3 for forward + backward, of
- *  - every EquiLinear's dense matMul, 2 (16a + p)(16b + q) per token (the zeros of the dense matrix are
- *    multiplied too);
+ *  - every EquiLinear's matMuls in its mode (equi-linear.ts): dense 2 (16a + p)(16b + q) per token, zeros
+ *    included, or split 2 (256ab + [a, p] x [b, q]); the attention's two layers always run split;
  *  - the equivariant layer norm's mean inner product, 2 * 16c per token, twice per block;
- *  - the bilinear: the outer products (2c pairs x 256 multiplies) and the batched table matMul
- *    (2c x 2 * 256 * 16) per token;
+ *  - the bilinear: the outer products (2c pairs x 256 multiplies) and the block-diagonal table matMul
+ *    (c x 2 * 512 * 32, zero blocks included) per token;
  *  - attention: per token 2 H D items for the logits and 2 H D items for the values (D = 16 n_mv + n_s);
  * elementwise ops, softmax and the per-step weight materialisation (independent of the token count) are
  * not counted.
@@ -20,6 +20,9 @@ import { equiLinearExecutedFlops, equiLinearNominalFlops, equiLinearParamCount, 
 import type { GatrNetConfig } from './network.js';
 
 /** The EquiLinear layers of one block, in forward order. */
+/** The attention's two layers always run split (their outputs / inputs are grouped per head). */
+const ATTENTION_LAYERS = 2;
+
 export function blockLinearShapes(c: number, s: number, heads: number): EquiLinearShape[] {
   const { headMv: m, headS: n } = attentionSizes(c, s, heads);
   return [
@@ -65,9 +68,12 @@ export function gatrFlopsPerToken(cfg: GatrNetConfig, items: number): GatrFlops 
   const { headMv: m, headS: n } = attentionSizes(c, s, heads);
   const D = 16 * m + n;
   const layerNorms = 2 * (2 * 16 * c);
-  const bilinear = 2 * c * 256 + 2 * (2 * c) * 256 * 16;
+  const bilinear = 2 * c * 256 + 2 * c * 512 * 32;
   const attention = 2 * (2 * heads * D * items);
   const perBlockForward = layerNorms + bilinear + attention;
-  const executedPerToken = shapes.reduce((a, l) => a + equiLinearExecutedFlops(l), 0) + 3 * blocks * perBlockForward;
+  const block = blockLinearShapes(c, s, heads);
+  const blockLinear = block.reduce((a, l, i) => a + equiLinearExecutedFlops(l, i < ATTENTION_LAYERS ? 'split' : undefined), 0);
+  const ends = [shapes[0]!, shapes[shapes.length - 1]!].reduce((a, l) => a + equiLinearExecutedFlops(l), 0);
+  const executedPerToken = ends + blocks * (blockLinear + 3 * perBlockForward);
   return { nominalPerToken, executedPerToken };
 }

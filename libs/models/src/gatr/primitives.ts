@@ -3,7 +3,7 @@
  * the geometric product / join contraction. No parameters live here.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BILINEAR_TABLES, INNER_PRODUCT_MASK } from './basis.js';
+import { BILINEAR_TABLE, INNER_PRODUCT_MASK } from './basis.js';
 
 const constants = new Map<string, tf.Tensor>();
 /** A cached constant tensor (kept across tidy scopes; recreated if disposed or the backend changed). */
@@ -52,7 +52,7 @@ export function layerNorm(x: tf.Tensor2D, c: number, s: number): tf.Tensor2D {
 /** GELU with the tanh approximation. */
 export function geluTanh(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
-    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+    const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.square(x)))));
     return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
   });
 }
@@ -87,10 +87,7 @@ export function geometricBilinear(left: tf.Tensor2D, right: tf.Tensor2D, h: numb
     const rows = left.shape[0];
     const n = rows * h;
     const outer = tf.mul(left.reshape([n * 2, 16, 1]), right.reshape([n * 2, 1, 16])); // (2n, 16, 16)
-    // batch the two products: (2, n, 256) @ (2, 256, 16)
-    const byKind = outer.reshape([n, 2, 256]).transpose([1, 0, 2]);
-    const tables = constant('bilinear-tables', () => tf.tensor3d(BILINEAR_TABLES, [2, 256, 16])) as tf.Tensor3D;
-    const prod = tf.matMul(byKind as tf.Tensor3D, tables); // (2, n, 16)
-    return prod.transpose([1, 0, 2]).reshape([rows, 32 * h]);
+    const table = constant('bilinear-table', () => tf.tensor2d(BILINEAR_TABLE, [512, 32])) as tf.Tensor2D;
+    return tf.matMul(outer.reshape([n, 512]) as tf.Tensor2D, table).reshape([rows, 32 * h]) as tf.Tensor2D;
   });
 }
