@@ -7,6 +7,7 @@
 import type { LawParams } from './approach3.js';
 import { sampleLaws, type BootstrapSamples } from './bootstrap.js';
 import { allocationExponents, computeOptimal } from './frontier.js';
+import type { FamilyFitResult } from './fit-families.js';
 import { percentileInterval, type Interval } from './rng.js';
 
 export interface FamilyInput {
@@ -67,4 +68,14 @@ export function compareFamilies(A: FamilyInput, B: FamilyInput, budgets: readonl
     return { estimate, interval, excludesZero: interval.lo > 0 || interval.hi < 0 };
   };
   return { familyA: A.family, familyB: B.family, level, lossRatio, allocationA: diff('a'), allocationB: diff('b') };
+}
+
+/** compareFamilies for two results of fitFamilies (each needs kappa; bands need their bootstrap). */
+export function compareFitResults(a: FamilyFitResult, b: FamilyFitResult, budgets: readonly number[], level = 0.95): FamilyComparison {
+  const input = (r: FamilyFitResult): FamilyInput => {
+    if (r.kappa === undefined)
+      throw new Error(`family "${r.family}" has no kappa: pass kappa to fitFamilies or give c (FLOPs) per run`);
+    return { family: r.family, fit: r.fit, kappa: r.kappa, samples: r.bootstrap?.samples };
+  };
+  return compareFamilies(input(a), input(b), budgets, level);
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { compareFitResults } from './compare.js';
 import { fitFamilies } from './fit-families.js';
 import { formatFitTable } from './format.js';
 import { logSpace } from './frontier.js';
@@ -33,6 +34,11 @@ test('fitFamilies fits each family, estimates κ from c, cross-checks and bootst
   const back = JSON.parse(JSON.stringify(res));
   assert.equal(back[0].fit.E, res[0].fit.E);
   assert.equal(back[1].bootstrap.intervals.alpha.lo, res[1].bootstrap!.intervals.alpha.lo);
+
+  const cmp = compareFitResults(res[0], res[1], [1e15]);
+  assert.equal(cmp.familyA, 'GATr');
+  assert.ok(cmp.lossRatio[0].interval && cmp.allocationA.interval);
+  assert.throws(() => compareFitResults({ ...res[0], kappa: undefined }, res[1], [1e15]), /family "GATr" has no kappa/);
 
   const table = formatFitTable(res);
   const lines = table.split('\n');

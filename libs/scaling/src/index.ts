@@ -44,7 +44,7 @@ export {
 } from './frontier.js';
 export { fitEnvelopePowerLaw, lowerEnvelope, envelopeLoss, type EnvelopeFit, type ComputeLossPoint } from './envelope.js';
 export { fitApproach2, groupBudgets, type Approach2Fit, type Approach2Options, type IsoFlopProfile } from './approach2.js';
-export { compareFamilies, type FamilyComparison, type FamilyInput, type DifferenceEstimate, type LossRatioAtBudget } from './compare.js';
+export { compareFamilies, compareFitResults, type FamilyComparison, type FamilyInput, type DifferenceEstimate, type LossRatioAtBudget } from './compare.js';
 export { fitFamilies, type FitFamiliesOptions, type FamilyFitResult } from './fit-families.js';
 export { formatFitTable } from './format.js';
 export { synthesizeRuns, type SyntheticOptions } from './synthetic.js';
