@@ -21,6 +21,8 @@ export const DEFAULT_IDLE_RETRY_MS = 1_000;
 export interface CoordinatorOptions {
   /** an open database (left open on stop), or a postgres:// URL (opened here, closed on stop) */
   db: EquiscaleDb | string;
+  /** connections to Postgres when `db` is a URL (default 20) */
+  poolSize?: number;
   host?: string;
   /** 0: any free port */
   port?: number;
@@ -76,7 +78,7 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
   }
 
   const owned = typeof opts.db === 'string';
-  const conn = typeof opts.db === 'string' ? await openDatabase({ url: opts.db }) : opts.db;
+  const conn = typeof opts.db === 'string' ? await openDatabase({ url: opts.db, poolSize: opts.poolSize ?? 20 }) : opts.db;
   try {
     await migrateToLatest(conn.db);
   } catch (err) {

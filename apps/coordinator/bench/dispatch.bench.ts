@@ -1,0 +1,120 @@
+/**
+ * Dispatch through the real gRPC coordinator (127.0.0.1, insecure, token auth on). Prints, asserts nothing.
+ * The coordinator runs in a child process (bench/serve.ts). On a fresh database of the Postgres at TEST_DATABASE_URL:
+ * 1. 50 concurrent simulated workers (50 gRPC channels) ClaimTrial → CompleteTrial with a no-op trainer:
+ *    trials/s and ClaimTrial latency p50/p99 as the client sees it.
+ * 2. 50 real worker loops (runWorker from @equiscale/worker, in this process, 1-step sleep trainer: claim,
+ *    ReportMetrics, CompleteTrial, heartbeats): trials/s end to end.
+ * 3. ReportMetrics of 1,000-point batches from 8 concurrent trials: points/s through gRPC.
+ * The queue functions alone (and pg-boss side by side) are measured by libs/db/bench/queue.bench.ts.
+ */
+import { unary, callMetadata, makeWorkerClient, type ClaimTrialResponse } from '@equiscale/contract';
+import { createSweep, type TrialRowInput } from '@equiscale/db';
+import { openTestDatabase } from '@equiscale/db/testing';
+import { createSleepTrainer, runWorker, silentLogger as quietWorker } from '@equiscale/worker';
+import { spawn } from 'node:child_process';
+
+const TRIALS = Number(process.env.BENCH_TRIALS ?? 2000);
+const WORKERS = 50;
+const TOKEN = 'bench-token';
+
+function rows(n: number, prefix: string): TrialRowInput[] {
+  return Array.from({ length: n }, (_, i) => {
+    const cell = { cellKey: `${prefix}/${i}`, steps: 1, seed: i, batchSize: 4, checkpointEvery: 0, paramCount: 1000, executedFlops: 1e6 };
+    return {
+      cell_key: cell.cellKey,
+      family: 'transformer',
+      model_family: 'transformer',
+      augment: false,
+      size_label: 's0',
+      model_config: JSON.stringify({ width: 8 }),
+      param_count: 1000,
+      steps: 1,
+      train_size: 16,
+      seed: i,
+      batch_size: 4,
+      nominal_flops: 1e6 + (i % 97),
+      cell: JSON.stringify(cell),
+    };
+  });
+}
+
+const q = (s: number[], p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+
+const conn = await openTestDatabase();
+// the coordinator runs in a process of its own, as in production (clients and server do not share a thread)
+const server = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', new URL('./serve.ts', import.meta.url).pathname], {
+  env: { ...process.env, BENCH_DATABASE_URL: conn.url, BENCH_TOKEN: TOKEN },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const address = await new Promise<string>((resolve, reject) => {
+  server.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(d.trim()));
+  server.once('exit', (code) => reject(new Error(`coordinator exited (${code})`)));
+});
+const c = { address };
+const md = callMetadata({ token: TOKEN });
+try {
+  console.log(`${TRIALS} trials, ${WORKERS} concurrent workers, coordinator pool 10\n`);
+  // 1. raw gRPC claim → complete
+  await createSweep(conn.db, { name: 'grpc', spec: {}, specHash: 'g', maxAttempts: 3, trials: rows(TRIALS, 'g'), extend: false });
+  const clients = Array.from({ length: WORKERS }, () => makeWorkerClient(c.address, { token: TOKEN }));
+  const lat: number[] = [];
+  let n = 0;
+  let t0 = performance.now();
+  await Promise.all(
+    clients.map(async (cl, w) => {
+      for (;;) {
+        const s = performance.now();
+        const r = await unary<unknown, ClaimTrialResponse>(cl, cl.claimTrial as any, { workerId: `w${w}`, maxParamCount: 0 }, md);
+        lat.push(performance.now() - s);
+        if (!r.trial) return;
+        const t = r.trial;
+        await unary(cl, cl.completeTrial, {
+          trialId: t.trialId, leaseToken: t.leaseToken, outcome: 'completed', steps: 1, trainLoss: 1, valLoss: 1, testLoss: 1,
+          backend: 'none', wallTimeS: 0, error: '', paramCount: 1000, executedFlops: 0,
+        }, md);
+        n++;
+      }
+    }),
+  );
+  let secs = (performance.now() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  console.log(`gRPC ClaimTrial → CompleteTrial, 50 clients        ${(n / secs).toFixed(0).padStart(6)} trials/s   claim p50 ${q(lat, 0.5).toFixed(1)} ms   p99 ${q(lat, 0.99).toFixed(1)} ms   (n=${n})`);
+
+  // 2. real worker loops
+  await createSweep(conn.db, { name: 'loops', spec: {}, specHash: 'l', maxAttempts: 3, trials: rows(TRIALS, 'l'), extend: false });
+  let finished = 0;
+  t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: WORKERS }, () =>
+      runWorker({
+        coordinator: c.address, token: TOKEN, cacheDir: '/tmp', trainer: createSleepTrainer(), logger: quietWorker,
+        idleExitMs: 1, metricFlushMs: 0, onTrialEnd: () => void finished++,
+      }),
+    ),
+  );
+  secs = (performance.now() - t0) / 1000;
+  console.log(`runWorker loops (sleep trainer, 1 step), 50 workers ${(finished / secs).toFixed(0).padStart(6)} trials/s   (n=${finished}, incl. register and idle exit)`);
+
+  // 3. metrics through gRPC
+  await createSweep(conn.db, { name: 'metrics', spec: {}, specHash: 'm', maxAttempts: 3, trials: rows(8, 'm'), extend: false });
+  const leases = [];
+  for (let i = 0; i < 8; i++) leases.push((await unary<unknown, ClaimTrialResponse>(clients[i]!, clients[i]!.claimTrial as any, { workerId: `m${i}`, maxParamCount: 0 }, md)).trial!);
+  const BATCHES = 20;
+  t0 = performance.now();
+  await Promise.all(
+    leases.map(async (t, i) => {
+      for (let b = 0; b < BATCHES; b++) {
+        const points = Array.from({ length: 1000 }, (_, k) => ({ step: b * 1000 + k, split: 'train', loss: 1 / (1 + k), samplesSeen: k * 4, wallTimeS: k * 0.01 }));
+        await unary(clients[i]!, clients[i]!.reportMetrics, { trialId: t.trialId, leaseToken: t.leaseToken, points }, md);
+      }
+    }),
+  );
+  secs = (performance.now() - t0) / 1000;
+  console.log(`gRPC ReportMetrics, 8 trials, 1,000-point batches  ${((8 * BATCHES * 1000) / secs).toFixed(0).padStart(7)} points/s`);
+  for (const cl of clients) cl.close();
+} finally {
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  await conn.close();
+}
