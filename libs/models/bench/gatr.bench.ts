@@ -3,7 +3,8 @@
  * For each size: ms per step (gradients of an MSE loss w.r.t. every variable, batch 32 x 16 body tokens,
  * 8 vertex slots), nominal and executed FLOPs per step and the achieved rates, next to the baseline
  * transformer measured in the same run, and GATr's time per nominal FLOP relative to the transformer's.
- * Env: BENCH_STEPS (default 8) measured steps per size.
+ * The per-step time is the median of the measured steps (the machine is shared; the median resists
+ * interference). Env: BENCH_STEPS (default 5) measured steps per size.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GatrDims, TaskShapes, TransformerDims } from '../src/api.js';
@@ -13,8 +14,8 @@ import type { Net } from '../src/task/net.js';
 import { makeFixtureExamples } from '../src/task/fixture.js';
 import { createTransformerModel } from '../src/transformer/model.js';
 
-const STEPS = Number(process.env.BENCH_STEPS ?? 8);
-const WARMUP = 2;
+const STEPS = Number(process.env.BENCH_STEPS ?? 5);
+const WARMUP = 1;
 const BATCH = 32;
 const shapesOf = (bodies: number): TaskShapes => ({ maxBodies: bodies, maxVerts: 8, bodyFeatureCount: 3 });
 
@@ -27,10 +28,14 @@ async function msPerStep(net: Net, bodies: number): Promise<number> {
     tf.dispose([value, ...Object.values(grads)]);
   };
   for (let i = 0; i < WARMUP; i++) step();
-  const t0 = performance.now();
-  for (let i = 0; i < STEPS; i++) step();
+  const times: number[] = [];
+  for (let i = 0; i < STEPS; i++) {
+    const t0 = performance.now();
+    step();
+    times.push(performance.now() - t0);
+  }
   target.dispose();
-  return (performance.now() - t0) / STEPS;
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
 }
 
 function row(name: string, params: number, ms: number, nominal: number, executed: number): number {
