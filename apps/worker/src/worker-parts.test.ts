@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { TrialCell } from '@equiscale/sweeps';
+import { backoffDelay } from './backoff.js';
+import { MetricBuffer } from './metric-buffer.js';
+import { createSleepTrainer } from './sleep-trainer.js';
+import type { MetricPoint, TrainerCallbacks } from './trainer.js';
+import { fitProblem, runWorker, WorkerConfigError } from './worker.js';
+
+const pt = (step: number, loss = 1): MetricPoint => ({ step, split: 'train', loss, samplesSeen: step, wallTimeS: 0 });
+
+describe('backoff', () => {
+  it('grows exponentially to the cap, with jitter in [0.5, 1) of the cap', () => {
+    const lo = () => 0;
+    const hi = () => 0.999999;
+    assert.deepEqual([0, 1, 2, 3].map((a) => backoffDelay(a, { initialMs: 100, maxMs: 1000 }, lo)), [50, 100, 200, 400]);
+    assert.equal(backoffDelay(10, { initialMs: 100, maxMs: 1000 }, hi), 1000);
+    assert.equal(backoffDelay(100, { initialMs: 100, maxMs: 1000 }, lo), 500);
+  });
+});
+
+describe('MetricBuffer', () => {
+  it('sends in order, in batches, drops non-finite points, and flushes on demand', async () => {
+    const sent: number[][] = [];
+    const buf = new MetricBuffer(async (ps) => void sent.push(ps.map((p) => p.step)), 3, 0, () => {});
+    await buf.add([pt(1), pt(2)]);
+    assert.deepEqual(sent, []);
+    await buf.add([pt(3, NaN), pt(4), pt(5)]);
+    assert.deepEqual(sent, [[1, 2, 4], [5]], 'a full buffer is sent whole, in batches of 3');
+    await buf.add([pt(6, Infinity), pt(7)]);
+    assert.deepEqual(sent, [[1, 2, 4], [5]]);
+    await buf.flush();
+    assert.deepEqual(sent, [[1, 2, 4], [5], [7]]);
+    assert.equal(buf.dropped, 2);
+    buf.close();
+  });
+  it('keeps unsent points when a send fails', async () => {
+    let fail = true;
+    const sent: number[] = [];
+    const buf = new MetricBuffer(async (ps) => {
+      if (fail) throw new Error('down');
+      sent.push(...ps.map((p) => p.step));
+    }, 10, 0, () => {});
+    await buf.add([pt(1)]);
+    await assert.rejects(buf.flush(), /down/);
+    fail = false;
+    await buf.flush();
+    assert.deepEqual(sent, [1]);
+    buf.close();
+  });
+});
+
+const cell = { cellKey: 'c', steps: 10, seed: 3, batchSize: 4, checkpointEvery: 4, paramCount: 1000, executedFlops: 1 } as TrialCell;
+
+function collect(stopAt?: number) {
+  const points: MetricPoint[] = [];
+  const checkpoints: { data: Uint8Array; step: number }[] = [];
+  let step = 0;
+  const cb: TrainerCallbacks = {
+    onMetrics: (p) => void points.push(...p),
+    onCheckpoint: (data, s) => void checkpoints.push({ data, step: s }),
+    shouldStop: () => stopAt !== undefined && step >= stopAt,
+    onProgress: (s) => {
+      step = s;
+    },
+  };
+  return { points, checkpoints, cb };
+}
+
+describe('sleep trainer', () => {
+  it('checkpoints, stops on request and resumes to the uninterrupted result', async () => {
+    const t = createSleepTrainer({ logEvery: 1 });
+    const full = collect();
+    const whole = await t.train(cell, null, full.cb);
+    assert.equal(whole.status, 'completed');
+    assert.deepEqual(full.checkpoints.map((c) => c.step), [4, 8]);
+
+    const part = collect(6);
+    const stopped = await t.train(cell, null, part.cb);
+    assert.deepEqual([stopped.status, stopped.step], ['stopped', 6]);
+    const last = part.checkpoints.at(-1)!;
+    assert.equal(last.step, 6, 'a checkpoint is written at the stop');
+    const rest = collect();
+    const resumed = await t.train(cell, last, rest.cb);
+    assert.deepEqual([resumed.status, resumed.step, resumed.testLoss], ['completed', 10, whole.testLoss]);
+    assert.deepEqual(
+      [...part.points, ...rest.points].map((p) => [p.split, p.step, p.loss]),
+      full.points.map((p) => [p.split, p.step, p.loss]),
+    );
+    await assert.rejects(t.train({ ...cell, seed: 4 }, last, collect().cb), /not one of this cell/);
+  });
+});
+
+describe('fitting a trial', () => {
+  it('refuses models over the parameter limit or the memory budget, saying which', () => {
+    assert.equal(fitProblem(cell, { maxParamCount: 1000, memoryBudgetBytes: 1e9 }), null);
+    assert.match(fitProblem(cell, { maxParamCount: 999 })!, /1000 parameters, more than this worker's limit of 999/);
+    assert.match(fitProblem({ ...cell, paramCount: 1e8 }, { memoryBudgetBytes: 2 ** 30 })!, /needs at least 1908 MiB .* memory budget is 1024 MiB/);
+  });
+});
+
+describe('runWorker options', () => {
+  it('refuses bad options with the field named', async () => {
+    await assert.rejects(runWorker({ coordinator: 'nohost', cacheDir: '/tmp' }), (e: unknown) => e instanceof WorkerConfigError && /HOST:PORT/.test((e as Error).message));
+    await assert.rejects(runWorker({ coordinator: '127.0.0.1:1', cacheDir: '' }), /cacheDir is required/);
+    await assert.rejects(runWorker({ coordinator: '127.0.0.1:1', cacheDir: '/tmp', maxParamCount: -1 }), /maxParamCount must be/);
+  });
+});
