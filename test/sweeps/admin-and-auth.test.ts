@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { Metadata, status } from '@grpc/grpc-js';
 import { callMetadata, unary, type CreateSweepResponse, type GetSweepResponse, type ListTrialsResponse } from '@equiscale/contract';
 import { sql } from 'kysely';
+import { createLogger } from '@equiscale/coordinator';
 import { grpcError, startStack, tinySpec, type Stack } from './helpers.js';
 
 const TOKEN = 'e2e-secret-token';
@@ -20,13 +21,14 @@ function without(key: string): Record<string, unknown> {
 
 describe('admin API: spec validation, auth, sweep lifecycle', () => {
   let s: Stack;
+  const logLines: string[] = [];
   before(async () => {
-    s = await startStack({ token: TOKEN });
+    s = await startStack({ token: TOKEN, logger: createLogger({ level: 'debug', write: (l) => logLines.push(l) }) });
   });
   after(async () => s?.close());
 
   const create = (specText: string, md: Metadata = s.md, extend = false, format = '') =>
-    unary<unknown, CreateSweepResponse>(s.admin, s.admin.createSweep, { specText, format, extend }, md);
+    unary<any, CreateSweepResponse>(s.admin, s.admin.createSweep, { specText, format, extend }, md);
   const rows = async () =>
     (
       await sql<{ sweeps: number; trials: number; workers: number }>`
@@ -104,13 +106,13 @@ describe('admin API: spec validation, auth, sweep lifecycle', () => {
     await assert.rejects(create(changed, s.md, true), grpcError(status.ALREADY_EXISTS, /cells/), 'extend refuses changed cells');
     assert.equal((await rows()).trials, 4);
 
-    const got = await unary<unknown, GetSweepResponse>(s.admin, s.admin.getSweep, { name: 'life' }, s.md);
+    const got = await unary<any, GetSweepResponse>(s.admin, s.admin.getSweep, { name: 'life' }, s.md);
     assert.equal(got.sweep!.counts!.pending, 4);
     assert.equal(got.sweep!.status, 'active');
     await assert.rejects(unary(s.admin, s.admin.getSweep, { name: 'nope' }, s.md), grpcError(status.NOT_FOUND, /no sweep named "nope"/));
-    const listed = await unary<unknown, ListTrialsResponse>(s.admin, s.admin.listTrials, { sweepName: 'life', status: '', limit: 3, afterTrialId: 0 }, s.md);
+    const listed = await unary<any, ListTrialsResponse>(s.admin, s.admin.listTrials, { sweepName: 'life', status: '', limit: 3, afterTrialId: 0 }, s.md);
     assert.equal(listed.trials.length, 3);
-    const rest = await unary<unknown, ListTrialsResponse>(
+    const rest = await unary<any, ListTrialsResponse>(
       s.admin,
       s.admin.listTrials,
       { sweepName: 'life', status: '', limit: 0, afterTrialId: listed.trials[2]!.trialId },
@@ -121,9 +123,21 @@ describe('admin API: spec validation, auth, sweep lifecycle', () => {
       unary(s.admin, s.admin.listTrials, { sweepName: 'life', status: 'done', limit: 0, afterTrialId: 0 }, s.md),
       grpcError(status.INVALID_ARGUMENT, /^status: /),
     );
-    const cancelled = await unary<unknown, { cancelledTrials: number }>(s.admin, s.admin.cancelSweep, { name: 'life' }, s.md);
+    const cancelled = await unary<any, { cancelledTrials: number }>(s.admin, s.admin.cancelSweep, { name: 'life' }, s.md);
     assert.equal(cancelled.cancelledTrials, 4);
-    const after = await unary<unknown, GetSweepResponse>(s.admin, s.admin.getSweep, { name: 'life' }, s.md);
+    const after = await unary<any, GetSweepResponse>(s.admin, s.admin.getSweep, { name: 'life' }, s.md);
     assert.deepEqual([after.sweep!.status, after.sweep!.counts!.cancelled], ['cancelled', 4]);
+  });
+
+  it('logs one JSON object per line and never the token', () => {
+    assert.ok(logLines.length > 10, 'calls were logged');
+    for (const l of logLines) {
+      const o = JSON.parse(l) as Record<string, unknown>;
+      assert.ok(typeof o.ts === 'string' && typeof o.level === 'string' && typeof o.msg === 'string');
+    }
+    const all = logLines.join('');
+    assert.ok(!all.includes(TOKEN), 'the shared token never reaches the log');
+    assert.ok(!all.includes('not-the-token'), 'nor a wrong token a client sent');
+    assert.ok(all.includes('"code":"UNAUTHENTICATED"'), 'refusals are logged with their code');
   });
 });

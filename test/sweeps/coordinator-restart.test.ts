@@ -10,7 +10,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { sql } from 'kysely';
 import { makeAdminClient, unary } from '@equiscale/contract';
 import { silentLogger, startCoordinator, type RunningCoordinator } from '@equiscale/coordinator';
-import type { EquiscaleDb } from '@equiscale/db';
+import type { EquiscaleDb, TrialStatus } from '@equiscale/db';
 import { openTestDatabase } from '@equiscale/db/testing';
 import { killAll, spawnWorker, tinySpec, waitFor, warmDatasetCache, type WorkerProcess } from './helpers.js';
 
@@ -39,7 +39,7 @@ describe('coordinator restarted mid-sweep', () => {
     admin.close();
     for (let i = 0; i < 2; i++) workers.push(spawnWorker(coordinator.address, ['--idle-exit-ms', '1500', '--worker-id', `r${i}`]));
 
-    const count = async (st: string) =>
+    const count = async (st: TrialStatus) =>
       (await conn.db.selectFrom('trials').select(sql<number>`count(*)::int`.as('n')).where('status', '=', st).executeTakeFirstOrThrow()).n;
     await waitFor('the first completed trial', async () => (await count('completed')) >= 1, 60_000, 50);
     assert.ok((await count('completed')) < 6, 'the sweep is still in progress when the coordinator goes away');
