@@ -141,6 +141,10 @@ describe('GATr parameter and FLOP accounting', () => {
     const f = gatrFlopsPerToken(cfg, 5);
     assert.equal(f.nominalPerToken, nominal);
     assert.equal(f.executedPerToken, dense + 3 * perBlock);
+    // distance attention: logits over Dqk = D + 5 n_mv = 46 features, nominal unchanged
+    const fd = gatrFlopsPerToken({ ...cfg, attention: 'distance' }, 5);
+    assert.equal(fd.nominalPerToken, nominal);
+    assert.equal(fd.executedPerToken, f.executedPerToken + 3 * 2 * 2 * 10 * 5);
     assert.equal(equiLinearNominalFlops({ inMv: 2, outMv: 3, inS: 0, outS: 0 }), 6 * 256 * 6);
     assert.equal(equiLinearExecutedFlops({ inMv: 2, outMv: 3, inS: 1, outS: 1 }), 6 * 33 * 49);
   });

@@ -30,6 +30,23 @@ describe('GatrNet', () => {
     }
   });
 
+  it('the distance-aware attention variant is equivariant too, and sees distances between points', async () => {
+    const dcfg: GatrNetConfig = { ...cfg, attention: 'distance' };
+    const net = new GatrNet(dcfg, 1);
+    const { mv, s } = inputs(12);
+    const rng = makeRng(13);
+    for (const kind of ['rotation', 'reflection', 'translation', 'general'] as PinKind[]) {
+      const err = await multivectorEquivarianceError((m, sc) => net.forward(m, sc), mv, s, samplePin(rng, kind));
+      assert.ok(err <= 1e-4, `${kind}: relative error ${err}`);
+    }
+    // same parameter count as sdp; a different function of the trivector part
+    const plain = new GatrNet(cfg, 1);
+    assert.equal(net.paramCount, plain.paramCount);
+    const a = await net.forward(mv, s).mv.data();
+    const b = await plain.forward(mv, s).mv.data();
+    assert.notDeepEqual(a, b);
+  });
+
   it('the check fails for a non-equivariant map (a fixed per-component scaling)', async () => {
     const { mv, s } = inputs(4);
     const weights = tf.tensor1d(Float32Array.from({ length: 16 }, (_, i) => 1 + i / 10));

@@ -3,7 +3,7 @@
  * final norm. Everything runs on packed rows (batch * items, 16c + s) (see equi-linear.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { GeometricAttention } from './attention.js';
+import { GeometricAttention, type AttentionVariant } from './attention.js';
 import { EquiLinear } from './equi-linear.js';
 import { GeometricMlp } from './mlp.js';
 import { ParamFactory } from './params.js';
@@ -20,6 +20,8 @@ export interface GatrNetConfig {
   outS: number;
   blocks: number;
   heads: number;
+  /** attention logits: 'sdp' (default) or 'distance' (see attention.ts) */
+  attention?: AttentionVariant;
 }
 
 export interface GatrOutput {
@@ -34,8 +36,8 @@ export class GatrBlock {
   readonly attention: GeometricAttention;
   readonly mlp: GeometricMlp;
 
-  constructor(params: ParamFactory, readonly c: number, readonly s: number, heads: number) {
-    this.attention = new GeometricAttention(params, c, s, heads);
+  constructor(params: ParamFactory, readonly c: number, readonly s: number, heads: number, attention: AttentionVariant = 'sdp') {
+    this.attention = new GeometricAttention(params, c, s, heads, attention);
     this.mlp = new GeometricMlp(params, c, s);
   }
 
@@ -65,6 +67,7 @@ export class GatrNet {
   /** Either a seed (a fresh ParamFactory) or a shared factory (when embedding the net in a model). */
   constructor(config: GatrNetConfig, seedOrParams: number | ParamFactory) {
     for (const [k, v] of Object.entries(config)) {
+      if (k === 'attention') continue;
       if (!Number.isInteger(v) || v < 0) throw new Error(`GatrNet: ${k} must be a non-negative integer, got ${v}`);
     }
     for (const k of ['inMv', 'mvChannels', 'outMv', 'blocks', 'heads'] as const) {
@@ -74,7 +77,7 @@ export class GatrNet {
     const params = typeof seedOrParams === 'number' ? new ParamFactory(seedOrParams) : seedOrParams;
     const { inMv, mvChannels: c, outMv, inS, sChannels: s, outS, blocks, heads } = config;
     this.linearIn = new EquiLinear(params, { inMv, outMv: c, inS, outS: s });
-    this.blocks = Array.from({ length: blocks }, () => new GatrBlock(params, c, s, heads));
+    this.blocks = Array.from({ length: blocks }, () => new GatrBlock(params, c, s, heads, config.attention ?? 'sdp'));
     this.linearOut = new EquiLinear(params, { inMv: c, outMv, inS: s, outS });
     this.variables = [...this.linearIn.variables, ...this.blocks.flatMap((b) => b.variables), ...this.linearOut.variables];
   }

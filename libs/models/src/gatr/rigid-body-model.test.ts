@@ -67,6 +67,16 @@ describe('createGatrModel', () => {
     model.dispose();
   });
 
+  it('with distance-aware attention it is E(3)-equivariant as well', async () => {
+    const model = createGatrModel(dims, shapes, 5, { attention: 'distance' });
+    const rng = makeRng(8);
+    for (const kind of ['rotation', 'reflection', 'translation', 'general'] as PinKind[]) {
+      const { relError, relToDisplacement } = await benchmarkEquivarianceError((e) => model.predict(e), ex, pinToE3(samplePin(rng, kind)));
+      assert.ok(relError <= 1e-4 && relToDisplacement <= 1e-3, `${kind}: ${relError}, ${relToDisplacement}`);
+    }
+    model.dispose();
+  });
+
   it('without symmetrization is exactly SE(3)-equivariant (rotations, translations)', async () => {
     const model = createGatrModel(dims, shapes, 5, { reflections: 'ignore' });
     const rng = makeRng(7);

@@ -35,6 +35,7 @@ import type { Examples } from '@equiscale/rigid-body';
 import type { GatrDims, ModelSummary, TaskShapes } from '../api.js';
 import type { Net } from '../task/net.js';
 import { gatrFlopsPerToken, gatrParamCount } from './flops.js';
+import type { AttentionVariant } from './attention.js';
 import { GatrNet, type GatrNetConfig } from './network.js';
 import { constant } from './primitives.js';
 
@@ -44,7 +45,10 @@ export const GRAVITY_SCALE = 9.81;
 export type ReflectionHandling = 'symmetrize' | 'ignore';
 
 export interface GatrModelOptions {
+  /** default 'symmetrize' (see the top of this file) */
   reflections?: ReflectionHandling;
+  /** attention logits, default 'sdp' (see attention.ts) */
+  attention?: AttentionVariant;
 }
 
 /** The benchmark batch as tensors. */
@@ -122,8 +126,9 @@ export function gatrEmbed(batch: RigidBodyBatch): { mv: tf.Tensor4D; s: tf.Tenso
   });
 }
 
-export function gatrNetConfig(dims: GatrDims, shapes: TaskShapes): GatrNetConfig {
+export function gatrNetConfig(dims: GatrDims, shapes: TaskShapes, attention: AttentionVariant = 'sdp'): GatrNetConfig {
   return {
+    attention,
     inMv: gatrInputChannels(shapes.maxVerts),
     mvChannels: dims.mvChannels,
     outMv: shapes.maxVerts,
@@ -137,7 +142,7 @@ export function gatrNetConfig(dims: GatrDims, shapes: TaskShapes): GatrNetConfig
 
 /** Parameters and FLOPs per training sample (tokens = shapes.maxBodies, doubled when symmetrizing). */
 export function summarizeGatr(dims: GatrDims, shapes: TaskShapes, options: GatrModelOptions = {}): ModelSummary {
-  const cfg = gatrNetConfig(dims, shapes);
+  const cfg = gatrNetConfig(dims, shapes, options.attention);
   const passes = (options.reflections ?? 'symmetrize') === 'symmetrize' ? 2 : 1;
   const f = gatrFlopsPerToken(cfg, shapes.maxBodies);
   return {
@@ -167,7 +172,7 @@ export function createGatrModel(dims: GatrDims, shapes: TaskShapes, seed: number
   if (reflections !== 'symmetrize' && reflections !== 'ignore') {
     throw new Error(`createGatrModel: options.reflections must be "symmetrize" or "ignore", got "${String(reflections)}"`);
   }
-  const cfg = gatrNetConfig(dims, shapes);
+  const cfg = gatrNetConfig(dims, shapes, options.attention ?? 'sdp');
   const net = new GatrNet(cfg, seed);
   const V = shapes.maxVerts;
 
@@ -212,7 +217,7 @@ export function createGatrModel(dims: GatrDims, shapes: TaskShapes, seed: number
     variables: net.variables,
     paramCount: net.paramCount,
     reflections,
-    summary: summarizeGatr(dims, shapes, { reflections }),
+    summary: summarizeGatr(dims, shapes, { reflections, attention: cfg.attention }),
     predictTensors,
     predict(ex: Examples): tf.Tensor {
       return tf.tidy(() => predictTensors(batchTensors(ex)));
