@@ -1,4 +1,10 @@
-/** GATr in TensorFlow.js: equivariant layers, the network, its accounting and the benchmark model. */
+/**
+ * GATr in TensorFlow.js: equivariant layers, the network, its accounting and the benchmark model.
+ *
+ * Module graph (one way): ../algebra (pure TS tables) -> basis, params -> equi-linear, primitives ->
+ * attention, mlp -> network -> flops, rigid-body-model; equivariance (shared checks) uses algebra and
+ * @equiscale/rigid-body only. All layers run on packed rows (batch * items, 16c + s).
+ */
 export { EQUI_LINEAR_BASIS, NUM_BASIS_MAPS } from './basis.js';
 export { ParamFactory } from './params.js';
 export {

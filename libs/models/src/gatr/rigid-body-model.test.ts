@@ -105,6 +105,27 @@ describe('createGatrModel', () => {
     model.dispose();
   });
 
+  it('learns: a few Adam steps lower the masked MSE on the fixture', () => {
+    const model = createGatrModel(dims, shapes, 5, { reflections: 'ignore' });
+    const target = tf.tensor4d(ex.target, [ex.count, ex.maxBodies, ex.maxVerts, 3]);
+    const mask = tf.tensor4d(ex.vertMask, [ex.count, ex.maxBodies, ex.maxVerts, 1]);
+    const opt = tf.train.adam(1e-2);
+    const losses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const loss = opt.minimize(
+        () => tf.div(tf.sum(tf.mul(mask, tf.square(tf.sub(model.predict(ex), target)))), tf.sum(mask)) as tf.Scalar,
+        true,
+        model.variables,
+      )!;
+      losses.push(loss.dataSync()[0]!);
+      loss.dispose();
+    }
+    assert.ok(losses.every(Number.isFinite));
+    assert.ok(losses[losses.length - 1]! < losses[0]!, `losses ${losses.join(', ')}`);
+    opt.dispose();
+    model.dispose();
+  });
+
   it('rejects bad dims and shapes with the field name', () => {
     assert.throws(() => createGatrModel({ ...dims, mvChannels: 0 }, shapes, 1), /mvChannels must be >= 1/);
     assert.throws(() => createGatrModel(dims, { ...shapes, maxVerts: 0 }, 1), /shapes.maxVerts/);
