@@ -22,7 +22,7 @@ import { status } from '@grpc/grpc-js';
 import { isServiceError, type TrialAssignment } from '@equiscale/contract';
 import type { TrialCell } from '@equiscale/sweeps';
 import { pause, type BackoffOptions } from './backoff.js';
-import { CoordinatorLink, isLeaseLost } from './link.js';
+import { CoordinatorLink, GaveUpError, isLeaseLost } from './link.js';
 import { createLogger, type Logger } from './logger.js';
 import { MetricBuffer } from './metric-buffer.js';
 import { estimateTrialBytes, type Trainer, type TrainerOutcome } from './trainer.js';
@@ -179,7 +179,16 @@ async function loop(s: Session): Promise<void> {
       throw err;
     }
     if (claim.trial) {
-      const report = await runTrial(s, claim.trial);
+      let report: TrialReport;
+      try {
+        report = await runTrial(s, claim.trial);
+      } catch (err) {
+        // the coordinator refused a report for a reason other than the lease (a bug on one side): log it and go
+        // on with the next trial; this one's lease expires and the reaper re-queues it
+        if (isServiceError(err) && err.code === status.UNAUTHENTICATED) throw registrationError(err, opts.coordinator);
+        s.logger.error('trial ended with an error', { trial: claim.trial.trialId, error: err as Error });
+        report = { trialId: claim.trial.trialId, cellKey: claim.trial.cellKey, attempt: claim.trial.attempt, result: 'lease-lost', resumedFrom: 0, step: 0 };
+      }
       opts.onTrialEnd?.(report);
       if (opts.once) return;
       idleSince = Date.now();
@@ -322,7 +331,7 @@ async function runTrial(s: Session, a: TrialAssignment): Promise<TrialReport> {
     if (metrics.dropped > 0) log.warn('non-finite metric points not sent', { count: metrics.dropped });
     if (fenced()) return report(stop === 'cancelled' ? 'cancelled' : 'lease-lost', step);
     if (trainError !== undefined) {
-      const msg = trainError instanceof Error ? trainError.message : String(trainError);
+      const msg = clip(trainError instanceof Error ? trainError.message : String(trainError));
       log.error('trainer failed', { error: trainError instanceof Error ? trainError : msg });
       const r = await write(() => s.link.call('failTrial', { ...ref, error: msg || 'trainer failed', retryable: true }));
       return report(r ? 'failed' : 'lease-lost', step);
@@ -332,7 +341,11 @@ async function runTrial(s: Session, a: TrialAssignment): Promise<TrialReport> {
     if (o.status === 'stopped') {
       const r = await write(() =>
         s.link.call('releaseTrial', { ...ref, reason: 'worker stopping (signal)' }, { giveUpAfterMs: 30_000 }),
-      );
+      ).catch((err: unknown) => {
+        if (!(err instanceof GaveUpError)) throw err;
+        log.warn('could not release the trial (coordinator unreachable); its lease will expire instead', { error: err.message });
+        return undefined;
+      });
       log.info(r ? 'trial released; it resumes from its checkpoint' : 'trial not released (lease already gone)', { step });
       return report(r ? 'released' : 'lease-lost', step);
     }
@@ -346,7 +359,7 @@ async function runTrial(s: Session, a: TrialAssignment): Promise<TrialReport> {
         testLoss: finiteOrUndefined(o.testLoss),
         backend: o.backend || s.backend,
         wallTimeS,
-        error: o.error ?? '',
+        error: clip(o.error ?? ''),
         paramCount: o.paramCount,
         executedFlops: Number.isFinite(o.executedFlops) && o.executedFlops > 0 ? o.executedFlops : 0,
       }),
@@ -364,6 +377,11 @@ async function runTrial(s: Session, a: TrialAssignment): Promise<TrialReport> {
     await heartbeats;
     metrics.close();
   }
+}
+
+/** Error texts the coordinator accepts (it refuses more than 8000 characters). */
+function clip(text: string): string {
+  return text.length > 4000 ? `${text.slice(0, 3990)} …(cut)` : text;
 }
 
 function finiteOrUndefined(x: number | null): number | undefined {
