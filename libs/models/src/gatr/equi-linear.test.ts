@@ -134,10 +134,10 @@ describe('GATr parameter and FLOP accounting', () => {
       6 * (0 + 3 * 1 + 0 + 256 * 2 * 1); // out
     // executed: the attention's two layers run split, 6 (256ab + (a + p)(b + q)); the others are dense here
     // (split would save < 25%), 6 (16a + p)(16b + q); plus per block 3 x (layer norms 2 * 2 * 16c, bilinear
-    // 2c * 256 + 2 * c * 512 * 32, attention 2 * 2 * H * D * items) with D = 16 * 2 + 4 = 36, items = 5
+    // 2c * 256 + 2c * 2 * 256 * 16, attention 2 * 2 * H * D * items) with D = 16 * 2 + 4 = 36, items = 5
     const dense =
       6 * (17 * 35 + (256 * 2 * 8 + 5 * 24) + (256 * 4 * 2 + 12 * 5) + 35 * 128 + (64 + 3) * (64 + 6) + (64 + 6) * 35 + 35 * 16);
-    const perBlock = 2 * 2 * 16 * 2 + (4 * 256 + 2 * 2 * 512 * 32) + 2 * 2 * 2 * 36 * 5;
+    const perBlock = 2 * 2 * 16 * 2 + (4 * 256 + 4 * 2 * 256 * 16) + 2 * 2 * 2 * 36 * 5;
     const f = gatrFlopsPerToken(cfg, 5);
     assert.equal(f.nominalPerToken, nominal);
     assert.equal(f.executedPerToken, dense + 3 * perBlock);

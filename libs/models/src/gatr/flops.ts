@@ -9,8 +9,8 @@
  *  - every EquiLinear's matMuls in its mode (equi-linear.ts): dense 2 (16a + p)(16b + q) per token, zeros
  *    included, or split 2 (256ab + [a, p] x [b, q]); the attention's two layers always run split;
  *  - the equivariant layer norm's mean inner product, 2 * 16c per token, twice per block;
- *  - the bilinear: the outer products (2c pairs x 256 multiplies) and the block-diagonal table matMul
- *    (c x 2 * 512 * 32, zero blocks included) per token;
+ *  - the bilinear: the outer products (2c pairs x 256 multiplies) and the two table matMuls
+ *    (2c pairs x 2 * 256 * 16) per token;
  *  - attention: per token 2 H Dqk items for the logits and 2 H D items for the values (D = 16 n_mv + n_s,
  *    Dqk = D, or D + 5 n_mv for the distance variant);
  * elementwise ops, softmax and the per-step weight materialisation (independent of the token count) are
@@ -69,7 +69,7 @@ export function gatrFlopsPerToken(cfg: GatrNetConfig, items: number): GatrFlops 
   const { headMv: m, headS: n } = attentionSizes(c, s, heads);
   const D = 16 * m + n;
   const layerNorms = 2 * (2 * 16 * c);
-  const bilinear = 2 * c * 256 + 2 * c * 512 * 32;
+  const bilinear = 2 * c * 256 + 2 * c * 2 * 256 * 16;
   const Dqk = D + (cfg.attention === 'distance' ? 5 * m : 0);
   const attention = 2 * heads * Dqk * items + 2 * heads * D * items;
   const perBlockForward = layerNorms + bilinear + attention;

@@ -15,7 +15,7 @@ export {
   type EquiLinearInit,
   type EquiLinearShape,
 } from './equi-linear.js';
-export { gatedGelu, geluErf, geluTanh, geometricBilinear, layerNorm } from './primitives.js';
+export { gatedGelu, geluErf, geluTanh, geometricProductRows, joinRows, layerNorm } from './primitives.js';
 export { GeometricAttention, attentionSizes, type AttentionSizes, type AttentionVariant } from './attention.js';
 export { GeometricMlp } from './mlp.js';
 export { GatrBlock, GatrNet, type GatrNetConfig, type GatrOutput } from './network.js';

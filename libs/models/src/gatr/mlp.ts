@@ -3,15 +3,14 @@
  * EquiLinear (2c -> c, 2s -> s).
  *
  * The bilinear's four projections L, R, JL, JR (each EquiLinear(c -> c, s -> none)) are ONE EquiLinear
- * (c -> 4c) whose output channels are laid out [c x (L, JL)] then [c x (R, JR)], so that the geometric
- * product and join of every channel come out of one batched contraction (primitives.geometricBilinear)
- * as [c x (gp, join)]. The next EquiLinear takes its 2c input channels in that interleaved order
- * (channel order is a labelling: the parameter count and init are those of separate layers).
+ * (c -> 4c) whose output channels are [L (c), R (c), JL (c), JR (c)]; the products are two channelwise
+ * contractions (primitives.ts), gp = GP(L, R) and join = ref[14] Join(JL, JR), concatenated as the 2c
+ * input channels of the next EquiLinear (same parameter count and init as separate layers).
  */
 import * as tf from '@tensorflow/tfjs';
 import { EquiLinear } from './equi-linear.js';
 import type { ParamFactory } from './params.js';
-import { gatedGelu, geometricBilinear, pack, unpack } from './primitives.js';
+import { gatedGelu, geometricProductRows, joinRows, pack, unpack } from './primitives.js';
 
 export class GeometricMlp {
   readonly projections: EquiLinear;
@@ -33,21 +32,19 @@ export class GeometricMlp {
   }
 
   /**
-   * xn: normalised packed rows (batch * items, 16c + s); joinScale: (batch, 1, 2, 1) = [1, ref[14]] per
-   * sample. Returns (batch * items, 16c + s).
+   * xn: normalised packed rows (batch * items, 16c + s); ref14: (batch, 1), the e123 component of the
+   * join reference per sample. Returns (batch * items, 16c + s).
    */
-  apply(xn: tf.Tensor2D, batch: number, joinScale: tf.Tensor4D): tf.Tensor2D {
+  apply(xn: tf.Tensor2D, batch: number, ref14: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const { c, s } = this;
       const rows = xn.shape[0];
       const proj = this.projections.apply(xn);
-      const left = tf.slice(proj, [0, 0], [rows, 32 * c]);
-      const right = tf.slice(proj, [0, 32 * c], [rows, 32 * c]);
-      const products = tf
-        .mul(geometricBilinear(left, right, c).reshape([batch, (rows / batch) * c, 2, 16]), joinScale)
-        .reshape([rows, 32 * c]) as tf.Tensor2D;
+      const part = (i: number) => tf.slice(proj, [0, 16 * c * i], [rows, 16 * c]);
+      const gp = geometricProductRows(part(0), part(1), c);
+      const join = tf.mul(joinRows(part(2), part(3), c).reshape([batch, -1]), ref14).reshape([rows, 16 * c]) as tf.Tensor2D;
       const [, sc] = unpack(xn, c, s);
-      const hidden = gatedGelu(this.bilinearOut.apply(pack(products, sc)), 2 * c, 2 * s);
+      const hidden = gatedGelu(this.bilinearOut.apply(pack(tf.concat([gp, join], 1), sc)), 2 * c, 2 * s);
       return this.out.apply(hidden);
     });
   }

@@ -49,10 +49,10 @@ export class GatrBlock {
     return [...this.attention.variables, ...this.mlp.variables];
   }
 
-  apply(x: tf.Tensor2D, batch: number, items: number, keyBias: tf.Tensor3D | null, joinScale: tf.Tensor4D): tf.Tensor2D {
+  apply(x: tf.Tensor2D, batch: number, items: number, keyBias: tf.Tensor3D | null, ref14: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const h = tf.add(x, this.attention.apply(layerNorm(x, this.c, this.s), batch, items, keyBias)) as tf.Tensor2D;
-      return tf.add(h, this.mlp.apply(layerNorm(h, this.c, this.s), batch, joinScale)) as tf.Tensor2D;
+      return tf.add(h, this.mlp.apply(layerNorm(h, this.c, this.s), batch, ref14)) as tf.Tensor2D;
     });
   }
 }
@@ -109,12 +109,12 @@ export class GatrNet {
       const ref14 = mask
         ? tf.div(tf.sum(tf.mul(e123, mask), 1), tf.mul(tf.maximum(tf.sum(mask, 1), 1), inMv))
         : tf.div(tf.sum(e123, 1), items * inMv);
-      const joinScale = tf.concat([tf.ones([batch, 1, 1, 1]), ref14.reshape([batch, 1, 1, 1])], 2) as tf.Tensor4D;
       const keyBias = mask ? (tf.mul(tf.sub(1, mask), -1e9).reshape([batch, 1, items]) as tf.Tensor3D) : null;
 
       const mvFlat = mv.reshape([rows, 16 * inMv]) as tf.Tensor2D;
       let x = this.linearIn.apply(inS > 0 ? tf.concat([mvFlat, s!.reshape([rows, inS]) as tf.Tensor2D], 1) : mvFlat);
-      for (const block of this.blocks) x = block.apply(x, batch, items, keyBias, joinScale);
+      const ref = ref14.reshape([batch, 1]) as tf.Tensor2D;
+      for (const block of this.blocks) x = block.apply(x, batch, items, keyBias, ref);
       if (x.shape[1] !== 16 * c + sChannels) throw new Error('GatrNet: internal width mismatch');
       const y = this.linearOut.apply(x);
       const outMvT = tf.slice(y, [0, 0], [rows, 16 * outMv]).reshape([batch, items, outMv, 16]) as tf.Tensor4D;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { geometricProduct, innerProduct, join, makeRng, multivector } from '../algebra/index.js';
-import { gatedGelu, geluErf, geluTanh, geometricBilinear, layerNorm } from './primitives.js';
+import { gatedGelu, geluErf, geluTanh, geometricProductRows, joinRows, layerNorm } from './primitives.js';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -14,22 +14,24 @@ const randn = (n: number, seed: number): Float32Array => {
 };
 
 describe('GATr primitives', () => {
-  it('geometricBilinear matches the algebra geometric product and plain join per channel', async () => {
+  it('geometricProductRows and joinRows match the algebra geometric product and plain join per channel', async () => {
     const rows = 3;
     const h = 2;
-    const left = randn(rows * h * 32, 1);
-    const right = randn(rows * h * 32, 2);
-    const out = await geometricBilinear(tf.tensor2d(left, [rows, 32 * h]), tf.tensor2d(right, [rows, 32 * h]), h).data();
+    const left = randn(rows * h * 16, 1);
+    const right = randn(rows * h * 16, 2);
+    const l = tf.tensor2d(left, [rows, 16 * h]);
+    const r = tf.tensor2d(right, [rows, 16 * h]);
+    const gp = await geometricProductRows(l, r, h).data();
+    const jn = await joinRows(l, r, h).data();
     const unit = multivector({ 14: 1 });
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < h; c++) {
-        const base = (r * h + c) * 32;
-        const gp = geometricProduct(left.subarray(base, base + 16), right.subarray(base, base + 16));
-        const jn = join(left.subarray(base + 16, base + 32), right.subarray(base + 16, base + 32), unit);
-        for (let i = 0; i < 16; i++) {
-          assert.ok(Math.abs(out[base + i]! - gp[i]!) < 1e-4, `gp row ${r} channel ${c} component ${i}`);
-          assert.ok(Math.abs(out[base + 16 + i]! - jn[i]!) < 1e-4, `join row ${r} channel ${c} component ${i}`);
-        }
+    for (let k = 0; k < rows * h; k++) {
+      const x = left.subarray(16 * k, 16 * k + 16);
+      const y = right.subarray(16 * k, 16 * k + 16);
+      const egp = geometricProduct(x, y);
+      const ejn = join(x, y, unit);
+      for (let i = 0; i < 16; i++) {
+        assert.ok(Math.abs(gp[16 * k + i]! - egp[i]!) < 1e-4, `gp pair ${k} component ${i}`);
+        assert.ok(Math.abs(jn[16 * k + i]! - ejn[i]!) < 1e-4, `join pair ${k} component ${i}`);
       }
     }
   });

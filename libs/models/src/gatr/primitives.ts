@@ -3,7 +3,7 @@
  * the geometric product / join contraction. No parameters live here.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BILINEAR_TABLE, INNER_PRODUCT_MASK } from './basis.js';
+import { GP_OUTER_TABLE, INNER_PRODUCT_MASK, JOIN_OUTER_TABLE } from './basis.js';
 
 const constants = new Map<string, tf.Tensor>();
 /** A cached constant tensor (kept across tidy scopes; recreated if disposed or the backend changed). */
@@ -78,16 +78,26 @@ export function gatedGelu(x: tf.Tensor2D, c: number, s: number): tf.Tensor2D {
 }
 
 /**
- * Geometric product and plain join, channel by channel.
- * left, right: (rows, h, 2, 16) flattened to (rows, 32h): per channel [gp operand, join operand].
- * Returns (rows, 32h): per channel [gp(16), join(16)] (the join not yet scaled by ref[14]).
+ * A bilinear product channel by channel: left, right (rows, 16h) -> (rows, 16h), as the outer product of
+ * each channel pair (rows*h, 256) times the (256, 16) table. Measured on wasm: 2-D matMuls here are ~7x
+ * faster than one batched (2, n, 256) @ (2, 256, 16) matMul for the geometric product and join together.
  */
-export function geometricBilinear(left: tf.Tensor2D, right: tf.Tensor2D, h: number): tf.Tensor2D {
+function channelwiseBilinear(left: tf.Tensor2D, right: tf.Tensor2D, h: number, key: string, table: Float32Array): tf.Tensor2D {
   return tf.tidy(() => {
     const rows = left.shape[0];
     const n = rows * h;
-    const outer = tf.mul(left.reshape([n * 2, 16, 1]), right.reshape([n * 2, 1, 16])); // (2n, 16, 16)
-    const table = constant('bilinear-table', () => tf.tensor2d(BILINEAR_TABLE, [512, 32])) as tf.Tensor2D;
-    return tf.matMul(outer.reshape([n, 512]) as tf.Tensor2D, table).reshape([rows, 32 * h]) as tf.Tensor2D;
+    const outer = tf.mul(left.reshape([n, 16, 1]), right.reshape([n, 1, 16])).reshape([n, 256]) as tf.Tensor2D;
+    const t = constant(key, () => tf.tensor2d(table, [256, 16])) as tf.Tensor2D;
+    return tf.matMul(outer, t).reshape([rows, 16 * h]) as tf.Tensor2D;
   });
+}
+
+/** Geometric product of every channel pair: (rows, 16h) x (rows, 16h) -> (rows, 16h). */
+export function geometricProductRows(left: tf.Tensor2D, right: tf.Tensor2D, h: number): tf.Tensor2D {
+  return channelwiseBilinear(left, right, h, 'gp-table', GP_OUTER_TABLE);
+}
+
+/** Plain join (without the ref[14] factor) of every channel pair: (rows, 16h) x (rows, 16h) -> (rows, 16h). */
+export function joinRows(left: tf.Tensor2D, right: tf.Tensor2D, h: number): tf.Tensor2D {
+  return channelwiseBilinear(left, right, h, 'join-table', JOIN_OUTER_TABLE);
 }
