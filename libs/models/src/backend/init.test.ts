@@ -70,3 +70,30 @@ test('wasm: transposes (blocked override and the original kernel) equal the cpu 
   await initBackend('wasm');
   assert.deepEqual(run(), onCpu);
 });
+
+test('wasm: flagged and batched (fused) matmuls equal the cpu result and free their temporaries', async () => {
+  const run = () =>
+    tf.tidy(() => {
+      const a = tf.tensor3d(Array.from({ length: 2 * 160 * 130 }, (_, i) => Math.sin(i)), [2, 160, 130]);
+      const b = tf.tensor3d(Array.from({ length: 2 * 160 * 140 }, (_, i) => Math.cos(i)), [2, 160, 140]);
+      const c = tf.matMul(a, b, true, false); // (2, 130, 140)
+      const e = tf.tensor3d(Array.from({ length: 2 * 150 * 140 }, (_, i) => Math.sin(0.3 * i)), [2, 150, 140]);
+      // batch > 1: tfjs-wasm 4.22's own fused kernel gets this wrong; the override must not
+      const bias3 = tf.tensor1d(Array.from({ length: 150 }, (_, i) => i / 100 - 0.7));
+      const d = tf.fused.matMul({ a: c, b: e, transposeB: true, bias: bias3, activation: 'relu' }); // (2, 130, 150)
+      const x2 = tf.tensor2d(Array.from({ length: 70 * 40 }, (_, i) => Math.sin(0.7 * i)), [70, 40]);
+      const w2 = tf.tensor2d(Array.from({ length: 30 * 40 }, (_, i) => Math.cos(0.2 * i)), [30, 40]);
+      const bias = tf.tensor1d(Array.from({ length: 30 }, (_, i) => i / 10 - 1.5));
+      const f = tf.fused.matMul({ a: x2, b: w2, transposeB: true, bias, activation: 'relu' }); // (70, 30)
+      return [...c.dataSync(), ...d.dataSync(), ...f.dataSync()];
+    });
+  await initBackend('cpu');
+  const onCpu = run();
+  await initBackend('wasm');
+  const backend = tf.engine().backend as unknown as { numDataIds(): number };
+  const ids = backend.numDataIds();
+  const onWasm = run();
+  assert.equal(backend.numDataIds(), ids, 'no wasm buffers left behind');
+  assert.equal(onWasm.length, 2 * 130 * 140 + 2 * 130 * 150 + 70 * 30);
+  onCpu.forEach((v, i) => assert.ok(Math.abs(v - onWasm[i]) < 1e-3 * (1 + Math.abs(v)), `[${i}] ${v} vs ${onWasm[i]}`));
+});

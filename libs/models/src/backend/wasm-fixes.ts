@@ -5,6 +5,8 @@
  *   10-15x slower than an explicit transpose followed by a plain matMul. This override never passes flags.
  * - UnsortedSegmentSum (needed by gather's gradient) has no wasm kernel: a plain TypeScript fallback.
  * - Transpose of the last two axes on wasm: a cache-blocked TypeScript kernel (the built-in one is slow).
+ * - (Fused) BatchMatMul on wasm with transpose flags: transpose first, then the flag-free kernel.
+ * - _FusedMatMul on wasm with batch > 1 (wrong results in tfjs 4.22): matmul, bias add, activation.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -156,6 +158,110 @@ function registerWasmTranspose(): void {
   tf.registerKernel(config as tf.KernelConfig);
 }
 
+/**
+ * wasm's (fused) batch matmul runs 10-40x slower with transposeA/transposeB set. These overrides transpose
+ * the flagged operand first (with the Transpose kernel above) and call the original kernel without flags,
+ * so every caller gets the fast path, including tfjs's own gradients (e.g. tf.fused.matMul's backward).
+ */
+function registerWasmMatMulWithoutFlags(kernelName: string): void {
+  const original = tf.getKernel(kernelName, 'wasm');
+  const transpose = tf.getKernel(tf.Transpose, 'wasm');
+  if (!original || !transpose || (original as { equiscale?: boolean }).equiscale) return;
+  const config = {
+    ...original,
+    equiscale: true,
+    kernelFunc: (args: Parameters<tf.KernelFunc>[0]) => {
+      const attrs = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+      if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
+      const be = args.backend as unknown as { disposeData(id: tf.DataId): void };
+      const inputs = { ...(args.inputs as unknown as Record<string, tf.TensorInfo>) };
+      const temps: tf.TensorInfo[] = [];
+      const swap = (x: tf.TensorInfo): tf.TensorInfo => {
+        const perm = x.shape.map((_, i) => i);
+        const r = perm.length;
+        [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
+        const t = transpose.kernelFunc({ inputs: { x } as unknown as tf.NamedTensorInfoMap, attrs: { perm } as unknown as tf.NamedAttrMap, backend: args.backend }) as tf.TensorInfo;
+        temps.push(t);
+        return t;
+      };
+      if (attrs.transposeA) inputs.a = swap(inputs.a);
+      if (attrs.transposeB) inputs.b = swap(inputs.b);
+      const out = original.kernelFunc({
+        ...args,
+        inputs: inputs as unknown as tf.NamedTensorInfoMap,
+        attrs: { ...(args.attrs as object), transposeA: false, transposeB: false } as unknown as tf.NamedAttrMap,
+      });
+      for (const t of temps) be.disposeData(t.dataId);
+      return out;
+    },
+  };
+  tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel(config as tf.KernelConfig);
+}
+
+/**
+ * tfjs-backend-wasm 4.22's _FusedMatMul gives wrong results when the batch is > 1 (the second and later
+ * matrices of a (2, 130, 140) @ (2, 140, 150) product are wrong, with or without bias). For batch > 1 this
+ * override computes BatchMatMul, then the bias add and the activation, with the backend's own kernels.
+ * Batch-1 (2-D) fused matmuls, which the models use, keep the fused kernel.
+ */
+function registerWasmBatchedFusedMatMulFix(): void {
+  const fused = tf.getKernel(tf._FusedMatMul, 'wasm');
+  if (!fused || (fused as { batchFix?: boolean }).batchFix) return;
+  const k = (name: string) => {
+    const kernel = tf.getKernel(name, 'wasm');
+    if (!kernel) throw new Error(`wasm backend has no ${name} kernel`);
+    return kernel.kernelFunc;
+  };
+  const config = {
+    ...fused,
+    batchFix: true,
+    kernelFunc: (args: Parameters<tf.KernelFunc>[0]) => {
+      const inputs = args.inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
+      const attrs = args.attrs as unknown as { transposeA: boolean; transposeB: boolean; activation: string; leakyreluAlpha?: number };
+      const batch = (x: tf.TensorInfo) => x.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+      if (batch(inputs.a) <= 1 && batch(inputs.b) <= 1) return fused.kernelFunc(args);
+      const backend = args.backend;
+      const be = backend as unknown as { disposeData(id: tf.DataId): void };
+      const run = (name: string, ins: Record<string, tf.TensorInfo>, at: Record<string, unknown> = {}) =>
+        k(name)({ inputs: ins as unknown as tf.NamedTensorInfoMap, attrs: at as unknown as tf.NamedAttrMap, backend }) as tf.TensorInfo;
+      let out = run(tf.BatchMatMul, { a: inputs.a, b: inputs.b }, { transposeA: attrs.transposeA, transposeB: attrs.transposeB });
+      const step = (next: tf.TensorInfo) => {
+        be.disposeData(out.dataId);
+        out = next;
+      };
+      if (inputs.bias) step(run(tf.Add, { a: out, b: inputs.bias }));
+      switch (attrs.activation ?? 'linear') {
+        case 'linear':
+          break;
+        case 'relu':
+          step(run(tf.Relu, { x: out }));
+          break;
+        case 'relu6':
+          step(run(tf.Relu6, { x: out }));
+          break;
+        case 'elu':
+          step(run(tf.Elu, { x: out }));
+          break;
+        case 'sigmoid':
+          step(run(tf.Sigmoid, { x: out }));
+          break;
+        case 'leakyrelu':
+          step(run(tf.LeakyRelu, { x: out }, { alpha: attrs.leakyreluAlpha ?? 0.2 }));
+          break;
+        case 'prelu':
+          step(run(tf.Prelu, { x: out, alpha: inputs.preluActivationWeights! }));
+          break;
+        default:
+          throw new Error(`fused matMul: unsupported activation "${attrs.activation}" for batched inputs on wasm`);
+      }
+      return out;
+    },
+  };
+  tf.unregisterKernel(tf._FusedMatMul, 'wasm');
+  tf.registerKernel(config as tf.KernelConfig);
+}
+
 /** Registers the fixes once per process (idempotent). Call again after the wasm backend is imported. */
 export function registerBackendFixes(): void {
   if (!registered) {
@@ -165,5 +271,8 @@ export function registerBackendFixes(): void {
   if (tf.getKernel(tf.Transpose, 'wasm')) {
     registerWasmSegmentSum();
     registerWasmTranspose();
+    registerWasmMatMulWithoutFlags(tf.BatchMatMul);
+    registerWasmMatMulWithoutFlags(tf._FusedMatMul);
+    registerWasmBatchedFusedMatMulFix();
   }
 }
