@@ -1,7 +1,7 @@
 /**
  * (4) The coordinator restarted mid-sweep: workers ride out the outage (capped backoff), reconnect to the new
  * coordinator on the same address, keep their leases (all state is in Postgres), and the sweep completes with
- * nothing duplicated.
+ * nothing duplicated. And two coordinators serving one database at once share its queue.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +12,8 @@ import { makeAdminClient, unary } from '@equiscale/contract';
 import { silentLogger, startCoordinator, type RunningCoordinator } from '@equiscale/coordinator';
 import type { EquiscaleDb, TrialStatus } from '@equiscale/db';
 import { openTestDatabase } from '@equiscale/db/testing';
-import { killAll, spawnWorker, tinySpec, waitFor, warmDatasetCache, type WorkerProcess } from './helpers.js';
+import { createSleepTrainer, runWorker, silentLogger as quietWorker, type TrialReport } from '@equiscale/worker';
+import { CACHE_DIR, killAll, spawnWorker, tinySpec, waitFor, warmDatasetCache, type WorkerProcess } from './helpers.js';
 
 const OPTS = { leaseTtlMs: 6_000, heartbeatIntervalMs: 500, reapIntervalMs: 300, idleRetryMs: 200, logger: silentLogger };
 const spec = tinySpec({ name: 'restart', steps: [24], checkpointEvery: 8 });
@@ -72,5 +73,46 @@ describe('coordinator restarted mid-sweep', () => {
     assert.ok(reconnected.length >= 1, 'at least one worker saw the outage and reconnected');
     const sweep = await conn.db.selectFrom('sweeps').select('status').executeTakeFirstOrThrow();
     assert.equal(sweep.status, 'completed');
+  });
+});
+
+describe('two coordinators on one database', () => {
+  let conn: EquiscaleDb & { url: string };
+  const coordinators: RunningCoordinator[] = [];
+  before(async () => {
+    conn = await openTestDatabase();
+  });
+  after(async () => {
+    for (const c of coordinators) await c.stop();
+    await conn?.close();
+  });
+
+  it('share the queue: every trial runs exactly once', async () => {
+    for (let i = 0; i < 2; i++) coordinators.push(await startCoordinator({ db: conn, ...OPTS }));
+    const admin = makeAdminClient(coordinators[1]!.address);
+    const many = tinySpec({ name: 'shared', seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] });
+    await unary(admin, admin.createSweep, { specText: JSON.stringify(many), format: 'json', extend: false }, new Metadata());
+    admin.close();
+    const ends: TrialReport[] = [];
+    await Promise.all(
+      [0, 1, 2, 3].map((i) =>
+        runWorker({
+          coordinator: coordinators[i % 2]!.address,
+          cacheDir: CACHE_DIR,
+          trainer: createSleepTrainer({ msPerStep: 2 }),
+          logger: quietWorker,
+          idleExitMs: 300,
+          onTrialEnd: (r) => ends.push(r),
+        }),
+      ),
+    );
+    assert.equal(ends.length, 20);
+    assert.ok(ends.every((r) => r.result === 'completed'));
+    assert.equal(new Set(ends.map((r) => r.trialId)).size, 20, 'no trial handed out twice');
+    const trials = await conn.db.selectFrom('trials').select(['status', 'attempt']).execute();
+    assert.deepEqual(
+      trials.map((t) => [t.status, t.attempt]),
+      trials.map(() => ['completed', 1]),
+    );
   });
 });

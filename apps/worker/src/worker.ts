@@ -388,6 +388,14 @@ function finiteOrUndefined(x: number | null): number | undefined {
   return x !== null && Number.isFinite(x) ? x : undefined;
 }
 
+/**
+ * How many worker processes to run on this machine: one per core for the single-threaded backends (cpu, wasm,
+ * sleep), one for the native TensorFlow backend (it uses every core, or the GPU, by itself).
+ */
+export function workerProcessCount(backend: string): number {
+  return backend === 'tensorflow' ? 1 : availableParallelism();
+}
+
 /** Why this worker cannot take `cell`, or null. */
 export function fitProblem(cell: TrialCell, opts: Pick<RunWorkerOptions, 'maxParamCount' | 'memoryBudgetBytes'>): string | null {
   if (opts.maxParamCount && cell.paramCount > opts.maxParamCount) {
