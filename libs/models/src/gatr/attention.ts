@@ -32,7 +32,7 @@ export interface AttentionSizes {
   heads: number;
   /** multivector channels per head: max(floor(2c / H), 1) */
   headMv: number;
-  /** scalar channels per head: max(floor(2s / H), 4) */
+  /** scalar channels per head: max(floor(2s / H), 4) (also 4 when s = 0, where the reference has none) */
   headS: number;
 }
 
