@@ -235,5 +235,8 @@ async function run(
   const testLoss = evaluateLoss(net, data.test);
   pending.push(point('val', valLoss), point('test', testLoss));
   await flush();
+  if (!Number.isFinite(valLoss) || !Number.isFinite(testLoss)) {
+    return outcome('diverged', valLoss, testLoss, `final evaluation is not finite (val ${valLoss}, test ${testLoss}) after step ${step}`);
+  }
   return outcome('completed', valLoss, testLoss);
 }
