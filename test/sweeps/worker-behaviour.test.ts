@@ -74,6 +74,20 @@ describe('worker endings', () => {
     assert.deepEqual(w.reports.map((r) => r.result), ['refused']);
   });
 
+  it('checkpoints every K steps when the worker says so, though the spec says only when stopping', async () => {
+    await one({ checkpointEvery: 0 });
+    const saved: number[] = [];
+    const trainer = createSleepTrainer();
+    const w = work({
+      checkpointEvery: 5,
+      trainer: { ...trainer, train: (cell, resume, cb) => trainer.train(cell, resume, { ...cb, onCheckpoint: async (d, at) => { saved.push(at); await cb.onCheckpoint(d, at); } }) },
+    });
+    await w.done;
+    assert.deepEqual(saved, [5, 10, 15, 20]);
+    const t = await trial();
+    assert.deepEqual([t.status, t.checkpoint_step], ['completed', 20]);
+  });
+
   it('stops and drops the result when the sweep is cancelled during training', async () => {
     await one({ steps: [200] });
     const w = work({ trainer: createSleepTrainer({ msPerStep: 10 }) });

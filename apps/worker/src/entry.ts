@@ -28,7 +28,7 @@ const { values: v } = parseArgs({
 const num = (s: string | undefined) => (s === undefined ? undefined : Number(s));
 const trainer =
   v.trainer === 'sleep'
-    ? createSleepTrainer({ msPerStep: num(v['ms-per-step']) ?? 0, checkpointEvery: num(v['checkpoint-every']) })
+    ? createSleepTrainer({ msPerStep: num(v['ms-per-step']) ?? 0 })
     : undefined;
 const code = await workerMain({
   coordinator: v.coordinator ?? '',
@@ -38,6 +38,7 @@ const code = await workerMain({
   once: v.once,
   idleExitMs: num(v['idle-exit-ms']),
   maxParamCount: num(v['max-params']),
+  checkpointEvery: num(v['checkpoint-every']),
   backend: v.backend as BackendPreference | undefined,
   trainer,
 });

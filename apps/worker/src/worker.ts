@@ -46,6 +46,8 @@ export interface RunWorkerOptions {
   maxParamCount?: number;
   /** memory this worker may use for one trial (default: total memory / CPU cores) */
   memoryBudgetBytes?: number;
+  /** steps between checkpoints, overriding the spec's checkpointEvery (whose 0 means: only when stopping) */
+  checkpointEvery?: number;
   /** handle at most one trial, then exit (also exits when none is pending) */
   once?: boolean;
   /** exit when no trial was pending for this long; 0 or undefined: never */
@@ -100,6 +102,9 @@ function checkOptions(o: RunWorkerOptions): void {
     throw new WorkerConfigError(`maxParamCount must be an integer >= 0 (0: no limit; got ${o.maxParamCount})`);
   }
   if (o.idleExitMs !== undefined && !(o.idleExitMs >= 0)) throw new WorkerConfigError(`idleExitMs must be >= 0 (got ${o.idleExitMs})`);
+  if (o.checkpointEvery !== undefined && !(Number.isSafeInteger(o.checkpointEvery) && o.checkpointEvery >= 0)) {
+    throw new WorkerConfigError(`checkpointEvery must be an integer >= 0 (0: only when stopping; got ${o.checkpointEvery})`);
+  }
   if (o.memoryBudgetBytes !== undefined && !(o.memoryBudgetBytes > 0)) {
     throw new WorkerConfigError(`memoryBudgetBytes must be > 0 (got ${o.memoryBudgetBytes})`);
   }
@@ -305,7 +310,8 @@ async function runTrial(s: Session, a: TrialAssignment): Promise<TrialReport> {
   let trainError: unknown;
   const started = performance.now();
   try {
-    outcome = await s.trainer.train(cell, a.checkpoint.length > 0 ? { data: new Uint8Array(a.checkpoint), step: a.checkpointStep } : null, {
+    const trainCell = s.opts.checkpointEvery === undefined ? cell : { ...cell, checkpointEvery: s.opts.checkpointEvery };
+    outcome = await s.trainer.train(trainCell, a.checkpoint.length > 0 ? { data: new Uint8Array(a.checkpoint), step: a.checkpointStep } : null, {
       onMetrics: (points) => metrics.add(points),
       onCheckpoint: async (data, at) => {
         if (fenced()) return;
