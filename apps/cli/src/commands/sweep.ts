@@ -70,9 +70,13 @@ export function registerSweepCommands(program: Command): void {
     const { client, md } = adminClient(o);
     try {
       const res = await call('sweep status', o.coordinator, unary<GetSweepRequest, GetSweepResponse>(client, client.getSweep, { name }, md()));
-      const trials = o.trials
-        ? (await call('sweep status', o.coordinator, unary<ListTrialsRequest, ListTrialsResponse>(client, client.listTrials, { sweepName: name, status: '', limit: 100000, afterTrialId: 0 }, md()))).trials
-        : [];
+      const trials: ListTrialsResponse['trials'] = [];
+      while (o.trials) {
+        const after = trials.length ? trials[trials.length - 1].trialId : 0;
+        const page = await call('sweep status', o.coordinator, unary<ListTrialsRequest, ListTrialsResponse>(client, client.listTrials, { sweepName: name, status: '', limit: 10000, afterTrialId: after }, md()));
+        trials.push(...page.trials);
+        if (page.trials.length < 10000) break;
+      }
       if (o.json) {
         console.log(JSON.stringify({ sweep: res.sweep, trials }, null, 2));
         return;

@@ -91,20 +91,21 @@ export async function createSweep(db: Kysely<Database>, input: CreateSweepInput)
         .executeTakeFirstOrThrow();
       sweepId = Number(row.id);
     }
-    let added = 0;
+    // Counted before and after: PGlite does not report affected rows for INSERT ... ON CONFLICT DO NOTHING.
+    const before = existing ? await count(sweepId) : 0;
     for (let i = 0; i < input.trials.length; i += 500) {
       const chunk = input.trials.slice(i, i + 500).map((t) => ({
         ...t,
         sweep_id: sweepId,
         max_attempts: input.maxAttempts,
       }));
-      const r = await tx
+      await tx
         .insertInto('trials')
         .values(chunk)
         .onConflict((oc) => oc.columns(['sweep_id', 'cell_key']).doNothing())
-        .executeTakeFirst();
-      added += Number(r.numInsertedOrUpdatedRows ?? 0);
+        .execute();
     }
-    return { sweepId, created: true, trialCount: await count(sweepId), added };
+    const trialCount = await count(sweepId);
+    return { sweepId, created: true, trialCount, added: trialCount - before };
   });
 }
