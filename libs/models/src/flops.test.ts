@@ -17,16 +17,16 @@ const shapes: TaskShapes = { maxBodies: 3, maxVerts: 2, bodyFeatureCount: 1 };
 
 test('transformer parameter count and FLOPs equal a hand count', () => {
   // in = 6V + F + 7 = 20, out = 3V = 6, d = 4, dh = 2, hidden = 8, T = 3 tokens
-  // embed 20*4 + 4 = 84 | block: ln1 8, qkv 4*8 + 8 = 40, attn_out 16 + 4 = 20, ln2 8, mlp1 32 + 8 = 40,
-  // mlp2 32 + 4 = 36 -> 152 | final ln 8 | head 4*6 + 6 = 30   => 274
+  // embed 20*4 + 4 = 84 | block: qkv 4*8 + 8 = 40, attn_out 16 + 4 = 20, mlp1 32 + 8 = 40,
+  // mlp2 32 + 4 = 36 -> 136 | head 4*6 + 6 = 30   => 250 (layer norms have no parameters)
   // weight matrices: 80 + 32 + 16 + 32 + 32 + 24 = 216
   // nominal = 6 * 216 * 3 = 3888; executed = 3 * (2*216*3 + depth * 4 * T^2 * d) = 3 * (1296 + 144) = 4320
   const s = summarize(dims, shapes);
-  assert.equal(s.paramCount, 274);
+  assert.equal(s.paramCount, 250);
   assert.equal(s.nominalFlopsPerSample, 3888);
   assert.equal(s.executedFlopsPerSample, 4320);
   const net = createTransformerModel(dims, shapes, 0);
-  assert.equal(net.variables.reduce((a, v) => a + v.size, 0), 274);
+  assert.equal(net.variables.reduce((a, v) => a + v.size, 0), 250);
   assert.deepEqual(net.summary, s);
   net.dispose();
 });

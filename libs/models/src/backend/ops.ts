@@ -72,29 +72,28 @@ export const gelu = customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
 }) as unknown as <T extends tf.Tensor>(x: T) => T;
 
 /**
- * Layer norm over the last axis of (M, D) with gain and bias, hand-written gradient:
- * dx = rstd * (g*dy - mean(g*dy) - xhat * mean(g*dy * xhat)).
+ * Layer norm over the last axis of (M, D) without gain or bias (like GATr's scalar norm; the linear layer
+ * that always follows absorbs an affine map), with a hand-written gradient:
+ * dx = rstd * (dy - mean(dy) - xhat * mean(dy * xhat)).
  */
 export function makeLayerNorm(eps = 1e-5) {
-  return customGrad((x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, save: tf.GradSaveFunc) => {
+  return customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
     const mean = tf.mean(x, -1, true);
     const xc = tf.sub(x, mean);
     const variance = tf.mean(tf.square(xc), -1, true);
     const rstd = tf.rsqrt(tf.add(variance, eps));
     const xhat = tf.mul(xc, rstd);
-    save([xhat, rstd, gain]);
+    save([xhat, rstd]);
     return {
-      value: tf.add(tf.mul(xhat, gain), bias),
+      value: xhat,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xh, rs, g] = saved;
-        const gdy = tf.mul(dy, g);
-        const a = tf.mean(gdy, -1, true);
-        const b = tf.mean(tf.mul(gdy, xh), -1, true);
-        const dx = tf.mul(rs, tf.sub(tf.sub(gdy, a), tf.mul(xh, b)));
-        return [dx, columnSums(tf.mul(dy, xh) as tf.Tensor2D), columnSums(dy as tf.Tensor2D)];
+        const [xh, rs] = saved;
+        const a = tf.mean(dy, -1, true);
+        const b = tf.mean(tf.mul(dy, xh), -1, true);
+        return [tf.mul(rs, tf.sub(tf.sub(dy, a), tf.mul(xh, b)))];
       },
     };
-  }) as unknown as (x: tf.Tensor2D, gain: tf.Tensor1D, bias: tf.Tensor1D) => tf.Tensor2D;
+  }) as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
 }
 
 export const layerNorm = makeLayerNorm();

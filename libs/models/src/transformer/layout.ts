@@ -5,9 +5,10 @@
  * Shapes (T = B tokens per example, d = width, H = heads, dh = d / H, h = round(mlpRatio * d),
  * in = 6V + F + 7, out = 3V):
  *   embed.w (in, d), embed.b (d)
- *   per block i: ln1.g/b (d); qkv.w (d, d + 2dh), qkv.b (d + 2dh)  [multi-query: one K and one V head]
- *                attn_out.w (d, d), attn_out.b (d); ln2.g/b (d); mlp1.w (d, h), mlp1.b (h); mlp2.w (h, d), mlp2.b (d)
- *   final_ln.g/b (d); head.w (d, out), head.b (out)
+ *   per block i: qkv.w (d, d + 2dh), qkv.b (d + 2dh)  [multi-query: one K and one V head]
+ *                attn_out.w (d, d), attn_out.b (d); mlp1.w (d, h), mlp1.b (h); mlp2.w (h, d), mlp2.b (d)
+ *   head.w (d, out), head.b (out)
+ * The layer norms have no gain or bias (each is followed by a linear layer, which absorbs them).
  */
 import type { TaskShapes, TransformerDims } from '../api.js';
 import { tokenFeatureDim } from './features.js';
@@ -55,14 +56,10 @@ export function transformerLayout(d: TransformerDims, s: TaskShapes): ParamSpec[
   for (let i = 0; i < d.depth; i++) {
     const p = `block${i}.`;
     specs.push(
-      { name: p + 'ln1.g', shape: [w], init: { kind: 'ones' } },
-      { name: p + 'ln1.b', shape: [w], init: { kind: 'zeros' } },
       { name: p + 'qkv.w', shape: [w, w + 2 * dh], init: normal(w) },
       { name: p + 'qkv.b', shape: [w + 2 * dh], init: { kind: 'zeros' } },
       { name: p + 'attn_out.w', shape: [w, w], init: normal(w, resid) },
       { name: p + 'attn_out.b', shape: [w], init: { kind: 'zeros' } },
-      { name: p + 'ln2.g', shape: [w], init: { kind: 'ones' } },
-      { name: p + 'ln2.b', shape: [w], init: { kind: 'zeros' } },
       { name: p + 'mlp1.w', shape: [w, h], init: normal(w) },
       { name: p + 'mlp1.b', shape: [h], init: { kind: 'zeros' } },
       { name: p + 'mlp2.w', shape: [h, w], init: normal(h, resid) },
@@ -70,8 +67,6 @@ export function transformerLayout(d: TransformerDims, s: TaskShapes): ParamSpec[
     );
   }
   specs.push(
-    { name: 'final_ln.g', shape: [w], init: { kind: 'ones' } },
-    { name: 'final_ln.b', shape: [w], init: { kind: 'zeros' } },
     // small init: the network starts close to "no displacement" (prediction = curr)
     { name: 'head.w', shape: [w, out], init: normal(w, 0.01) },
     { name: 'head.b', shape: [out], init: { kind: 'zeros' } },

@@ -60,7 +60,7 @@ export function createTransformerModel(dims: TransformerDims, shapes: TaskShapes
     let h = linear(x, w2('embed.w'), w1('embed.b'));
     for (let i = 0; i < dims.depth; i++) {
       const b = `block${i}.`;
-      const a = layerNorm(h, w1(b + 'ln1.g'), w1(b + 'ln1.b'));
+      const a = layerNorm(h);
       const qkv = linear(a, w2(b + 'qkv.w'), w1(b + 'qkv.b'));
       const [q, k, vv] = tf.split(qkv, [width, dh, dh], 1);
       const q3 = tf.reshape(q, [n, t * heads, dh]);
@@ -69,11 +69,11 @@ export function createTransformerModel(dims: TransformerDims, shapes: TaskShapes
       const probs = tf.softmax(scores);
       const o = tf.reshape(tf.matMul(probs as tf.Tensor3D, tf.reshape(vv, [n, t, dh]) as tf.Tensor3D), [m, width]);
       h = tf.add(h, linear(o as tf.Tensor2D, w2(b + 'attn_out.w'), w1(b + 'attn_out.b')));
-      const a2 = layerNorm(h, w1(b + 'ln2.g'), w1(b + 'ln2.b'));
+      const a2 = layerNorm(h);
       const u = gelu(linear(a2, w2(b + 'mlp1.w'), w1(b + 'mlp1.b')));
       h = tf.add(h, linear(u, w2(b + 'mlp2.w'), w1(b + 'mlp2.b')));
     }
-    const hf = layerNorm(h, w1('final_ln.g'), w1('final_ln.b'));
+    const hf = layerNorm(h);
     const disp = linear(hf, w2('head.w'), w1('head.b'));
     const curr = tf.tensor4d(ex.curr, [n, t, v, 3]);
     return tf.add(curr, tf.reshape(disp, [n, t, v, 3]));
