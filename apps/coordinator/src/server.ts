@@ -19,8 +19,11 @@ export const DEFAULT_REAP_INTERVAL_MS = 2_000;
 export const DEFAULT_IDLE_RETRY_MS = 1_000;
 
 export interface CoordinatorOptions {
-  /** an open database (left open on stop), or a postgres:// URL (opened here, closed on stop) */
-  db: EquiscaleDb | string;
+  /**
+   * an open database (left open on stop), or a postgres:// URL (opened here, closed on stop); absent: DATABASE_URL,
+   * else the embedded PGlite database (see openDatabase)
+   */
+  db?: EquiscaleDb | string;
   /** connections to Postgres when `db` is a URL (default 20) */
   poolSize?: number;
   host?: string;
@@ -77,8 +80,8 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
     credentials = ServerCredentials.createSsl(null, [{ cert_chain: cert, private_key: key }], false);
   }
 
-  const owned = typeof opts.db === 'string';
-  const conn = typeof opts.db === 'string' ? await openDatabase({ url: opts.db, poolSize: opts.poolSize ?? 20 }) : opts.db;
+  const owned = typeof opts.db !== 'object';
+  const conn = typeof opts.db === 'object' ? opts.db : await openDatabase({ url: opts.db, poolSize: opts.poolSize ?? 20 });
   try {
     await migrateToLatest(conn.db);
   } catch (err) {
