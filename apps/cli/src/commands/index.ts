@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import { registerResultsCommand } from './results.js';
 import { registerSweepCommands } from './sweep.js';
 import { registerServiceCommands } from './services.js';
+import { registerAnalysisCommands } from './analysis.js';
 
 /** Each command module registers itself; heavy libraries are imported lazily inside the actions. */
 export function registerCommands(program: Command): void {
   registerServiceCommands(program);
   registerSweepCommands(program);
   registerResultsCommand(program);
+  registerAnalysisCommands(program);
 }

@@ -1,0 +1,174 @@
+/**
+ * The study report: what the data shows, in words a researcher can check against the numbers — which family wins
+ * at each compute budget, the fitted exponents with intervals, whether the compute-optimal allocation differs —
+ * and plainly when the evidence is too weak to tell. Markdown plus a self-contained HTML page (PNGs inlined).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { FamilyComparison } from '@equiscale/scaling';
+import type { StudyAnalysis } from './analyze.js';
+import type { Figure } from './figures.js';
+import { runsOf, type Study } from './study.js';
+
+const sci = (x: number, d = 2) => (Number.isFinite(x) ? x.toExponential(d).replace('e+', 'e') : String(x));
+const num = (x: number, d = 3) => (Number.isFinite(x) ? Number(x.toPrecision(d)).toString() : String(x));
+const iv = (i: { lo: number; hi: number } | null | undefined, d = 3) => (i ? `[${num(i.lo, d)}, ${num(i.hi, d)}]` : '(no bootstrap)');
+
+export interface ReportContext {
+  backend?: string;
+  wallTimeS?: number;
+  bootstrap: number;
+  notes?: string[];
+}
+
+/** Sentences about one family pair's comparison. */
+export function comparisonFindings(c: FamilyComparison): string[] {
+  const out: string[] = [];
+  const decided = c.lossRatio.map((r) => {
+    if (!r.interval) return { r, verdict: 'unknown' as const };
+    if (r.interval.hi < 1) return { r, verdict: 'A' as const };
+    if (r.interval.lo > 1) return { r, verdict: 'B' as const };
+    return { r, verdict: 'tie' as const };
+  });
+  for (const { r, verdict } of decided) {
+    const ratio = `L_opt(${c.familyA}) / L_opt(${c.familyB}) = ${num(r.ratio)} ${iv(r.interval)}`;
+    const what =
+      verdict === 'A'
+        ? `**${c.familyA}** is better`
+        : verdict === 'B'
+          ? `**${c.familyB}** is better`
+          : verdict === 'tie'
+            ? 'the interval includes 1: **cannot tell** which is better'
+            : 'no bootstrap interval: **cannot tell** how certain this is';
+    out.push(`At C = ${sci(r.c)} FLOPs: ${ratio} — ${what}.`);
+  }
+  const a = c.allocationA;
+  const verdict =
+    a.excludesZero === true
+      ? 'the compute-optimal split **differs** between the two families (the interval excludes 0)'
+      : a.excludesZero === false
+        ? 'the interval includes 0: **no evidence** that the compute-optimal split differs'
+        : 'no bootstrap interval: **cannot tell** whether the split differs';
+  out.push(`Allocation exponent difference a(${c.familyA}) − a(${c.familyB}) = ${num(a.estimate)} ${iv(a.interval)}: ${verdict}.`);
+  return out;
+}
+
+export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: Figure[], ctx: ReportContext): string {
+  const runs = runsOf(study.trials);
+  const families = [...new Set(study.trials.map((t) => t.family))];
+  const L: string[] = [];
+  L.push(`# equiscale study report: ${study.name}`, '');
+  L.push(
+    `${study.trials.length} trials; ${runs.length} finished with a test loss` +
+      (ctx.backend ? `; trained on the ${ctx.backend} backend` : '') +
+      (ctx.wallTimeS !== undefined ? `; wall time ${num(ctx.wallTimeS / 60, 2)} min` : '') +
+      '.',
+    '',
+  );
+  L.push('| family | trials | completed | diverged | failed | best test loss | at compute (FLOPs) |', '|---|---|---|---|---|---|---|');
+  for (const f of families) {
+    const ts = study.trials.filter((t) => t.family === f);
+    const ok = ts.filter((t) => t.status === 'completed' && t.testLoss !== null);
+    const best = ok.reduce<(typeof ok)[number] | null>((b, t) => (!b || t.testLoss! < b.testLoss! ? t : b), null);
+    L.push(
+      `| ${f} | ${ts.length} | ${ok.length} | ${ts.filter((t) => t.status === 'diverged').length} | ${ts.filter((t) => t.status === 'failed').length} | ${best ? num(best.testLoss!, 4) : '-'} | ${best ? sci(best.nominalFlops) : '-'} |`,
+    );
+  }
+  L.push('');
+
+  L.push('## What the data shows', '');
+  const findings: string[] = [];
+  if (analysis.comparisons.length === 0) {
+    findings.push(
+      'No two families could both be fitted, so the fitted scaling laws cannot compare them: **the evidence is too weak to tell** which family wins at a given compute budget. Compare the observed best losses above, and run a larger sweep (more model sizes and step counts per family) to fit the laws.',
+    );
+  }
+  for (const c of analysis.comparisons) {
+    findings.push(`**${c.familyA} vs ${c.familyB}** (95% bootstrap intervals over runs):`);
+    for (const s of comparisonFindings(c)) findings.push(`- ${s}`);
+    findings.push('');
+  }
+  L.push(...findings, '');
+
+  L.push('## Fitted scaling laws', '');
+  L.push(
+    'L(N, D) = E + A/N^α + B/D^β per family (Approach 3 as Hoffmann et al. / Epoch: Huber δ = 1e-3 on log-residuals, L-BFGS from the 4500-start grid), N = parameters, D = training samples seen. C = nominal training FLOPs (authors’ convention); N_opt ∝ C^a with a = β/(α+β).',
+    '',
+  );
+  L.push('| family | runs | E | A | B | α | β | a = β/(α+β) | status |', '|---|---|---|---|---|---|---|---|---|');
+  for (const f of analysis.families) {
+    if (!f.result) {
+      L.push(`| ${f.family} | ${f.runs} | | | | | | | no fit: ${f.problem} |`);
+      continue;
+    }
+    const { fit, bootstrap: b, allocation, crossCheck } = f.result;
+    const cell = (v: number, i?: { lo: number; hi: number }) => `${num(v)}${i ? ` ${iv(i)}` : ''}`;
+    const status = [f.problem ?? 'ok', crossCheck?.disagree ? `cross-check disagrees: ${crossCheck.message}` : ''].filter(Boolean).join('; ');
+    L.push(
+      `| ${f.family} | ${f.runs} | ${cell(fit.E, b?.intervals.E)} | ${cell(fit.A, b?.intervals.A)} | ${cell(fit.B, b?.intervals.B)} | ${cell(fit.alpha, b?.intervals.alpha)} | ${cell(fit.beta, b?.intervals.beta)} | ${cell(allocation.a, b?.intervals.allocationA)} | ${status} |`,
+    );
+  }
+  L.push('');
+  if (ctx.bootstrap === 0) L.push('No bootstrap was run: the numbers above carry no uncertainty estimate.', '');
+  for (const n of ctx.notes ?? []) L.push(`> ${n}`, '');
+
+  L.push('## Figures', '');
+  for (const fig of figures) L.push(`### ${fig.title}`, '', `![${fig.title}](${basename(fig.png)})`, '', fig.caption, '');
+  return L.join('\n');
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Minimal Markdown → HTML for the report's own constructs (headings, tables, lists, bold, images, quotes). */
+export function markdownToHtml(md: string, images: Map<string, string>): string {
+  const out: string[] = [];
+  const lines = md.split('\n');
+  const inline = (s: string) =>
+    escapeHtml(s)
+      .replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>')
+      .replace(/`([^`]+)`/g, '<code>$1</code>');
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    let m: RegExpExecArray | null;
+    if ((m = /^(#{1,3}) (.*)$/.exec(l))) out.push(`<h${m[1].length}>${inline(m[2])}</h${m[1].length}>`);
+    else if ((m = /^!\[(.*)\]\((.*)\)$/.exec(l))) {
+      const data = images.get(m[2]);
+      out.push(data ? `<img alt="${escapeHtml(m[1])}" src="data:image/png;base64,${data}">` : `<p>(missing figure ${escapeHtml(m[2])})</p>`);
+    } else if (l.startsWith('|')) {
+      const rows: string[][] = [];
+      while (i < lines.length && lines[i].startsWith('|')) {
+        if (!/^\|[-|]+\|$/.test(lines[i])) rows.push(lines[i].slice(1, -1).split('|').map((c) => c.trim()));
+        i++;
+      }
+      i--;
+      const [head, ...body] = rows;
+      out.push(
+        `<table><thead><tr>${head.map((c) => `<th>${inline(c)}</th>`).join('')}</tr></thead><tbody>${body
+          .map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join('')}</tr>`)
+          .join('')}</tbody></table>`,
+      );
+    } else if (l.startsWith('- ')) {
+      const items: string[] = [];
+      while (i < lines.length && lines[i].startsWith('- ')) items.push(`<li>${inline(lines[i++].slice(2))}</li>`);
+      i--;
+      out.push(`<ul>${items.join('')}</ul>`);
+    } else if (l.startsWith('> ')) out.push(`<blockquote>${inline(l.slice(2))}</blockquote>`);
+    else if (l.trim()) out.push(`<p>${inline(l)}</p>`);
+  }
+  return `<!doctype html><html><head><meta charset="utf-8"><title>equiscale report</title><style>
+body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:.9em}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}
+th{background:#f3f3f3}img{max-width:100%;border:1px solid #eee}blockquote{color:#555;border-left:3px solid #ccc;margin:0;padding-left:1em}
+</style></head><body>${out.join('\n')}</body></html>`;
+}
+
+export function writeReport(outDir: string, md: string, figures: Figure[]): { markdown: string; html: string } {
+  const markdown = join(outDir, 'report.md');
+  const html = join(outDir, 'report.html');
+  writeFileSync(markdown, md);
+  const images = new Map(figures.map((f) => [basename(f.png), readFileSync(f.png).toString('base64')]));
+  writeFileSync(html, markdownToHtml(md, images));
+  return { markdown, html };
+}
