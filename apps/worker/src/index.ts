@@ -1,4 +1,5 @@
-export { runWorker, fitProblem, workerProcessCount, WorkerConfigError, type RunWorkerOptions, type TrialReport, type TrialResult, type BackendPreference } from './worker.js';
+export { fitProblem, workerProcessCount } from './fit.js';
+export { runWorker, WorkerConfigError, type RunWorkerOptions, type TrialReport, type TrialResult, type BackendPreference } from './worker.js';
 export { workerMain } from './main.js';
 export type { Trainer, TrainerCallbacks, TrainerOutcome, ResumePoint, MetricPoint } from './trainer.js';
 export { estimateTrialBytes, BYTES_PER_PARAM } from './trainer.js';

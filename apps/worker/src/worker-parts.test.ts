@@ -5,7 +5,8 @@ import { backoffDelay } from './backoff.js';
 import { MetricBuffer } from './metric-buffer.js';
 import { createSleepTrainer } from './sleep-trainer.js';
 import type { MetricPoint, TrainerCallbacks } from './trainer.js';
-import { fitProblem, runWorker, WorkerConfigError } from './worker.js';
+import { fitProblem } from './fit.js';
+import { runWorker, WorkerConfigError } from './worker.js';
 
 const pt = (step: number, loss = 1): MetricPoint => ({ step, split: 'train', loss, samplesSeen: step, wallTimeS: 0 });
 

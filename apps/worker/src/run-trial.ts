@@ -1,0 +1,196 @@
+/**
+ * One claimed trial, start to end: fit check, heartbeats on a timer, training with metrics batched to
+ * ReportMetrics and checkpoints to SaveCheckpoint, then exactly one of CompleteTrial / FailTrial / ReleaseTrial,
+ * unless the attempt was fenced off (cancelled, or the lease was lost), in which case nothing more is written.
+ */
+import type { TrialAssignment } from '@equiscale/contract';
+import type { TrialCell } from '@equiscale/sweeps';
+import { pause } from './backoff.js';
+import { fitProblem } from './fit.js';
+import { GaveUpError, isLeaseLost } from './link.js';
+import { MetricBuffer } from './metric-buffer.js';
+import type { Session } from './session.js';
+import type { TrainerOutcome } from './trainer.js';
+import type { TrialReport, TrialResult } from './worker.js';
+
+/** Why training of this attempt should stop early; null while it should go on. */
+type StopReason = null | 'signal' | 'lease-lost' | 'cancelled';
+
+export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialReport> {
+  const log = s.logger.child({ trial: a.trialId, cell: a.cellKey, attempt: a.attempt });
+  const ref = { trialId: a.trialId, leaseToken: a.leaseToken };
+  const resumedFrom = a.checkpoint.length > 0 ? a.checkpointStep : 0;
+  const report = (result: TrialResult, step: number): TrialReport => ({
+    trialId: a.trialId,
+    cellKey: a.cellKey,
+    attempt: a.attempt,
+    result,
+    resumedFrom,
+    step,
+  });
+  let stop: StopReason = null;
+  let step = resumedFrom;
+  const fence = (reason: 'lease-lost' | 'cancelled', detail: string) => {
+    if (stop === 'lease-lost' || stop === 'cancelled') return;
+    stop = reason;
+    log.warn(reason === 'cancelled' ? 'trial cancelled; stopping and dropping the result' : 'lease lost; stopping and dropping the result', {
+      detail,
+    });
+  };
+  const fenced = () => stop === 'lease-lost' || stop === 'cancelled';
+  /** A trial-scoped write; a "lease lost" answer fences the attempt instead of throwing. */
+  const write = async <T>(f: () => Promise<T>): Promise<T | undefined> => {
+    if (fenced()) return undefined;
+    try {
+      return await f();
+    } catch (err) {
+      if (isLeaseLost(err)) {
+        const details = (err as { details?: string }).details ?? '';
+        fence(/\(cancelled\)$/.test(details) ? 'cancelled' : 'lease-lost', details);
+        return undefined;
+      }
+      throw err;
+    }
+  };
+
+  // 1. what to train, and whether it fits
+  let cell: TrialCell;
+  try {
+    cell = JSON.parse(a.cellJson) as TrialCell;
+    if (typeof cell !== 'object' || cell === null || !(cell.steps > 0)) throw new Error('not a trial cell');
+  } catch (err) {
+    await write(() =>
+      s.link.call('failTrial', { ...ref, error: `cell_json of trial ${a.trialId} is not a valid trial cell (${(err as Error).message})`, retryable: false }),
+    );
+    return report('refused', step);
+  }
+  const refusal = fitProblem(cell, s.opts);
+  if (refusal) {
+    log.warn('refusing trial: it does not fit this worker', { reason: refusal });
+    await write(() => s.link.call('failTrial', { ...ref, error: refusal, retryable: false }));
+    return report('refused', step);
+  }
+  log.info(resumedFrom > 0 ? 'trial claimed; resuming from checkpoint' : 'trial claimed', { resumedFrom, steps: cell.steps });
+
+  // 2. heartbeats on a timer, independent of training
+  const hbAbort = new AbortController();
+  const heartbeats = (async () => {
+    while (!hbAbort.signal.aborted) {
+      await pause(s.heartbeatIntervalMs, hbAbort.signal);
+      if (hbAbort.signal.aborted || fenced()) return;
+      try {
+        const hb = await write(() =>
+          s.link.call('heartbeat', { workerId: s.workerId, ...ref, step }, { signal: hbAbort.signal, timeoutMs: s.heartbeatIntervalMs * 2 }),
+        );
+        if (hb?.cancelled) fence('cancelled', 'heartbeat answered cancelled');
+      } catch (err) {
+        if (!hbAbort.signal.aborted) log.warn('heartbeat failed', { error: (err as Error).message });
+      }
+    }
+  })();
+  const onSignal = () => {
+    if (stop === null) {
+      stop = 'signal';
+      log.info('stop requested: finishing the current step, then checkpoint and release');
+    }
+  };
+  s.opts.signal?.addEventListener('abort', onSignal);
+  if (s.opts.signal?.aborted) onSignal();
+
+  // 3. train
+  const metrics = new MetricBuffer(
+    async (points) => {
+      await write(() => s.link.call('reportMetrics', { ...ref, points }));
+    },
+    s.opts.metricBatchSize ?? 500,
+    s.opts.metricFlushMs ?? 2_000,
+    (err) => log.warn('metric flush failed', { error: (err as Error).message }),
+  );
+  let outcome: TrainerOutcome | undefined;
+  let trainError: unknown;
+  const started = performance.now();
+  try {
+    const trainCell = s.opts.checkpointEvery === undefined ? cell : { ...cell, checkpointEvery: s.opts.checkpointEvery };
+    outcome = await s.trainer.train(trainCell, a.checkpoint.length > 0 ? { data: new Uint8Array(a.checkpoint), step: a.checkpointStep } : null, {
+      onMetrics: (points) => metrics.add(points),
+      onCheckpoint: async (data, at) => {
+        if (fenced()) return;
+        await metrics.flush();
+        await write(() => s.link.call('saveCheckpoint', { ...ref, step: at, data: Buffer.from(data) }, { timeoutMs: 120_000 }));
+        log.debug('checkpoint saved', { step: at, bytes: data.byteLength });
+      },
+      shouldStop: () => stop !== null,
+      onProgress: (at) => {
+        step = at;
+      },
+    });
+  } catch (err) {
+    trainError = err;
+  } finally {
+    s.opts.signal?.removeEventListener('abort', onSignal);
+  }
+  const wallTimeS = (performance.now() - started) / 1000;
+
+  // 4. report, unless the attempt was fenced off
+  try {
+    if (!fenced()) await metrics.flush().catch((err) => log.warn('metric flush failed', { error: (err as Error).message }));
+    if (metrics.dropped > 0) log.warn('non-finite metric points not sent', { count: metrics.dropped });
+    if (fenced()) return report(stop === 'cancelled' ? 'cancelled' : 'lease-lost', step);
+    if (trainError !== undefined) {
+      const msg = clip(trainError instanceof Error ? trainError.message : String(trainError));
+      log.error('trainer failed', { error: trainError instanceof Error ? trainError : msg });
+      const r = await write(() => s.link.call('failTrial', { ...ref, error: msg || 'trainer failed', retryable: true }));
+      return report(r ? 'failed' : 'lease-lost', step);
+    }
+    const o = outcome!;
+    step = o.step;
+    if (o.status === 'stopped') {
+      const r = await write(() =>
+        s.link.call('releaseTrial', { ...ref, reason: 'worker stopping (signal)' }, { giveUpAfterMs: 30_000 }),
+      ).catch((err: unknown) => {
+        if (!(err instanceof GaveUpError)) throw err;
+        log.warn('could not release the trial (coordinator unreachable); its lease will expire instead', { error: err.message });
+        return undefined;
+      });
+      log.info(r ? 'trial released; it resumes from its checkpoint' : 'trial not released (lease already gone)', { step });
+      return report(r ? 'released' : 'lease-lost', step);
+    }
+    const r = await write(() =>
+      s.link.call('completeTrial', {
+        ...ref,
+        outcome: o.status,
+        steps: o.step,
+        trainLoss: finiteOrUndefined(o.trainLoss),
+        valLoss: finiteOrUndefined(o.valLoss),
+        testLoss: finiteOrUndefined(o.testLoss),
+        backend: o.backend || s.backend,
+        wallTimeS,
+        error: clip(o.error ?? ''),
+        paramCount: o.paramCount,
+        executedFlops: Number.isFinite(o.executedFlops) && o.executedFlops > 0 ? o.executedFlops : 0,
+      }),
+    );
+    if (!r) return report('lease-lost', step);
+    log.info(o.status === 'diverged' ? 'trial diverged' : 'trial completed', {
+      step: o.step,
+      testLoss: o.testLoss,
+      error: o.error,
+      wallTimeS: Math.round(wallTimeS * 10) / 10,
+    });
+    return report(o.status, step);
+  } finally {
+    hbAbort.abort();
+    await heartbeats;
+    metrics.close();
+  }
+}
+
+/** Error texts the coordinator accepts (it refuses more than 8000 characters). */
+function clip(text: string): string {
+  return text.length > 4000 ? `${text.slice(0, 3990)} …(cut)` : text;
+}
+
+function finiteOrUndefined(x: number | null): number | undefined {
+  return x !== null && Number.isFinite(x) ? x : undefined;
+}
+
