@@ -18,15 +18,16 @@ export interface ClaimedTrial {
  * families already interleave, since their cells share the same budget grid.)
  *
  * Strategies measured by libs/db/bench/queue.bench.ts (no-op trainer, 50 concurrent claimers doing claim →
- * completeTrial, 3000 trials, pool of 10, fresh table per run, 2 cores shared with other jobs; best of 2 rounds):
- * - this one, one statement (CTE + FOR UPDATE SKIP LOCKED + UPDATE … RETURNING): 1690 trials/s, claim p50 13 ms,
- *   p99 26 ms.
- * - SELECT … FOR UPDATE SKIP LOCKED, then UPDATE, in a transaction (4 round trips): 1412 trials/s, p99 33 ms.
- * - the same CTE without the optional param-count filter and the sweep-name subquery: 1159 trials/s, p99 39 ms
- *   (no gain: within run-to-run noise, which is ±20% on this machine).
- * - pg-boss@10 fetch → complete on the same server, same concurrency and pool: 988 jobs/s, fetch p99 63 ms.
- * Claim latency is mostly waiting for a pool connection (50 claimers, 10 connections); a running table with
- * many finished rows costs little because the claim index is partial (status = 'pending').
+ * completeTrial, 3000 trials, pool of 10, a fresh table per run, best of 2 rounds; 2 cores shared with other
+ * jobs, load 4-7, so ±25% between runs). trials/s and claim p99, two bench runs:
+ * - this one, one statement (CTE + FOR UPDATE SKIP LOCKED + UPDATE … RETURNING): 1690/s 26 ms; 1020/s 47 ms.
+ * - SELECT … FOR UPDATE SKIP LOCKED, then UPDATE, in a transaction (4 round trips): 1412/s 33 ms; 1012/s 48 ms.
+ * - this CTE without the optional param-count filter and the sweep-name subquery: 1159/s 39 ms; 1116/s 41 ms.
+ * - pg-boss@10 fetch → complete on the same server, same concurrency and pool: 988/s 63 ms; 697/s 86 ms.
+ * The three claim strategies are within the noise of each other; this one stays for its single round trip
+ * (fewest connections held under load) and stays 1.2-1.7× pg-boss. Claim latency is mostly waiting for a pool
+ * connection (50 claimers, 10 connections); finished rows cost little because the claim index is partial
+ * (status = 'pending').
  */
 export async function claimTrial(
   db: Kysely<Database>,
