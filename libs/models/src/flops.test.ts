@@ -33,8 +33,11 @@ test('transformer parameter count and FLOPs equal a hand count', () => {
 
 test('summarize is pure arithmetic: no tensors are created', () => {
   const before = tf.memory().numTensors;
-  summarize({ family: 'transformer', width: 512, depth: 12, heads: 8, mlpRatio: 4 }, { maxBodies: 10, maxVerts: 64, bodyFeatureCount: 12 });
+  const shapes = { maxBodies: 10, maxVerts: 64, bodyFeatureCount: 12 };
+  const t = summarize({ family: 'transformer', width: 512, depth: 12, heads: 8, mlpRatio: 4 }, shapes);
+  const g = summarize({ family: 'gatr', mvChannels: 32, sChannels: 256, blocks: 12, heads: 8 }, shapes);
   assert.equal(tf.memory().numTensors, before);
+  assert.ok(t.nominalFlopsPerSample > 0 && g.nominalFlopsPerSample > 0);
 });
 
 /** 2mnk summed over every matmul kernel the profiler saw. */
