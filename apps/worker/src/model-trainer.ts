@@ -33,6 +33,8 @@ export function createModelTrainer(opts: ModelTrainerOptions): Trainer {
   const ensureThread = (): Worker => {
     if (thread) return thread;
     const t = new Worker(new URL('./thread-boot.mjs', import.meta.url), {
+      // not the parent's flags (e.g. --input-type, --eval are refused in a thread); the boot file registers tsx
+      execArgv: [],
       workerData: { entry: new URL('./train-thread.ts', import.meta.url).href, cacheDir: opts.cacheDir, backend: opts.backend },
     });
     t.on('message', (m: ThreadResponse) => {
