@@ -9,7 +9,8 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import { unary } from '@equiscale/contract';
 import { createSleepTrainer, runWorker, silentLogger, type TrialReport } from '@equiscale/worker';
-import { killAll, launch, spawnWorker, startStack, tinySpec, waitFor, warmDatasetCache, CACHE_DIR, type Stack, type WorkerProcess } from './helpers.js';
+import { spawn } from 'node:child_process';
+import { ROOT, killAll, launch, spawnWorker, startStack, tinySpec, waitFor, warmDatasetCache, CACHE_DIR, type Stack, type WorkerProcess } from './helpers.js';
 
 describe('worker endings', () => {
   let s: Stack;
@@ -113,6 +114,21 @@ describe('worker endings', () => {
     // hand the trial back so the worker can go idle and exit
     await s.conn.db.updateTable('trials').set({ status: 'cancelled', lease_token: null, lease_owner: null, lease_expires_at: null }).where('id', '=', Number(t.id)).execute();
     await w.done;
+  });
+
+  it('workerMain returns and its process exits by itself (no leaked handles), started the way the CLI starts it', async () => {
+    const spec = tinySpec({ name, families: ['transformer'], seeds: [4] });
+    await warmDatasetCache(spec);
+    await launch(s, spec);
+    // --input-type/--eval in the parent's flags must not reach the training thread
+    const code = `import { workerMain } from '@equiscale/worker';
+      process.exitCode = await workerMain({ coordinator: ${JSON.stringify(s.coordinator.address)}, cacheDir: ${JSON.stringify(CACHE_DIR)}, idleExitMs: 300, backend: 'cpu' });`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, stdio: 'ignore' });
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const exit = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    clearTimeout(guard);
+    assert.equal(exit, 0, 'exited by itself (a kill after 60 s would give null)');
+    assert.equal((await trial()).status, 'completed');
   });
 
   it('on SIGTERM finishes the step, checkpoints, releases the trial and exits 0; the next worker resumes', async () => {
