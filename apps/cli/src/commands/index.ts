@@ -3,9 +3,11 @@ import { registerResultsCommand } from './results.js';
 import { registerSweepCommands } from './sweep.js';
 import { registerServiceCommands } from './services.js';
 import { registerAnalysisCommands } from './analysis.js';
+import { registerDemoCommand } from './demo.js';
 
 /** Each command module registers itself; heavy libraries are imported lazily inside the actions. */
 export function registerCommands(program: Command): void {
+  registerDemoCommand(program);
   registerServiceCommands(program);
   registerSweepCommands(program);
   registerResultsCommand(program);
