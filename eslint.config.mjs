@@ -1,5 +1,5 @@
 // Lint: TypeScript rules plus Nx module boundaries.
-// Apps may import libs; libs never import apps; science libs (models, scaling, rigid-body, sweeps)
+// Apps may import libs; libs never import apps; the CLI (type:entry, the composition root) may import apps and libs; science libs (models, scaling, rigid-body, sweeps)
 // import neither the gRPC contract nor the database layer.
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
@@ -19,6 +19,7 @@ export default [
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
+            { sourceTag: 'type:entry', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'scope:science', onlyDependOnLibsWithTags: ['scope:science'] },

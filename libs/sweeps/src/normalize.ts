@@ -109,7 +109,8 @@ export const DEFAULT_TRAINING: Readonly<FamilySettings> = Object.freeze({
   gradClip: 1,
 });
 export const DEFAULT_MAX_ATTEMPTS = 3;
-export const DEFAULT_CHECKPOINT_EVERY = 0;
+/** Checkpoint every 500 steps unless the spec says otherwise, so a killed worker loses at most that much. */
+export const DEFAULT_CHECKPOINT_EVERY = 500;
 export const DEFAULT_EVAL_EVERY = 0;
 export const DEFAULT_MIN_STEPS = 1;
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify as toYaml } from 'yaml';
 import { defaultBenchmarkConfig, validateBenchmarkConfig } from '@equiscale/rigid-body';
-import { SweepSpecError, isGridSpec, normalizeSpec, parseSweepSpec, specHash } from './index.js';
+import { DEFAULT_CHECKPOINT_EVERY, SweepSpecError, isGridSpec, normalizeSpec, parseSweepSpec, specHash } from './index.js';
 
 const base = () => ({
   name: 'unit-test',
@@ -288,7 +288,7 @@ test('spec hash: same under YAML vs JSON, key order, axis order and written-out 
     ...base(),
     design: { kind: 'grid' },
     maxAttempts: 3,
-    checkpointEvery: 0,
+    checkpointEvery: DEFAULT_CHECKPOINT_EVERY,
     benchmark: { seed: defaultBenchmarkConfig().seed },
     training: { lr: { peak: 1e-3, kind: 'cosine', minRatio: 0.1 } },
   };

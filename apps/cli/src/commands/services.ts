@@ -19,6 +19,8 @@ interface WorkerFlags extends ClientFlags {
   backend?: 'tensorflow' | 'wasm' | 'cpu';
   once?: boolean;
   idleExitMs?: number;
+  memoryBudget?: number;
+  checkpointEvery?: number;
 }
 
 export function registerServiceCommands(program: Command): void {
@@ -62,6 +64,8 @@ export function registerServiceCommands(program: Command): void {
       .addOption(new Option('--worker-id <id>', 'stable worker id (default: a new UUID)'))
       .addOption(new Option('--max-params <n>', 'refuse models with more parameters').argParser((v) => parsePositiveInt('--max-params', v)))
       .addOption(new Option('--backend <backend>', 'TensorFlow.js backend (default: best available)').choices(['tensorflow', 'wasm', 'cpu']).env('EQUISCALE_BACKEND'))
+      .addOption(new Option('--memory-budget <bytes>', 'memory one trial may use; larger models are refused (default: total memory / cores)').argParser((v) => parsePositiveInt('--memory-budget', v)))
+      .addOption(new Option('--checkpoint-every <steps>', "steps between checkpoints, overriding the sweep's setting (0: only when stopping)").argParser((v) => parseNonNegativeInt('--checkpoint-every', v)))
       .addOption(new Option('--once', 'handle one trial, then exit'))
       .addOption(new Option('--idle-exit-ms <ms>', 'exit after this long with no pending trial').argParser((v) => parseNonNegativeInt('--idle-exit-ms', v))),
   ).action(async (o: WorkerFlags) => {
@@ -72,6 +76,8 @@ export function registerServiceCommands(program: Command): void {
       cacheDir: o.cacheDir,
       workerId: o.workerId,
       maxParamCount: o.maxParams,
+      memoryBudgetBytes: o.memoryBudget,
+      checkpointEvery: o.checkpointEvery,
       backend: o.backend,
       once: o.once,
       idleExitMs: o.idleExitMs,
