@@ -29,6 +29,7 @@ export {
 } from './flops.js';
 export {
   GRAVITY_SCALE,
+  MOTION_SCALE,
   batchTensors,
   createGatrModel,
   gatrEmbed,

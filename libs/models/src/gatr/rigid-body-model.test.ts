@@ -6,7 +6,7 @@ import { embedPlaneOffset, embedPoint, makeRng, samplePin, type PinKind } from '
 import { makeFixtureExamples } from '../task/fixture.js';
 import { benchmarkEquivarianceError, pinToE3 } from './equivariance.js';
 import { gatrFlopsPerToken } from './flops.js';
-import { GRAVITY_SCALE, batchTensors, createGatrModel, gatrEmbed, gatrNetConfig } from './rigid-body-model.js';
+import { GRAVITY_SCALE, MOTION_SCALE, batchTensors, createGatrModel, gatrEmbed, gatrNetConfig } from './rigid-body-model.js';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -17,32 +17,48 @@ const ex = makeFixtureExamples({ count: 2, maxBodies: 3, maxVerts: 4, seed: 1 })
 const shapes = { maxBodies: ex.maxBodies, maxVerts: ex.maxVerts, bodyFeatureCount: ex.bodyFeatureCount };
 
 describe('gatrEmbed', () => {
-  it('embeds vertices as points, gravity as a direction and the floor as a plane on every token', async () => {
+  it('embeds motions as directions, vertices as points about the centroid, gravity and the floor on every token', async () => {
     const { mv, s, mask } = gatrEmbed(batchTensors(ex));
     const V = ex.maxVerts;
     assert.deepEqual(mv.shape, [ex.count, ex.maxBodies, 2 * V + 2, 16]);
     assert.deepEqual(s.shape, [ex.count, ex.maxBodies, ex.bodyFeatureCount]);
     assert.deepEqual(mask.shape, [ex.count, ex.maxBodies]);
     const data = await mv.data();
+    const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-5, `${what}: ${a} vs ${b}`);
     let padding = 0;
     for (let n = 0; n < ex.count; n++) {
+      const c = [0, 0, 0];
+      let real = 0;
+      for (let vi = n * ex.maxBodies * V; vi < (n + 1) * ex.maxBodies * V; vi++) {
+        if (ex.vertMask[vi] === 0) continue;
+        real++;
+        for (let k = 0; k < 3; k++) c[k]! += ex.curr[3 * vi + k]!;
+      }
+      for (let k = 0; k < 3; k++) c[k]! /= real;
       for (let b = 0; b < ex.maxBodies; b++) {
         const token = ((n * ex.maxBodies + b) * (2 * V + 2)) * 16;
         for (let v = 0; v < V; v++) {
           const vi = (n * ex.maxBodies + b) * V + v;
           const m = ex.vertMask[vi]!;
           if (m === 0) padding++;
-          const expectedPrev = embedPoint(ex.prev.subarray(3 * vi, 3 * vi + 3)).map((x) => x * m);
-          const expectedCurr = embedPoint(ex.curr.subarray(3 * vi, 3 * vi + 3)).map((x) => x * m);
+          const expectedMotion = new Array<number>(16).fill(0);
+          for (let k = 0; k < 3; k++) expectedMotion[2 + k] = (m * (ex.curr[3 * vi + k]! - ex.prev[3 * vi + k]!)) / MOTION_SCALE;
+          const rel = [0, 1, 2].map((k) => ex.curr[3 * vi + k]! - c[k]!);
+          const expectedPoint = embedPoint(rel).map((x) => x * m);
           for (let i = 0; i < 16; i++) {
-            assert.ok(Math.abs(data[token + v * 16 + i]! - expectedPrev[i]!) < 1e-5);
-            assert.ok(Math.abs(data[token + (V + v) * 16 + i]! - expectedCurr[i]!) < 1e-5);
+            close(data[token + v * 16 + i]!, expectedMotion[i]!, `motion ${vi}[${i}]`);
+            close(data[token + (V + v) * 16 + i]!, expectedPoint[i]!, `point ${vi}[${i}]`);
           }
         }
         const g = ex.gravity.subarray(3 * n, 3 * n + 3);
-        for (let k = 0; k < 3; k++) assert.ok(Math.abs(data[token + 2 * V * 16 + 5 + k]! + (0.5 * g[k]!) / GRAVITY_SCALE) < 1e-6);
-        const plane = embedPlaneOffset(ex.floor.subarray(4 * n, 4 * n + 3), ex.floor[4 * n + 3]!);
-        for (let i = 0; i < 16; i++) assert.ok(Math.abs(data[token + (2 * V + 1) * 16 + i]! - plane[i]!) < 1e-6);
+        for (let k = 0; k < 3; k++) {
+          close(data[token + 2 * V * 16 + 2 + k]!, g[k]! / GRAVITY_SCALE, 'gravity normal');
+          close(data[token + 2 * V * 16 + 5 + k]!, (-0.5 * g[k]!) / GRAVITY_SCALE, 'gravity ideal');
+        }
+        const normal = ex.floor.subarray(4 * n, 4 * n + 3);
+        const offset = ex.floor[4 * n + 3]! - (normal[0]! * c[0]! + normal[1]! * c[1]! + normal[2]! * c[2]!);
+        const plane = embedPlaneOffset(normal, offset);
+        for (let i = 0; i < 16; i++) close(data[token + (2 * V + 1) * 16 + i]!, plane[i]!, `floor[${i}]`);
       }
     }
     assert.ok(padding > 0, 'the fixture should contain padding vertices');
@@ -67,8 +83,8 @@ describe('createGatrModel', () => {
     model.dispose();
   });
 
-  it('with distance-aware attention it is E(3)-equivariant as well', async () => {
-    const model = createGatrModel(dims, shapes, 5, { attention: 'distance' });
+  it('with distance-aware attention and a constant-velocity baseline it is E(3)-equivariant as well', async () => {
+    const model = createGatrModel(dims, shapes, 5, { attention: 'distance', motionGain: 1.3 });
     const rng = makeRng(8);
     for (const kind of ['rotation', 'reflection', 'translation', 'general'] as PinKind[]) {
       const { relError, relToDisplacement } = await benchmarkEquivarianceError((e) => model.predict(e), ex, pinToE3(samplePin(rng, kind)));

@@ -1,22 +1,31 @@
 /**
  * GATr on the rigid-body benchmark: one token per body slot.
  *
- * Input embedding (gatrEmbed), for a batch of N examples with B body slots, V vertex slots, F features:
+ * Input embedding (gatrEmbed), for a batch of N examples with B body slots, V vertex slots, F features, with
+ * c = the centroid of the example's real vertices at frame t (an equivariant point: subtracting it makes the
+ * network input translation-invariant, and the output below is a displacement, so translations are exact):
  *   mv (N, B, 2V + 2, 16):
- *     channels 0 .. V-1     vertex v at frame t-k as a point  ([14] = 1, [13] = -x, [12] = y, [11] = -z),
- *     channels V .. 2V-1    vertex v at frame t as a point,
- *                           padding vertices are all-zero multivectors (multiplied by vertMask);
- *     channel 2V            gravity / GRAVITY_SCALE as a direction ([5..7] = -g/2: the ideal part of a
- *                           translation), the same on every token;
- *     channel 2V + 1        the floor plane n.x = d as a plane ([2..4] = n, [1] = -d), on every token.
+ *     channels 0 .. V-1     the motion of vertex v, (curr - prev) / MOTION_SCALE, as a direction (plane normal
+ *                           [2..4]): Euclidean blades, so the norm and attention's inner product see it,
+ *     channels V .. 2V-1    vertex v at frame t, relative to c, as a point ([14] = 1, [13] = -x, [12] = y,
+ *                           [11] = -z); padding vertices are all-zero multivectors (multiplied by vertMask),
+ *     channel 2V            gravity / GRAVITY_SCALE as a direction: plane normal [2..4] = g and the ideal part
+ *                           of a translation [5..7] = -g/2, the same on every token,
+ *     channel 2V + 1        the floor plane n.(x - c) = d - n.c as a plane ([2..4] = n, [1] = -(d - n.c)).
  *   s (N, B, F): the body features (one-hot mesh, scale, mass).
  *   mask (N, B): bodyMask (padding bodies are not attention keys and not in the join reference).
  * Output: V multivector channels per token; the prediction for vertex v is
- *   curr_v + out_v[2..4],
- * a displacement read as the normal of the vector (plane) part, which is translation-invariant and rotates
- * and reflects like a vector (gatr-spec.md section 2, "direction-like output"), so the map is equivariant.
- * (Reading the ideal bivector part [5..7] instead is NOT translation-invariant for a general output: a
- * translation mixes the Euclidean bivector part e_ij into e_0i.)
+ *   curr_v + MOTION_SCALE * out_v[2..4] (+ motionGain * (curr_v - prev_v) when the option is set),
+ * a displacement read as the normal of the vector (plane) part, which rotates and reflects like a vector
+ * (gatr-spec.md section 2, "direction-like output").
+ *
+ * Why this embedding (measured, libs/models/README.md "GATr embedding"): with points in world coordinates and
+ * both frames as points, the vertex coordinates live only in blades containing e0, which the invariant inner
+ * product ignores (the norm and "sdp" attention cannot see them), and a point-odd quantity such as the motion
+ * reaches the grade-1 readout only through a join followed by a geometric product, averaged against its
+ * mirror image by the symmetrization below; GATr then barely learned (8.3e-3 -> 6.5e-3 in 100 steps, where
+ * the transformer reached 2.3e-3). Embedding the motion as a direction gives a linear path from input to
+ * output (the grade-1 projection through the residual stream).
  *
  * Reflections. Embedded points carry a sign under odd group elements: for a reflection g,
  * embedPoint(g p) = -(g . embedPoint(p)) (a point is a trivector, and the Pin action of an odd element on
@@ -41,6 +50,8 @@ import { constant } from './primitives.js';
 
 /** Gravity is divided by this before embedding (m/s^2). */
 export const GRAVITY_SCALE = 9.81;
+/** Vertex motions (curr - prev) are divided by this before embedding, and the output displacement multiplied (m). */
+export const MOTION_SCALE = 0.1;
 
 export type ReflectionHandling = 'symmetrize' | 'ignore';
 
@@ -49,6 +60,8 @@ export interface GatrModelOptions {
   reflections?: ReflectionHandling;
   /** attention logits, default 'sdp' (see attention.ts) */
   attention?: AttentionVariant;
+  /** constant-velocity baseline added to the prediction: motionGain * (curr - prev); default 0 (see train/motion-baseline.ts) */
+  motionGain?: number;
 }
 
 /** The benchmark batch as tensors. */
@@ -111,17 +124,31 @@ export function gatrEmbed(batch: RigidBodyBatch): { mv: tf.Tensor4D; s: tf.Tenso
   check('gravity', [n, 3]);
   check('floor', [n, 4]);
   return tf.tidy(() => {
-    // [x, y, z, 1] * mask -> point multivector
+    const rows = n * b * v;
+    const vm = batch.vertMask.toFloat();
+    // centroid of the example's real vertices at frame t: (N, 1, 1, 3)
+    const mask4 = vm.reshape([n, b, v, 1]);
+    const count = tf.maximum(tf.sum(vm.reshape([n, b * v]), 1), 1).reshape([n, 1, 1, 1]);
+    const centre = tf.div(tf.sum(tf.mul(batch.curr, mask4), [1, 2], true), count);
+    const mask = vm.reshape([rows, 1]);
+    // [x, y, z, 1] * mask -> point multivector (positions relative to the centroid)
     const pointM = embeddingMatrix('embed-point', [[0, 13, -1], [1, 12, 1], [2, 11, -1], [3, 14, 1]], 4);
-    const mask = batch.vertMask.reshape([n * b * v, 1]);
-    const points = (x: tf.Tensor) =>
-      tf.matMul(tf.mul(tf.concat([x.reshape([n * b * v, 3]), tf.ones([n * b * v, 1])], 1), mask), pointM).reshape([n, b, v, 16]);
-    const dirM = embeddingMatrix('embed-direction', [[0, 5, -0.5 / GRAVITY_SCALE], [1, 6, -0.5 / GRAVITY_SCALE], [2, 7, -0.5 / GRAVITY_SCALE]], 3);
-    const planeM = embeddingMatrix('embed-plane', [[0, 2, 1], [1, 3, 1], [2, 4, 1], [3, 1, -1]], 4);
+    const rel = tf.sub(batch.curr, centre).reshape([rows, 3]);
+    const points = tf.matMul(tf.mul(tf.concat([rel, tf.ones([rows, 1])], 1), mask), pointM).reshape([n, b, v, 16]);
+    // motion (curr - prev) / MOTION_SCALE as a direction (plane normal, [2..4])
+    const motionM = embeddingMatrix('embed-motion', [[0, 2, 1 / MOTION_SCALE], [1, 3, 1 / MOTION_SCALE], [2, 4, 1 / MOTION_SCALE]], 3);
+    const motion = tf.matMul(tf.mul(tf.sub(batch.curr, batch.prev).reshape([rows, 3]), mask), motionM).reshape([n, b, v, 16]);
+    // gravity / GRAVITY_SCALE as a direction: plane normal [2..4] and ideal bivector [5..7] = -g/2
+    const gs = 1 / GRAVITY_SCALE;
+    const dirM = embeddingMatrix('embed-gravity', [[0, 2, gs], [1, 3, gs], [2, 4, gs], [0, 5, -0.5 * gs], [1, 6, -0.5 * gs], [2, 7, -0.5 * gs]], 3);
     const gravity = tf.matMul(batch.gravity as tf.Tensor2D, dirM).reshape([n, 1, 1, 16]);
-    const floor = tf.matMul(batch.floor as tf.Tensor2D, planeM).reshape([n, 1, 1, 16]);
+    // floor n.x = d, relative to the centroid: n.(x - c) = d - n.c
+    const planeM = embeddingMatrix('embed-plane', [[0, 2, 1], [1, 3, 1], [2, 4, 1], [3, 1, -1]], 4);
+    const normal = tf.slice(batch.floor, [0, 0], [n, 3]);
+    const offset = tf.sub(tf.slice(batch.floor, [0, 3], [n, 1]), tf.sum(tf.mul(normal, centre.reshape([n, 3])), 1, true));
+    const floor = tf.matMul(tf.concat([normal, offset], 1) as tf.Tensor2D, planeM).reshape([n, 1, 1, 16]);
     const scene = tf.tile(tf.concat([gravity, floor], 2), [1, b, 1, 1]);
-    const mv = tf.concat([points(batch.prev), points(batch.curr), scene], 2) as tf.Tensor4D;
+    const mv = tf.concat([motion, points, scene], 2) as tf.Tensor4D;
     return { mv, s: batch.bodyFeatures.toFloat() as tf.Tensor3D, mask: batch.bodyMask.toFloat() as tf.Tensor2D };
   });
 }
@@ -172,6 +199,8 @@ export function createGatrModel(dims: GatrDims, shapes: TaskShapes, seed: number
   if (reflections !== 'symmetrize' && reflections !== 'ignore') {
     throw new Error(`createGatrModel: options.reflections must be "symmetrize" or "ignore", got "${String(reflections)}"`);
   }
+  const motionGain = options.motionGain ?? 0;
+  if (!Number.isFinite(motionGain)) throw new Error(`createGatrModel: options.motionGain must be a finite number, got ${motionGain}`);
   const cfg = gatrNetConfig(dims, shapes, options.attention ?? 'sdp');
   const net = new GatrNet(cfg, seed);
   const V = shapes.maxVerts;
@@ -187,12 +216,12 @@ export function createGatrModel(dims: GatrDims, shapes: TaskShapes, seed: number
       }
       const { mv, s, mask } = gatrEmbed(batch);
       const extractM = embeddingMatrix('extract-normal', [[0, 2, 1], [1, 3, 1], [2, 4, 1]], 3).transpose(); // (16, 3)
-      const displacement = (out: tf.Tensor4D) => tf.matMul(out.reshape([-1, 16]) as tf.Tensor2D, extractM).reshape([-1, b, V, 3]);
+      const displacement = (out: tf.Tensor4D) => tf.mul(tf.matMul(out.reshape([-1, 16]) as tf.Tensor2D, extractM), MOTION_SCALE).reshape([-1, b, V, 3]);
       let disp: tf.Tensor;
       if (reflections === 'symmetrize') {
         const signs = constant(`point-signs-${V}`, () => {
           const sg = new Float32Array(2 * V + 2).fill(1);
-          sg.fill(-1, 0, 2 * V);
+          sg.fill(-1, V, 2 * V);
           return tf.tensor4d(sg, [1, 1, 2 * V + 2, 1]);
         });
         const out = net.forward(tf.concat([mv, tf.mul(mv, signs)], 0), tf.concat([s, s], 0), tf.concat([mask, mask], 0)).mv;
@@ -201,6 +230,7 @@ export function createGatrModel(dims: GatrDims, shapes: TaskShapes, seed: number
       } else {
         disp = displacement(net.forward(mv, s, mask).mv);
       }
+      if (motionGain !== 0) disp = tf.add(disp, tf.mul(tf.sub(batch.curr, batch.prev), motionGain));
       return tf.add(batch.curr, disp);
     });
   }

@@ -6,8 +6,9 @@ import type { Net } from '../task/net.js';
 import { createTransformerModel } from '../transformer/model.js';
 import { createGatrModel } from '../gatr/index.js';
 
-export function createNet(dims: ModelDims, shapes: TaskShapes, seed: number): Net {
-  if (dims.family === 'transformer') return createTransformerModel(dims, shapes, seed);
-  if (dims.family === 'gatr') return createGatrModel(dims, shapes, seed);
+/** motionGain: the constant-velocity baseline every family adds to its prediction (train/motion-baseline.ts). */
+export function createNet(dims: ModelDims, shapes: TaskShapes, seed: number, motionGain = 0): Net {
+  if (dims.family === 'transformer') return createTransformerModel(dims, shapes, seed, motionGain);
+  if (dims.family === 'gatr') return createGatrModel(dims, shapes, seed, { motionGain });
   throw new Error(`dims.family must be "transformer" or "gatr" (got "${String((dims as { family: unknown }).family)}")`);
 }

@@ -16,6 +16,7 @@ import { adamUpdate, globalNorm, newAdamState, type AdamState } from './adam.js'
 import { checkCheckpointMatches, deserializeCheckpoint, serializeCheckpoint, type CheckpointHeader } from './checkpoint.js';
 import { DataOrder } from './data-order.js';
 import { coordMask, evaluateLoss, maskedSquaredError } from './evaluate.js';
+import { fitMotionGain } from './motion-baseline.js';
 import { createNet } from './nets.js';
 import { checkSchedule, learningRate } from './schedule.js';
 
@@ -84,7 +85,7 @@ export async function trainTrial(
     }
   }
   const backend = tf.getBackend();
-  const net = createNet(config.dims, shapes, config.seed);
+  const net = createNet(config.dims, shapes, config.seed, fitMotionGain(data.train));
   const paramShapes = net.variables.map((v) => v.shape.slice());
   try {
     return await run(config, data, callbacks, resume, net, paramShapes, backend);

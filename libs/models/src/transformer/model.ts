@@ -27,7 +27,12 @@ export function initialValues(spec: ParamSpec, rng: Rng): Float32Array {
   return out;
 }
 
-export function createTransformerModel(dims: TransformerDims, shapes: TaskShapes, seed: number): Net {
+/**
+ * motionGain: constant-velocity baseline added to the prediction, motionGain * (curr - prev) (default 0; the
+ * trainer fits it on the training set for both families, see train/motion-baseline.ts).
+ */
+export function createTransformerModel(dims: TransformerDims, shapes: TaskShapes, seed: number, motionGain = 0): Net {
+  if (!Number.isFinite(motionGain)) throw new Error(`createTransformerModel: motionGain must be a finite number, got ${motionGain}`);
   const layout = transformerLayout(dims, shapes);
   const rng = Rng.fromKey('equiscale-init', 'transformer', seed);
   const vars = layout.map((spec) => {
@@ -76,7 +81,9 @@ export function createTransformerModel(dims: TransformerDims, shapes: TaskShapes
     const hf = layerNorm(h);
     const disp = linear(hf, w2('head.w'), w1('head.b'));
     const curr = tf.tensor4d(ex.curr, [n, t, v, 3]);
-    return tf.add(curr, tf.reshape(disp, [n, t, v, 3]));
+    let out = tf.add(curr, tf.reshape(disp, [n, t, v, 3]));
+    if (motionGain !== 0) out = tf.add(out, tf.mul(tf.sub(curr, tf.tensor4d(ex.prev, [n, t, v, 3])), motionGain));
+    return out;
   }
 
   return {
