@@ -52,13 +52,21 @@ export function finiteOrNull(v: number | undefined, field: string): number | nul
 export function text(v: string, field: string, max = 200, what = 'a non-empty string'): string {
   if (typeof v !== 'string' || v.length === 0) bad(field, what, v);
   if (v.length > max) bad(field, `${what} of at most ${max} characters`, `${v.length} characters`);
+  noNul(v, field, what);
   return v;
+}
+
+/** Postgres text cannot hold U+0000: refuse it here rather than fail in the database (UNKNOWN). */
+function noNul(v: string, field: string, what: string): void {
+  const at = v.indexOf('\u0000');
+  if (at >= 0) throw invalidArgument(`${field}: expected ${what} without NUL characters, got one at index ${at}`);
 }
 
 /** A string that may be empty, at most `max` characters. */
 export function optionalText(v: string, field: string, max = MAX_TEXT): string {
   if (typeof v !== 'string') bad(field, 'a string', v);
   if (v.length > max) bad(field, `at most ${max} characters`, `${v.length} characters`);
+  noNul(v, field, 'a string');
   return v;
 }
 
