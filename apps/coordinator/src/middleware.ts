@@ -14,13 +14,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import {
   type handleUnaryCall,
+  type ServiceDefinition,
   type Metadata,
   type sendUnaryData,
   type ServerUnaryCall,
   status,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { LEASE_LOST, RpcError, toServiceError, tokenFromMetadata, unauthenticated } from '@equiscale/contract';
+import { invalidArgument, LEASE_LOST, RpcError, toServiceError, tokenFromMetadata, unauthenticated } from '@equiscale/contract';
 import { LeaseLostError, SweepConflictError } from '@equiscale/db';
 import type { Logger } from './logger.js';
 
@@ -78,6 +79,32 @@ export function toRpcError(err: unknown): RpcError | null {
   return null;
 }
 
+/** A request whose bytes did not decode (garbage, or an int64 beyond ±2^53); refused INVALID_ARGUMENT after auth. */
+class UndecodableRequest {
+  constructor(readonly reason: string) {}
+}
+
+/**
+ * The service definition with decoding that never throws: grpc-js answers a throwing deserializer with INTERNAL
+ * (which clients treat as transient and retry); this turns it into an INVALID_ARGUMENT from the middleware.
+ */
+export function tolerantDecoding<D extends ServiceDefinition>(def: D): D {
+  const out: Record<string, unknown> = {};
+  for (const [name, m] of Object.entries(def)) {
+    out[name] = {
+      ...m,
+      requestDeserialize: (bytes: Buffer) => {
+        try {
+          return m.requestDeserialize(bytes);
+        } catch (err) {
+          return new UndecodableRequest(err instanceof Error ? err.message : String(err));
+        }
+      },
+    };
+  }
+  return out as D;
+}
+
 /** Wraps every handler of `impl` into the grpc-js callback form with the cross-cutting concerns above. */
 export function withMiddleware<S>(impl: ServiceImpl<S>, opts: MiddlewareOptions): UntypedServiceImplementation {
   const out: UntypedServiceImplementation = {};
@@ -92,6 +119,9 @@ export function withMiddleware<S>(impl: ServiceImpl<S>, opts: MiddlewareOptions)
           const got = tokenFromMetadata(call.metadata);
           if (got === undefined) throw unauthenticated('missing credentials: send metadata "authorization: Bearer <EQUISCALE_TOKEN>"');
           if (!sameSecret(got, opts.token)) throw unauthenticated('invalid token: check EQUISCALE_TOKEN');
+        }
+        if (call.request instanceof UndecodableRequest) {
+          throw invalidArgument(`request: cannot decode the ${method} message (${call.request.reason}); integers must stay within ±2^53`);
         }
         return handler(call.request, ctx);
       };

@@ -9,7 +9,7 @@ import { AdminServiceService, MAX_MESSAGE_BYTES, WorkerServiceService } from '@e
 import { migrateToLatest, openDatabase, type EquiscaleDb } from '@equiscale/db';
 import { adminServiceImpl } from './admin-service.js';
 import { createLogger, type Logger } from './logger.js';
-import { withMiddleware } from './middleware.js';
+import { tolerantDecoding, withMiddleware } from './middleware.js';
 import { startReaper } from './reaper.js';
 import { workerServiceImpl } from './worker-service.js';
 
@@ -95,14 +95,14 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
   });
   const token = opts.token || undefined;
   server.addService(
-    WorkerServiceService,
+    tolerantDecoding(WorkerServiceService),
     withMiddleware(workerServiceImpl({ db: conn.db, leaseTtlMs, heartbeatIntervalMs, idleRetryMs }), {
       service: 'WorkerService',
       token,
       logger,
     }),
   );
-  server.addService(AdminServiceService, withMiddleware(adminServiceImpl({ db: conn.db }), { service: 'AdminService', token, logger }));
+  server.addService(tolerantDecoding(AdminServiceService), withMiddleware(adminServiceImpl({ db: conn.db }), { service: 'AdminService', token, logger }));
 
   let boundPort: number;
   try {
