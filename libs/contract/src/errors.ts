@@ -18,9 +18,18 @@ export const alreadyExists = (msg: string) => new RpcError(status.ALREADY_EXISTS
 export const unauthenticated = (msg: string) => new RpcError(status.UNAUTHENTICATED, msg);
 export const resourceExhausted = (msg: string) => new RpcError(status.RESOURCE_EXHAUSTED, msg);
 
+/**
+ * The text with every unpaired UTF-16 surrogate replaced by U+FFFD. grpc-js sends status details through
+ * encodeURI, which throws on a lone surrogate (e.g. an echoed input cut in the middle of an emoji), and the call
+ * then never completes.
+ */
+export function wellFormed(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
 /** Converts any thrown value into the ServiceError grpc-js sends; unexpected errors become a generic UNKNOWN. */
 export function toServiceError(err: unknown): Partial<ServiceError> {
-  if (err instanceof RpcError) return { code: err.code, details: err.message, metadata: new Metadata() };
+  if (err instanceof RpcError) return { code: err.code, details: wellFormed(err.message), metadata: new Metadata() };
   return { code: status.UNKNOWN, details: 'internal error (see coordinator log)', metadata: new Metadata() };
 }
 
