@@ -4,8 +4,13 @@ import { lockLease, type LeaseRef } from './lease.js';
 
 const clearLease = { lease_token: null, lease_owner: null, lease_expires_at: null } as const;
 
-/** Marks the sweep completed once none of its trials is pending or running. */
-async function settleSweep(tx: Transaction<Database>, trialId: number): Promise<void> {
+/**
+ * Marks the sweep completed once none of its trials is pending or running. The sweep row is locked first, so two
+ * trials finishing at once settle one after the other: the second, in a fresh snapshot, sees the first's commit
+ * (without the lock each would see the other still running and neither would complete the sweep).
+ */
+export async function settleSweep(tx: Transaction<Database>, trialId: number): Promise<void> {
+  await sql`select 1 from sweeps where id = (select sweep_id from trials where id = ${trialId}) for update`.execute(tx);
   await sql`
     update sweeps s set status = 'completed', finished_at = now(), updated_at = now()
     where s.id = (select sweep_id from trials where id = ${trialId})

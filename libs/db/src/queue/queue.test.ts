@@ -143,3 +143,23 @@ describe('trial queue on Postgres', () => {
     assert.equal(sweep.status, 'cancelled');
   });
 });
+
+describe('sweep completion', () => {
+  let conn: EquiscaleDb;
+  before(async () => {
+    conn = await openTestDatabase();
+  });
+  after(async () => conn?.close());
+
+  it('completes the sweep when its last trials finish concurrently', async () => {
+    const db = conn.db;
+    for (let round = 0; round < 5; round++) {
+      const name = `concurrent-${round}`;
+      await createSweep(db, { name, spec: {}, specHash: name, maxAttempts: 3, trials: cells(4, `k${round}-`), extend: false });
+      const claims = await Promise.all(Array.from({ length: 4 }, (_, i) => claimTrial(db, { workerId: `w${i}`, leaseTtlMs: 60_000 })));
+      await Promise.all(claims.map((c) => completeTrial(db, { trialId: Number(c!.trial.id), leaseToken: c!.trial.lease_token! }, done)));
+      const sweep = await db.selectFrom('sweeps').select('status').where('name', '=', name).executeTakeFirstOrThrow();
+      assert.equal(sweep.status, 'completed', `round ${round}`);
+    }
+  });
+});

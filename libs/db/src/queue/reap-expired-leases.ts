@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
+import { settleSweep } from './finish-trial.js';
 
 /** An expired lease is a lost worker (crash, network); after this many in a row the trial ends failed. */
 export const MAX_LOST_LEASES = 20;
@@ -34,8 +35,10 @@ export async function reapExpiredLeases(db: Kysely<Database>): Promise<ReapResul
     from expired where t.id = expired.id
     returning t.id, t.status
   `.execute(db);
+  const failed = res.rows.filter((r) => r.status === 'failed').map((r) => Number(r.id));
+  for (const id of failed) await db.transaction().execute((tx) => settleSweep(tx, id));
   return {
     requeued: res.rows.filter((r) => r.status === 'pending').map((r) => Number(r.id)),
-    failed: res.rows.filter((r) => r.status === 'failed').map((r) => Number(r.id)),
+    failed,
   };
 }
