@@ -7,3 +7,4 @@ export * from './simulate.js';
 export * from './generate.js';
 export * from './e3.js';
 export * from './cache.js';
+export * from './baselines.js';

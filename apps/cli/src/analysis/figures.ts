@@ -64,22 +64,27 @@ export async function renderFigures(study: Study, analysis: StudyAnalysis, outDi
     ),
   );
 
-  // IsoFLOP profiles: runs grouped into budgets (within 10%); parabolas where a budget has ≥ 3 model sizes.
+  // IsoFLOP profiles: runs grouped into budgets (within 10%), a parabola where a budget has ≥ 3 model sizes. Only
+  // runs of such budgets are drawn: a grid sweep's other runs belong to no profile (an iso-FLOP design fills them).
   let profiles: IsoFlopProfile[] = [];
   try {
     profiles = fitApproach2(runs).profiles;
   } catch {
     profiles = [];
   }
-  add(
-    'isoflop',
-    'IsoFLOP curves',
-    'Loss against model size at (nearly) equal compute; parabolas in log N and their minima where a budget has at least 3 sizes.',
-    await plotIsoFlop(
-      { points: runs.map((r) => ({ c: r.c!, n: r.n, loss: r.loss })), profiles },
-      { outDir, name: 'isoflop', title: `${study.name}: IsoFLOP profiles` },
-    ),
-  );
+  const near = (c: number) => profiles.some((p) => Math.abs(Math.log(c / p.c)) <= Math.log(1.1));
+  const isoRuns = runs.filter((r) => near(r.c!));
+  if (isoRuns.length > 0) {
+    add(
+      'isoflop',
+      'IsoFLOP curves',
+      'Loss against model size at (nearly) equal compute, all families pooled; parabolas in log N and their minima, for budgets with at least 3 model sizes.',
+      await plotIsoFlop(
+        { points: isoRuns.map((r) => ({ c: r.c!, n: r.n, loss: r.loss })), profiles },
+        { outDir, name: 'isoflop', title: `${study.name}: IsoFLOP profiles` },
+      ),
+    );
+  }
 
   const series: AllocationSeries[] = fitted.map((f) => {
     const b = f.result!.bootstrap?.budgets;

@@ -5,6 +5,18 @@ import { reportMarkdown, writeReport, type ReportContext } from './report.js';
 import { runsOf, type Study } from './study.js';
 
 export * from './study.js';
+
+/** Test-set losses of the trivial predictors, regenerated from the sweep's benchmark config (null if unavailable). */
+async function studyBaselines(study: Study, cacheDir: string) {
+  if (!study.benchmark) return null;
+  try {
+    const { baselineLosses, loadDataset } = await import('@equiscale/rigid-body');
+    const { test } = await loadDataset(study.benchmark, { trainSize: 1, cacheDir });
+    return baselineLosses(test, study.benchmark.pastOffset, study.benchmark.horizon);
+  } catch {
+    return null;
+  }
+}
 export * from './analyze.js';
 export * from './figures.js';
 export * from './report.js';
@@ -13,7 +25,7 @@ export * from './report.js';
 export async function writeStudyReport(
   study: Study,
   outDir: string,
-  opts: { bootstrap: number; seed: number; progress?: Progress; context?: Omit<ReportContext, 'bootstrap'> },
+  opts: { bootstrap: number; seed: number; progress?: Progress; context?: Omit<ReportContext, 'bootstrap'>; cacheDir?: string },
 ): Promise<{ analysis: StudyAnalysis; figures: Figure[]; report: { markdown: string; html: string } }> {
   const analysis = analyzeRuns(runsOf(study.trials), {
     bootstrap: opts.bootstrap,
@@ -22,6 +34,7 @@ export async function writeStudyReport(
   });
   opts.progress?.done();
   const figures = await renderFigures(study, analysis, outDir);
-  const md = reportMarkdown(study, analysis, figures, { ...opts.context, bootstrap: opts.bootstrap });
+  const baselines = await studyBaselines(study, opts.cacheDir ?? '.equiscale/cache');
+  const md = reportMarkdown(study, analysis, figures, { ...opts.context, bootstrap: opts.bootstrap, baselines });
   return { analysis, figures, report: writeReport(outDir, md, figures) };
 }

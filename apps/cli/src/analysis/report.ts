@@ -19,6 +19,8 @@ export interface ReportContext {
   wallTimeS?: number;
   bootstrap: number;
   notes?: string[];
+  /** test-set losses of trivial predictors, for scale */
+  baselines?: { noMotion: number; constantVelocity: number } | null;
 }
 
 /** Sentences about one family pair's comparison. */
@@ -75,6 +77,12 @@ export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: F
     );
   }
   L.push('');
+  if (ctx.baselines) {
+    L.push(
+      `For scale: on the same test set, predicting no motion gives loss ${num(ctx.baselines.noMotion, 4)} and extrapolating at constant velocity gives ${num(ctx.baselines.constantVelocity, 4)}.`,
+      '',
+    );
+  }
 
   L.push('## What the data shows', '');
   const findings: string[] = [];

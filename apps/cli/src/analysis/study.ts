@@ -4,6 +4,7 @@
  */
 import type { EquiscaleDb, DbTrial } from '@equiscale/db';
 import type { Run } from '@equiscale/scaling';
+import type { BenchmarkConfig } from '@equiscale/rigid-body';
 import { UsageError } from '../errors.js';
 
 export interface StudyTrial {
@@ -25,6 +26,8 @@ export interface StudyTrial {
 
 export interface Study {
   name: string;
+  /** the sweep's benchmark config (from its stored spec), when present */
+  benchmark?: BenchmarkConfig;
   trials: StudyTrial[];
   /** val-loss series per trial (latest attempt's points win on duplicate steps) */
   curves: Map<number, { step: number; loss: number }[]>;
@@ -62,7 +65,8 @@ export async function loadStudy(conn: EquiscaleDb, name: string): Promise<Study>
     s.set(m.step, m.loss); // ordered by attempt: a later attempt overwrites
   }
   for (const [id, s] of byStep) curves.set(id, [...s].sort((a, b) => a[0] - b[0]).map(([step, loss]) => ({ step, loss })));
-  return { name, trials, curves };
+  const spec = (typeof sweep.spec === 'string' ? JSON.parse(sweep.spec) : sweep.spec) as { benchmark?: BenchmarkConfig };
+  return { name, benchmark: spec?.benchmark, trials, curves };
 }
 
 /**

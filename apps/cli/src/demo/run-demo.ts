@@ -226,6 +226,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const r = await writeStudyReport(s, outDir, {
       bootstrap: study.bootstrap,
       seed: 0,
+      cacheDir: join(stateDir, 'cache'),
       progress: o.quiet ? undefined : progress,
       context: {
         backend: [...new Set((await conn.db.selectFrom('trials').select('backend').where('sweep_id', '=', sweep.id).execute()).map((x) => x.backend).filter(Boolean))].join(', '),

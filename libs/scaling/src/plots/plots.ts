@@ -52,7 +52,9 @@ export async function plotLossVsCompute(data: LossVsComputeData, opts: PlotOptio
   const x = { field: 'c', ...logAxis('Training compute (FLOPs)') };
   const y = { field: 'loss', ...logAxisPlain(data.lossLabel ?? 'Test loss (MSE)') };
   const color = { field: 'family', type: 'nominal', title: 'Family' };
-  const noLegend = { ...color, legend: null };
+  // Every layer encodes colour by family with the same scale; Vega-Lite merges them into one legend (a layer with
+  // legend: null would suppress the merged legend altogether).
+  const noLegend = color;
   const layer: object[] = [];
   if (band.length)
     layer.push({ data: { values: band }, mark: { type: 'area', opacity: 0.2 }, encoding: { x, y: { field: 'lo', ...logAxisPlain(data.lossLabel ?? 'Test loss (MSE)') }, y2: { field: 'hi' }, color: noLegend } });
@@ -158,7 +160,7 @@ export async function plotOptimalAllocation(series: AllocationSeries[], opts: Pl
     const band = vals.filter((r) => r.lo !== undefined && r.hi !== undefined && r.lo > 0 && r.hi > 0);
     const x = { field: 'c', ...logAxis('Training compute (FLOPs)') };
     const layer: object[] = [];
-    if (band.length) layer.push({ data: { values: band }, mark: { type: 'area', opacity: 0.2 }, encoding: { x, y: { field: 'lo', ...logAxis(quantity) }, y2: { field: 'hi' }, color: { ...color, legend: null } } });
+    if (band.length) layer.push({ data: { values: band }, mark: { type: 'area', opacity: 0.2 }, encoding: { x, y: { field: 'lo', ...logAxis(quantity) }, y2: { field: 'hi' }, color } });
     layer.push({ data: { values: vals }, mark: { type: 'line', strokeWidth: 2, point: true }, encoding: { x, y: { field: 'value', ...logAxis(quantity) }, color } });
     return { width: opts.width ?? 320, height: opts.height ?? 280, layer };
   };

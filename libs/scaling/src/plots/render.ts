@@ -73,7 +73,7 @@ export async function renderVegaLite(spec: Record<string, unknown>, opts: PlotOp
     config: {
       font,
       axis: { labelFontSize: 11, titleFontSize: 12, grid: true, gridOpacity: 0.35 },
-      legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 400 },
+      legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 400, symbolOpacity: 1, symbolType: 'circle' },
       header: { labelFontSize: 12, titleFontSize: 12 },
       range: { category: { scheme: 'tableau10' } },
       ...(spec.config as object | undefined),
