@@ -104,8 +104,9 @@ const after = matmulRate(512, 256, 256);
 console.log(`wasm matmul 512x256 @ 256x256 re-measured after the models: ${fmt(after / 1e9, 2)} GFLOP/s (load drift check)`);
 
 // PyTorch side by side
-const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
-if (probe.status !== 0) {
+// Debian's python3-torch lives in the system interpreter, which a pyenv `python3` on PATH may shadow.
+const python = ['python3', '/usr/bin/python3'].find((py) => spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
+if (python === undefined) {
   console.log('\npytorch: skipped (python3 cannot import torch; install Debian python3-torch to compare)');
 } else {
   const script = `
@@ -137,7 +138,7 @@ for width in (64, 128, 256):
     for _ in range(${STEPS}): step()
     print(width, (time.perf_counter() - t) / ${STEPS} * 1000)
 `;
-  const r = spawnSync('python3', ['-c', script], { encoding: 'utf8' });
+  const r = spawnSync(python, ['-c', script], { encoding: 'utf8' });
   if (r.status !== 0) console.log(`\npytorch: failed: ${r.stderr.slice(-500)}`);
   else {
     console.log('\npytorch (1 thread, same transformer step):');
