@@ -34,6 +34,7 @@ export {
   createGatrModel,
   gatrEmbed,
   gatrInputChannels,
+  gatrInputScalars,
   gatrNetConfig,
   summarizeGatr,
   type GatrModel,

@@ -17,13 +17,15 @@ const ex = makeFixtureExamples({ count: 2, maxBodies: 3, maxVerts: 4, seed: 1 })
 const shapes = { maxBodies: ex.maxBodies, maxVerts: ex.maxVerts, bodyFeatureCount: ex.bodyFeatureCount };
 
 describe('gatrEmbed', () => {
-  it('embeds motions as directions, vertices as points about the centroid, gravity and the floor on every token', async () => {
+  it('embeds motions as directions, vertices as points about the centroid, gravity and the floor on every token; heights and normal motions as scalars', async () => {
     const { mv, s, mask } = gatrEmbed(batchTensors(ex));
     const V = ex.maxVerts;
     assert.deepEqual(mv.shape, [ex.count, ex.maxBodies, 2 * V + 2, 16]);
-    assert.deepEqual(s.shape, [ex.count, ex.maxBodies, ex.bodyFeatureCount]);
+    const F = ex.bodyFeatureCount;
+    assert.deepEqual(s.shape, [ex.count, ex.maxBodies, F + 2 * V]);
     assert.deepEqual(mask.shape, [ex.count, ex.maxBodies]);
     const data = await mv.data();
+    const sData = await s.data();
     const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-5, `${what}: ${a} vs ${b}`);
     let padding = 0;
     for (let n = 0; n < ex.count; n++) {
@@ -45,6 +47,14 @@ describe('gatrEmbed', () => {
           for (let k = 0; k < 3; k++) expectedMotion[2 + k] = (m * (ex.curr[3 * vi + k]! - ex.prev[3 * vi + k]!)) / MOTION_SCALE;
           const rel = [0, 1, 2].map((k) => ex.curr[3 * vi + k]! - c[k]!);
           const expectedPoint = embedPoint(rel).map((x) => x * m);
+          const fl = ex.floor.subarray(4 * n, 4 * n + 4);
+          const dot = (x: ArrayLike<number>) => fl[0]! * x[0]! + fl[1]! * x[1]! + fl[2]! * x[2]!;
+          const here = ex.curr.subarray(3 * vi, 3 * vi + 3);
+          const motion = [0, 1, 2].map((k) => here[k]! - ex.prev[3 * vi + k]!);
+          const sRow = (n * ex.maxBodies + b) * (F + 2 * V);
+          close(sData[sRow + F + v]!, m * (dot(here) - fl[3]!), `height ${vi}`);
+          close(sData[sRow + F + V + v]!, (m * dot(motion)) / MOTION_SCALE, `normal motion ${vi}`);
+          if (v < F) close(sData[sRow + v]!, ex.bodyFeatures[(n * ex.maxBodies + b) * F + v]!, `features ${vi}`);
           for (let i = 0; i < 16; i++) {
             close(data[token + v * 16 + i]!, expectedMotion[i]!, `motion ${vi}[${i}]`);
             close(data[token + (V + v) * 16 + i]!, expectedPoint[i]!, `point ${vi}[${i}]`);

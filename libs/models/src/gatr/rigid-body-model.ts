@@ -12,7 +12,11 @@
  *     channel 2V            gravity / GRAVITY_SCALE as a direction: plane normal [2..4] = g and the ideal part
  *                           of a translation [5..7] = -g/2, the same on every token,
  *     channel 2V + 1        the floor plane n.(x - c) = d - n.c as a plane ([2..4] = n, [1] = -(d - n.c)).
- *   s (N, B, F): the body features (one-hot mesh, scale, mass).
+ *   s (N, B, F + 2V): the body features (one-hot mesh, scale, mass), then per vertex slot the E(3)-invariant
+ *     height above the floor n.curr_v - d (V) and the motion along the floor normal n.(curr_v - prev_v) /
+ *     MOTION_SCALE (V), zero for padding vertices. (In this benchmark the floor is fixed, so the transformer
+ *     gets heights LINEARLY from its coordinates; for GATr they are a join of a point and a plane followed by
+ *     a gate, and without them it stayed at the constant-velocity loss; see the README.)
  *   mask (N, B): bodyMask (padding bodies are not attention keys and not in the join reference).
  * Output: V multivector channels per token; the prediction for vertex v is
  *   curr_v + MOTION_SCALE * out_v[2..4] (+ motionGain * (curr_v - prev_v) when the option is set),
@@ -98,6 +102,8 @@ export function batchTensors(ex: Examples): RigidBodyBatch {
 
 /** Multivector channels of the embedding for V vertex slots. */
 export const gatrInputChannels = (maxVerts: number): number => 2 * maxVerts + 2;
+/** Auxiliary scalars of the embedding: the body features and, per vertex slot, height and normal motion. */
+export const gatrInputScalars = (shapes: TaskShapes): number => shapes.bodyFeatureCount + 2 * shapes.maxVerts;
 
 function embeddingMatrix(key: string, rows: [number, number, number][], inDim: number): tf.Tensor2D {
   return constant(key, () => {
@@ -107,7 +113,7 @@ function embeddingMatrix(key: string, rows: [number, number, number][], inDim: n
   }) as tf.Tensor2D;
 }
 
-/** The input embedding described at the top of this file: {mv (N, B, 2V+2, 16), s (N, B, F), mask (N, B)}. */
+/** The input embedding described at the top of this file: {mv (N, B, 2V+2, 16), s (N, B, F + 2V), mask (N, B)}. */
 export function gatrEmbed(batch: RigidBodyBatch): { mv: tf.Tensor4D; s: tf.Tensor3D; mask: tf.Tensor2D } {
   const [n, b, v] = batch.curr.shape as [number, number, number, number];
   const check = (name: keyof RigidBodyBatch, shape: number[]): void => {
@@ -149,7 +155,12 @@ export function gatrEmbed(batch: RigidBodyBatch): { mv: tf.Tensor4D; s: tf.Tenso
     const floor = tf.matMul(tf.concat([normal, offset], 1) as tf.Tensor2D, planeM).reshape([n, 1, 1, 16]);
     const scene = tf.tile(tf.concat([gravity, floor], 2), [1, b, 1, 1]);
     const mv = tf.concat([motion, points, scene], 2) as tf.Tensor4D;
-    return { mv, s: batch.bodyFeatures.toFloat() as tf.Tensor3D, mask: batch.bodyMask.toFloat() as tf.Tensor2D };
+    // invariant scalars per vertex slot: height above the floor n.x - d, and the motion along the floor normal
+    const nrm = normal.reshape([n, 1, 1, 3]);
+    const height = tf.mul(tf.sub(tf.sum(tf.mul(batch.curr, nrm), 3), tf.slice(batch.floor, [0, 3], [n, 1]).reshape([n, 1, 1])), vm);
+    const normalMotion = tf.mul(tf.div(tf.sum(tf.mul(tf.sub(batch.curr, batch.prev), nrm), 3), MOTION_SCALE), vm);
+    const s = tf.concat([batch.bodyFeatures.toFloat(), height, normalMotion], 2) as tf.Tensor3D;
+    return { mv, s, mask: batch.bodyMask.toFloat() as tf.Tensor2D };
   });
 }
 
@@ -159,7 +170,7 @@ export function gatrNetConfig(dims: GatrDims, shapes: TaskShapes, attention: Att
     inMv: gatrInputChannels(shapes.maxVerts),
     mvChannels: dims.mvChannels,
     outMv: shapes.maxVerts,
-    inS: shapes.bodyFeatureCount,
+    inS: gatrInputScalars(shapes),
     sChannels: dims.sChannels,
     outS: 0,
     blocks: dims.blocks,
