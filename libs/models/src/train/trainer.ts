@@ -5,6 +5,7 @@
  * (seeded by (seed, step)) -> loss and gradients with tf.variableGrads -> one flat gradient read back ->
  * finite check -> global-norm clipping -> Adam in TypeScript on the master copy -> variables re-assigned.
  * A non-finite loss or gradient ends the trial with status "diverged" (never throws).
+ * The net is built with the constant-velocity gain fitted on the training set (motion-baseline.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MetricPoint, TrainCallbacks, TrialConfig, TrialData, TrialOutcome } from '../api.js';
