@@ -40,8 +40,7 @@
  *   h(X) + h(sigma X), which is exactly E(3)-equivariant (h(sigma g X) = g h(X) for every g) at twice the
  *   compute: both halves run in one forward as a doubled batch, and both are counted in the FLOPs.
  * - 'ignore': exactly SE(3)-equivariant at half the cost; reflections hold only approximately (the point
- *   sign reaches the readout through the network's nonlinear paths: measured error ~1e-4 relative to the
- *   predicted displacement with randomised weights, vs ~3e-6 float32 noise for rotations).
+ *   sign can reach the readout through the network's nonlinear paths; nothing bounds it after training).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Examples } from '@equiscale/rigid-body';
