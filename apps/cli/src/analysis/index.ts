@@ -2,7 +2,7 @@ import type { Progress } from '../progress.js';
 import { analyzeRuns, type StudyAnalysis } from './analyze.js';
 import { renderFigures, type Figure } from './figures.js';
 import { reportMarkdown, writeReport, type ReportContext } from './report.js';
-import { runsOf, type Study } from './study.js';
+import { fitRunsOf, type Study } from './study.js';
 
 export * from './study.js';
 
@@ -27,7 +27,7 @@ export async function writeStudyReport(
   outDir: string,
   opts: { bootstrap: number; seed: number; progress?: Progress; context?: Omit<ReportContext, 'bootstrap'>; cacheDir?: string },
 ): Promise<{ analysis: StudyAnalysis; figures: Figure[]; report: { markdown: string; html: string } }> {
-  const analysis = analyzeRuns(runsOf(study.trials), {
+  const analysis = analyzeRuns(fitRunsOf(study.trials), {
     bootstrap: opts.bootstrap,
     seed: opts.seed,
     onProgress: (family, done, total) => opts.progress?.update(`bootstrap ${family}`, done, total),

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import type { FamilyComparison } from '@equiscale/scaling';
 import type { StudyAnalysis } from './analyze.js';
 import type { Figure } from './figures.js';
-import { runsOf, type Study } from './study.js';
+import { fitRunsOf, runsOf, type Study } from './study.js';
 
 const sci = (x: number, d = 2) => (Number.isFinite(x) ? x.toExponential(d).replace('e+', 'e') : String(x));
 const num = (x: number, d = 3) => (Number.isFinite(x) ? Number(x.toPrecision(d)).toString() : String(x));
@@ -103,6 +103,13 @@ export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: F
     'L(N, D) = E + A/N^α + B/D^β per family (Approach 3 as Hoffmann et al. / Epoch: Huber δ = 1e-3 on log-residuals, L-BFGS from the 4500-start grid), N = parameters, D = training samples seen. C = nominal training FLOPs (authors’ convention); N_opt ∝ C^a with a = β/(α+β).',
     '',
   );
+  const sizes = [...new Set(study.trials.map((t) => t.trainSize))];
+  if (sizes.length > 1) {
+    L.push(
+      `Fits use each family's runs at its largest training-set size (${fitRunsOf(study.trials).length} runs); smaller training sets are repeated many times over, which D = samples seen does not model, and appear in the data-efficiency figure.`,
+      '',
+    );
+  }
   L.push('| family | runs | E | A | B | α | β | a = β/(α+β) | status |', '|---|---|---|---|---|---|---|---|---|');
   for (const f of analysis.families) {
     if (!f.result) {
@@ -111,7 +118,13 @@ export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: F
     }
     const { fit, bootstrap: b, allocation, crossCheck } = f.result;
     const cell = (v: number, i?: { lo: number; hi: number }) => `${num(v)}${i ? ` ${iv(i)}` : ''}`;
-    const status = [f.problem ?? 'ok', crossCheck?.disagree ? `cross-check disagrees: ${crossCheck.message}` : ''].filter(Boolean).join('; ');
+    const weak = b && [b.intervals.alpha, b.intervals.beta].some((i) => !(i.lo > 0) || i.hi / i.lo > 3);
+    const status = [
+      f.problem ?? (weak ? 'weakly determined: the bootstrap intervals of the exponents span more than a factor 3' : 'ok'),
+      crossCheck?.disagree ? `cross-check disagrees: ${crossCheck.message}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
     L.push(
       `| ${f.family} | ${f.runs} | ${cell(fit.E, b?.intervals.E)} | ${cell(fit.A, b?.intervals.A)} | ${cell(fit.B, b?.intervals.B)} | ${cell(fit.alpha, b?.intervals.alpha)} | ${cell(fit.beta, b?.intervals.beta)} | ${cell(allocation.a, b?.intervals.allocationA)} | ${status} |`,
     );

@@ -78,3 +78,14 @@ export function runsOf(trials: readonly StudyTrial[]): Run[] {
     .filter((t) => t.status === 'completed' && t.testLoss !== null && Number.isFinite(t.testLoss) && t.testLoss > 0)
     .map((t) => ({ n: t.paramCount, d: t.steps * t.batchSize, loss: t.testLoss!, family: t.family, c: t.nominalFlops }));
 }
+
+/**
+ * The runs the scaling laws are fitted to: per family, only trials at its largest training-set size. Smaller sets
+ * are seen many times over, which L(N, D) with D = samples seen does not model (they feed the data-efficiency
+ * figure instead). With a single training-set size this is every finished run.
+ */
+export function fitRunsOf(trials: readonly StudyTrial[]): Run[] {
+  const largest = new Map<string, number>();
+  for (const t of trials) largest.set(t.family, Math.max(largest.get(t.family) ?? 0, t.trainSize));
+  return runsOf(trials.filter((t) => t.trainSize === largest.get(t.family)));
+}

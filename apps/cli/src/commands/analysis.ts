@@ -46,10 +46,10 @@ export function registerAnalysisCommands(program: Command): void {
       }
       runs = asUsage(`--csv ${o.csv}`, () => scaling.parseRunsCsv(text));
     } else {
-      const { loadStudy, runsOf } = await import('../analysis/study.js');
+      const { loadStudy, fitRunsOf } = await import('../analysis/study.js');
       const conn = await openDb(o);
       try {
-        runs = runsOf((await loadStudy(conn, o.sweep!)).trials);
+        runs = fitRunsOf((await loadStudy(conn, o.sweep!)).trials);
       } finally {
         await conn.close();
       }

@@ -231,7 +231,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       context: {
         backend: [...new Set((await conn.db.selectFrom('trials').select('backend').where('sweep_id', '=', sweep.id).execute()).map((x) => x.backend).filter(Boolean))].join(', '),
         wallTimeS: ov.elapsedS,
-        notes: [`Training time summed over trials: ${formatDuration(wall)}. Fits use every finished run of a family: D counts samples seen, including repeats of small training sets.`],
+        notes: [`Training time summed over trials: ${formatDuration(wall)}.`],
       },
     });
     log(`report: ${r.report.html}`);

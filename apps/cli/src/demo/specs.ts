@@ -51,7 +51,7 @@ export function demoStudy(quick: boolean): DemoStudy {
       training: { batchSize: 32, lr: { peak: 3e-3, kind: 'cosine', warmupFraction: 0.05, minRatio: 0.1 }, gradClip: 1 },
       perFamily: { gatr: { lr: { peak: 2e-3 } } },
       modelSizes: SIZES,
-      steps: [250, 600, 1500],
+      steps: [300, 800, 2000],
       trainSizes: [512, 8192],
       seeds: [0],
       eval: { every: 100, examples: 128 },
