@@ -14,7 +14,8 @@
  *   - the final losses equal, bit for bit, those of the same sweep run fault-free in another fresh database.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -132,6 +133,13 @@ describe('chaos: killed workers, a restarted coordinator and a restarted Postgre
     const completed = async () =>
       retrying(async () => (await sql<{ n: number }>`select count(*)::int as n from trials where status = 'completed'`.execute(chaosDb.db)).rows[0]!.n);
 
+    const t0 = Date.now();
+    const events: string[] = [];
+    const note = (what: string) => {
+      const line = `${((Date.now() - t0) / 1000).toFixed(1)}s ${what}`;
+      events.push(line);
+      if (process.env.CHAOS_VERBOSE) console.log(`chaos: ${line}`);
+    };
     let kills = 0;
     let coordinatorRestarts = 0;
     let postgresRestarts = 0;
@@ -140,16 +148,20 @@ describe('chaos: killed workers, a restarted coordinator and a restarted Postgre
     for (;;) {
       const done = await completed();
       if (done === N) break;
-      assert.ok(Date.now() < deadline, `the chaos sweep did not finish in time (${done}/${N} completed)`);
+      assert.ok(Date.now() < deadline, `the chaos sweep did not finish in time (${done}/${N} completed)\n${events.join('\n')}`);
       if (coordinatorRestarts === 0 && done >= 4) {
+        note(`${done} completed: stopping the coordinator`);
         await coordinator.stop();
         coordinator = undefined;
         await sleep(300);
         coordinator = await startCoordinator({ db: chaosDb, ...OPTS, port });
         coordinatorRestarts++;
+        note('coordinator restarted');
       } else if (postgresRestarts === 0 && typeof pgRestart !== 'string' && done >= 10) {
-        execFileSync('pg_ctlcluster', pgRestart, { stdio: 'ignore', timeout: 60_000 });
+        note(`${done} completed: restarting Postgres`);
+        await promisify(execFile)('pg_ctlcluster', pgRestart, { timeout: 60_000 });
         postgresRestarts++;
+        note('Postgres restarted');
       } else if (Date.now() >= nextKill) {
         const ids = [...alive.keys()];
         const id = ids[Math.floor(rand() * ids.length)]!;
@@ -158,18 +170,27 @@ describe('chaos: killed workers, a restarted coordinator and a restarted Postgre
         victim.child.kill('SIGKILL');
         await victim.exited;
         kills++;
+        note(`${done} completed: killed ${id}`);
         spawn();
         nextKill = Date.now() + 1_500 + rand() * 1_500;
       }
       await sleep(100);
     }
+    note('all trials completed');
     assert.equal(coordinatorRestarts, 1, 'the coordinator was restarted while the sweep ran');
     assert.ok(kills >= 3, `workers were killed while the sweep ran (${kills})`);
 
-    // the survivors are idle now: SIGTERM stops them cleanly
+    // the survivors are idle now: SIGTERM stops them cleanly (one still loading has no handler yet: it just dies)
     const survivors = [...alive.values()];
+    const registered = survivors.map((w) => w.logs.some((l) => l.msg === 'worker registered'));
     for (const w of survivors) w.child.kill('SIGTERM');
-    assert.deepEqual(await Promise.all(survivors.map((w) => w.exited)), survivors.map(() => 0), 'survivors exit cleanly');
+    const exits = await Promise.race([Promise.all(survivors.map((w) => w.exited)), sleep(30_000).then(() => 'timeout' as const)]);
+    const tails = () => survivors.map((w) => JSON.stringify(w.logs.slice(-5))).join('\n');
+    assert.notEqual(exits, 'timeout', `survivors did not exit within 30 s of SIGTERM; their last logs:\n${tails()}`);
+    survivors.forEach((w, i) => {
+      if (registered[i]) assert.equal((exits as (number | null)[])[i], 0, `a registered survivor exits 0 on SIGTERM:\n${tails()}`);
+    });
+    note('survivors stopped');
 
     // ---- every trial done exactly once, nothing held, no orphan metrics ----
     const trials = await trialsOf(chaosDb);
@@ -252,7 +273,8 @@ describe('chaos: killed workers, a restarted coordinator and a restarted Postgre
     refAdmin.close();
     const ref = [0, 1].map((i) => spawnWorker(refCoordinator!.address, ['--worker-id', `ref-${i}`, '--idle-exit-ms', '1000']));
     all.push(...ref);
-    assert.deepEqual(await Promise.all(ref.map((w) => w.exited)), [0, 0]);
+    const refExits = await Promise.race([Promise.all(ref.map((w) => w.exited)), sleep(120_000).then(() => 'timeout' as const)]);
+    assert.deepEqual(refExits, [0, 0], `the fault-free workers exit by themselves: ${ref.map((w) => JSON.stringify(w.logs.slice(-3))).join('\n')}`);
     const refTrials = new Map((await trialsOf(refDb)).map((t) => [t.cell_key, t]));
     assert.equal(refTrials.size, N);
     for (const t of trials) {
