@@ -23,8 +23,10 @@ export interface FamilyAnalysis {
 export interface StudyAnalysis {
   families: FamilyAnalysis[];
   comparisons: FamilyComparison[];
-  /** compute budgets (FLOPs) spanning the runs, where frontiers and comparisons are evaluated */
+  /** compute budgets (FLOPs) spanning the runs, where frontiers are drawn */
   budgets: number[];
+  /** family pairs that could both be fitted but whose runs share no compute range */
+  noOverlap: [string, string][];
 }
 
 export interface AnalyzeOptions {
@@ -59,7 +61,23 @@ export function analyzeRuns(runs: readonly Run[], opts: AnalyzeOptions): StudyAn
     }
   }
   const usable = new Map(families.filter((f) => f.result && !f.problem && f.result.kappa !== undefined).map((f) => [f.family, f.result!]));
-  const pairs = PREFERRED_PAIRS.filter(([a, b]) => usable.has(a) && usable.has(b));
-  const comparisons = pairs.map(([a, b]) => compareFitResults(usable.get(a)!, usable.get(b)!, budgets));
-  return { families, comparisons, budgets };
+  const range = (family: string) => {
+    const c = (byFamily.get(family) ?? []).map((r) => r.c!).filter((x) => x > 0);
+    return [Math.min(...c), Math.max(...c)] as const;
+  };
+  const comparisons: FamilyComparison[] = [];
+  const noOverlap: [string, string][] = [];
+  for (const [a, b] of PREFERRED_PAIRS.filter(([a, b]) => usable.has(a) && usable.has(b))) {
+    // Compare only where both families have runs: outside, a frontier is an extrapolation.
+    const [loA, hiA] = range(a);
+    const [loB, hiB] = range(b);
+    const lo = Math.max(loA, loB);
+    const hi = Math.min(hiA, hiB);
+    if (!(lo < hi)) {
+      noOverlap.push([a, b]);
+      continue;
+    }
+    comparisons.push(compareFitResults(usable.get(a)!, usable.get(b)!, logSpace(lo, hi, 5)));
+  }
+  return { families, comparisons, budgets, noOverlap };
 }

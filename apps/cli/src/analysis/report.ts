@@ -23,6 +23,29 @@ export interface ReportContext {
   baselines?: { noMotion: number; constantVelocity: number } | null;
 }
 
+/** One sentence for a pair: which family wins over which compute ranges, merging budgets with the same verdict. */
+export function comparisonSummary(c: FamilyComparison): string {
+  const verdictOf = (r: FamilyComparison['lossRatio'][number]) =>
+    !r.interval ? 'unknown' : r.interval.hi < 1 ? c.familyA : r.interval.lo > 1 ? c.familyB : 'tie';
+  const runs: { verdict: string; from: number; to: number; lo: number; hi: number }[] = [];
+  for (const r of c.lossRatio) {
+    const v = verdictOf(r);
+    const last = runs[runs.length - 1];
+    if (last && last.verdict === v) {
+      last.to = r.c;
+      last.lo = Math.min(last.lo, r.ratio);
+      last.hi = Math.max(last.hi, r.ratio);
+    } else runs.push({ verdict: v, from: r.c, to: r.c, lo: r.ratio, hi: r.ratio });
+  }
+  const span = (x: { from: number; to: number }) => (x.from === x.to ? `at ${sci(x.from)} FLOPs` : `from ${sci(x.from)} to ${sci(x.to)} FLOPs`);
+  const parts = runs.map((x) =>
+    x.verdict === 'tie' || x.verdict === 'unknown'
+      ? `${span(x)} the evidence is too weak to tell them apart`
+      : `${span(x)} **${x.verdict}** reaches lower loss (loss ratio ${c.familyA}/${c.familyB} ${num(x.lo, 2)}–${num(x.hi, 2)})`,
+  );
+  return `${c.familyA} vs ${c.familyB}: ${parts.join('; ')}.`;
+}
+
 /** Sentences about one family pair's comparison. */
 export function comparisonFindings(c: FamilyComparison): string[] {
   const out: string[] = [];
@@ -91,8 +114,33 @@ export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: F
       'No two families could both be fitted, so the fitted scaling laws cannot compare them: **the evidence is too weak to tell** which family wins at a given compute budget. Compare the observed best losses above, and run a larger sweep (more model sizes and step counts per family) to fit the laws.',
     );
   }
+  if (analysis.comparisons.length) {
+    findings.push('In short (compute-optimal losses from the fitted laws, 95% bootstrap intervals, within the compute range both families ran):', '');
+    for (const c of analysis.comparisons) findings.push(`- ${comparisonSummary(c)}`);
+    findings.push('');
+  }
+  // Data efficiency, observed (no fit): the best test loss each family reached at each training-set size.
+  const trainSizes = [...new Set(study.trials.map((t) => t.trainSize))].sort((x, y) => x - y);
+  const bestAt = (family: string, n: number) =>
+    study.trials
+      .filter((t) => t.family === family && t.trainSize === n && t.status === 'completed' && t.testLoss !== null)
+      .reduce<number | null>((b, t) => (b === null || t.testLoss! < b ? t.testLoss! : b), null);
+  const effLines = trainSizes
+    .map((n) => {
+      const per = families.map((f) => [f, bestAt(f, n)] as const).filter((x): x is readonly [string, number] => x[1] !== null);
+      if (per.length < 2) return null;
+      const winner = per.reduce((b, x) => (x[1] < b[1] ? x : b));
+      return `- ${n} training examples: ${per.map(([f, l]) => `${f} ${num(l, 3)}`).join(', ')} — lowest: **${winner[0]}**.`;
+    })
+    .filter((x): x is string => x !== null);
+  if (effLines.length) {
+    findings.push('Data efficiency, as observed (best test loss at each training-set size over all model sizes and step counts; single runs, no intervals):', '', ...effLines, '');
+  }
+  for (const [a, b] of analysis.noOverlap) {
+    findings.push(`${a} and ${b} ran in compute ranges that do not overlap: comparing them would be an extrapolation, so the report does not.`, '');
+  }
   for (const c of analysis.comparisons) {
-    findings.push(`**${c.familyA} vs ${c.familyB}** (95% bootstrap intervals over runs):`);
+    findings.push(`**${c.familyA} vs ${c.familyB}** in detail:`);
     for (const s of comparisonFindings(c)) findings.push(`- ${s}`);
     findings.push('');
   }

@@ -185,6 +185,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 
       const startDone = ov.counts.completed + ov.counts.diverged + ov.counts.failed + ov.counts.cancelled;
       let lastPrinted = '';
+      let lastKey = '';
+      let lastLogAt = 0;
       for (;;) {
         await new Promise((r) => setTimeout(r, 1000));
         ov = await sweepOverview(conn.db, sweep);
@@ -194,9 +196,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         if (!o.quiet && process.stderr.isTTY) {
           process.stderr.write(`${lastPrinted ? `\x1b[${lastPrinted.split('\n').length}A` : ''}${lines.map((l) => `${l}\x1b[K`).join('\n')}\n`);
           lastPrinted = lines.join('\n');
-        } else if (lines[0] !== lastPrinted) {
-          log(lines[0]);
-          lastPrinted = lines[0];
+        } else {
+          // Logs: a line when a trial finishes or starts, and at least every 30 s.
+          const key = `${done}/${ov.counts.running}/${ov.counts.pending}`;
+          if (key !== lastKey || Date.now() - lastLogAt > 30_000) {
+            log(lines[0]);
+            lastKey = key;
+            lastLogAt = Date.now();
+          }
         }
         if (o.stopAfterTrials && trialsRun >= o.stopAfterTrials && !stopRequested) {
           log(`stopping after ${trialsRun} trials (--stop-after-trials)`);
