@@ -184,7 +184,7 @@ describe('chaos: killed workers, a restarted coordinator and a restarted Postgre
     const survivors = [...alive.values()];
     const registered = survivors.map((w) => w.logs.some((l) => l.msg === 'worker registered'));
     for (const w of survivors) w.child.kill('SIGTERM');
-    const exits = await Promise.race([Promise.all(survivors.map((w) => w.exited)), sleep(30_000).then(() => 'timeout' as const)]);
+    const exits = await Promise.race([Promise.all(survivors.map((w) => w.exited)), sleep(30_000, undefined, { ref: false }).then(() => 'timeout' as const)]);
     const tails = () => survivors.map((w) => JSON.stringify(w.logs.slice(-5))).join('\n');
     assert.notEqual(exits, 'timeout', `survivors did not exit within 30 s of SIGTERM; their last logs:\n${tails()}`);
     survivors.forEach((w, i) => {
@@ -273,7 +273,7 @@ describe('chaos: killed workers, a restarted coordinator and a restarted Postgre
     refAdmin.close();
     const ref = [0, 1].map((i) => spawnWorker(refCoordinator!.address, ['--worker-id', `ref-${i}`, '--idle-exit-ms', '1000']));
     all.push(...ref);
-    const refExits = await Promise.race([Promise.all(ref.map((w) => w.exited)), sleep(120_000).then(() => 'timeout' as const)]);
+    const refExits = await Promise.race([Promise.all(ref.map((w) => w.exited)), sleep(120_000, undefined, { ref: false }).then(() => 'timeout' as const)]);
     assert.deepEqual(refExits, [0, 0], `the fault-free workers exit by themselves: ${ref.map((w) => JSON.stringify(w.logs.slice(-3))).join('\n')}`);
     const refTrials = new Map((await trialsOf(refDb)).map((t) => [t.cell_key, t]));
     assert.equal(refTrials.size, N);
