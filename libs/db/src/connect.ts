@@ -80,6 +80,10 @@ async function openPostgres(url: string, poolSize: number): Promise<EquiscaleDb>
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes, connectionTimeoutMillis: 10_000 });
   // An idle client that loses its server (restart) emits 'error'; the pool replaces it. Never crash on it.
   pool.on('error', () => {});
+  // A client checked out when the server goes away (between the statements of a transaction) emits 'error' too,
+  // and the pool's idle listener is not on it then: without this one the process dies of an uncaught exception.
+  // The statement in progress still fails (→ UNAVAILABLE), and the pool drops the broken client on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`select 1`.execute(db);
