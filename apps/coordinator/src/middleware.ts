@@ -73,7 +73,7 @@ export function toRpcError(err: unknown): RpcError | null {
   if (err instanceof Error && err.name === 'SweepSpecError') return new RpcError(status.INVALID_ARGUMENT, err.message);
   if (err instanceof SweepConflictError) return new RpcError(status.ALREADY_EXISTS, err.message);
   if (isDatabaseUnavailable(err)) return new RpcError(status.UNAVAILABLE, 'database unavailable; retry later');
-  if (err instanceof Error && /Connection terminated|timeout exceeded when trying to connect/i.test(err.message)) {
+  if (err instanceof Error && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(err.message)) {
     return new RpcError(status.UNAVAILABLE, 'database unavailable; retry later');
   }
   return null;
