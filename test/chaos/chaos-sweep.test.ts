@@ -1,7 +1,8 @@
 /**
  * Chaos: a sweep of 32 short, deterministic, REAL training trials (tiny transformers, with and without E(3)
  * augmentation, cpu backend, 150 steps, a checkpoint every 25 steps) run by 4 worker processes while
- *   - a random worker is SIGKILLed every 1.5-3 s and a replacement started,
+ *   - a random (registered) worker is SIGKILLed every 1.5-3 s, and at least every 4 completions, and a
+ *     replacement started,
  *   - the coordinator is restarted once (same port; all state is in Postgres),
  *   - Postgres itself is restarted once (`pg_ctlcluster ... restart`; skipped with a message when the command
  *     is missing, we are not root, or EQUISCALE_CHAOS_PG_RESTART=0).
@@ -144,6 +145,8 @@ describe('chaos: killed workers, a restarted coordinator and a restarted Postgre
     let coordinatorRestarts = 0;
     let postgresRestarts = 0;
     let nextKill = Date.now() + 1_500 + rand() * 1_500;
+    let lastKill = Date.now();
+    let doneAtLastKill = 0;
     const deadline = Date.now() + 150_000;
     for (;;) {
       const done = await completed();
@@ -162,8 +165,11 @@ describe('chaos: killed workers, a restarted coordinator and a restarted Postgre
         await promisify(execFile)('pg_ctlcluster', pgRestart, { timeout: 60_000 });
         postgresRestarts++;
         note('Postgres restarted');
-      } else if (Date.now() >= nextKill) {
-        const ids = [...alive.keys()];
+      } else if (Date.now() >= nextKill || (done - doneAtLastKill >= 4 && Date.now() - lastKill >= 800)) {
+        // every few seconds, and at least every 4 completions on a fast machine; victims among the workers that
+        // are up (registered), so a kill can hit a trial
+        const up = [...alive.keys()].filter((k) => alive.get(k)!.logs.some((l) => l.msg === 'worker registered'));
+        const ids = up.length > 0 ? up : [...alive.keys()];
         const id = ids[Math.floor(rand() * ids.length)]!;
         const victim = alive.get(id)!;
         killed.add(id);
@@ -172,13 +178,15 @@ describe('chaos: killed workers, a restarted coordinator and a restarted Postgre
         kills++;
         note(`${done} completed: killed ${id}`);
         spawn();
+        doneAtLastKill = done;
+        lastKill = Date.now();
         nextKill = Date.now() + 1_500 + rand() * 1_500;
       }
       await sleep(100);
     }
     note('all trials completed');
     assert.equal(coordinatorRestarts, 1, 'the coordinator was restarted while the sweep ran');
-    assert.ok(kills >= 3, `workers were killed while the sweep ran (${kills})`);
+    assert.ok(kills >= 4, `workers were killed while the sweep ran (${kills})`);
 
     // the survivors are idle now: SIGTERM stops them cleanly (one still loading has no handler yet: it just dies)
     const survivors = [...alive.values()];
