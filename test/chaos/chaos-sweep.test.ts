@@ -293,9 +293,10 @@ describe('chaos: killed workers, a restarted coordinator and a restarted Postgre
     }
 
     const resumed = trials.filter((t) => t.attempt > 1).length;
+    console.log(`chaos: kills=${kills} coordinator_restarts=${coordinatorRestarts} postgres_restarts=${postgresRestarts} trials=${N} duplicates=${duplicates} lost=${lost}`);
     console.log(
-      `chaos: kills=${kills} coordinator_restarts=${coordinatorRestarts} postgres_restarts=${postgresRestarts} trials=${N} duplicates=${duplicates} lost=${lost}` +
-        ` (seed ${seed}; ${resumed} trials resumed; earlier attempts: ${byKill} killed, ${byLeaseLoss} lost their lease, ${unclaimed} never reached a worker; ${spawned} worker processes)`,
+      `chaos detail: seed ${seed}; ${resumed} trials resumed; earlier attempts: ${byKill} killed, ${byLeaseLoss} lost their lease, ` +
+        `${unclaimed} never reached a worker; ${spawned} worker processes; sweep done in ${events.at(-2)?.split(' ')[0]}`,
     );
   });
 });

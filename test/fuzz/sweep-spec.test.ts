@@ -105,8 +105,8 @@ const cases = fc.oneof(
   yamlish.map((t) => [t, 'yaml'] as const),
   fc.string({ maxLength: 200 }).map((t) => [t, ''] as const),
   fc.string({ unit: 'binary', maxLength: 200 }).map((t) => [t, 'yaml'] as const),
-  fc.integer({ min: 100, max: 20_000 }).map((d) => ['['.repeat(d) + ']'.repeat(d), 'yaml'] as const),
-  fc.integer({ min: 100, max: 20_000 }).map((d) => ['{"a":'.repeat(d) + '1' + '}'.repeat(d), 'json'] as const),
+  fc.integer({ min: 100, max: 5_000 }).map((d) => ['['.repeat(d) + ']'.repeat(d), 'yaml'] as const),
+  fc.integer({ min: 100, max: 5_000 }).map((d) => ['{"a":'.repeat(d) + '1' + '}'.repeat(d), 'json'] as const),
   fc.integer({ min: 50, max: 2_000 }).map((d) => [Array.from({ length: d }, (_, i) => `${' '.repeat(i)}a:`).join('\n') + ' 1', 'yaml'] as const),
   fc.integer({ min: 2, max: 30 }).map((n) => [`a: &a [x, x]\n` + Array.from({ length: n }, (_, i) => `b${i}: &b${i} [*${i ? `b${i - 1}` : 'a'}, *${i ? `b${i - 1}` : 'a'}]`).join('\n'), 'yaml'] as const),
 );
