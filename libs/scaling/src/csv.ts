@@ -43,12 +43,19 @@ function header(rows: string[][], what: string): Map<string, number> {
   return map;
 }
 
+/** A cell as it may appear in a one-line error: control characters shown as escapes, long text cut. */
+function quoteCell(raw: string, max = 40): string {
+  const cut = raw.length > max ? `${raw.slice(0, max)}…` : raw;
+  // JSON.stringify escapes C0 controls, quotes and lone surrogates; the remaining line breakers become '?'.
+  return JSON.stringify(cut.replace(/[\u007f-\u009f\u2028\u2029]/g, '?'));
+}
+
 function numberCell(rows: string[][], r: number, col: number, name: string, fix: string): number {
   const raw = (rows[r][col] ?? '').trim();
   const line = r + 1;
   if (raw === '') throw new Error(`CSV row ${line} (data row ${r}), column "${name}": empty; ${fix}`);
   const v = Number(raw);
-  if (Number.isNaN(v)) throw new Error(`CSV row ${line} (data row ${r}), column "${name}": "${raw}" is not a number; ${fix}`);
+  if (Number.isNaN(v)) throw new Error(`CSV row ${line} (data row ${r}), column "${name}": ${quoteCell(raw)} is not a number; ${fix}`);
   if (!Number.isFinite(v) || v <= 0)
     throw new Error(`CSV row ${line} (data row ${r}), column "${name}": ${raw} must be a positive finite number; ${fix}`);
   return v;
@@ -65,7 +72,7 @@ export function parseRunsCsv(text: string): Run[] {
   const missing = ['n', 'd', 'loss'].filter((c) => !h.has(c));
   if (missing.length)
     throw new Error(
-      `CSV header is missing column(s) ${missing.map((m) => `"${m}"`).join(', ')}: the header must contain n (parameters), d (training samples or tokens), loss, and optionally family and c (FLOPs); found ${rows[0].map((x) => `"${x.trim()}"`).join(', ')}`,
+      `CSV header is missing column(s) ${missing.map((m) => `"${m}"`).join(', ')}: the header must contain n (parameters), d (training samples or tokens), loss, and optionally family and c (FLOPs); found ${rows[0].slice(0, 8).map((x) => quoteCell(x.trim())).join(', ')}${rows[0].length > 8 ? `, … (${rows[0].length} columns)` : ''}`,
     );
   if (rows.length < 2) throw new Error('CSV has a header but no runs: add one row per training run');
   const fam = h.get('family');
