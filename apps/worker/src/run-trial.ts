@@ -186,7 +186,9 @@ export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialRep
 }
 
 /** Error texts the coordinator accepts (it refuses more than 8000 characters). */
-function clip(text: string): string {
+/** Error text the coordinator accepts: no NUL characters (Postgres text cannot hold them), at most 4000 chars. */
+function clip(raw: string): string {
+  const text = raw.replace(/\u0000/g, '\\0');
   return text.length > 4000 ? `${text.slice(0, 3990)} …(cut)` : text;
 }
 
