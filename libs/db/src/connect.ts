@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { redactUrl } from '@equiscale/log';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -33,16 +34,7 @@ export class DatabaseConfigError extends Error {
 
 export const DEFAULT_DATA_DIR = '.equiscale/db';
 
-/** The URL with its password replaced, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparseable DATABASE_URL>';
-  }
-}
+export { redactUrl };
 
 function parsePostgresUrl(url: string): URL {
   let u: URL;
