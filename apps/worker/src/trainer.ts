@@ -1,3 +1,4 @@
+import type { TrialOutcome } from '@equiscale/models';
 /**
  * The Trainer seam: what the worker loop needs from "something that trains one trial cell". The real one
  * (model-trainer.ts) loads the rigid-body data and runs @equiscale/models' trainTrial in a worker thread; the
@@ -24,19 +25,11 @@ export interface TrainerCallbacks {
   onProgress(step: number, steps: number): void;
 }
 
-export interface TrainerOutcome {
-  status: 'completed' | 'diverged' | 'stopped';
-  /** steps done in total, including those before a resume */
-  step: number;
-  trainLoss: number | null;
-  valLoss: number | null;
-  testLoss: number | null;
-  backend: string;
+/** The models library's outcome, with the model summary reduced to what the coordinator records. */
+export interface TrainerOutcome extends Omit<TrialOutcome, 'summary'> {
   paramCount: number;
   /** FLOPs this implementation executed for the whole trial (0 when unknown) */
   executedFlops: number;
-  /** diverged: what went non-finite, and when */
-  error?: string;
 }
 
 export interface ResumePoint {
