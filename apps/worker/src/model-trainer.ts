@@ -103,6 +103,7 @@ export function createModelTrainer(opts: ModelTrainerOptions): Trainer {
           (m, resolve, reject) => {
             if (m.type === 'metrics') enqueue(() => cb.onMetrics(m.points));
             else if (m.type === 'progress') cb.onProgress(m.step, m.steps);
+            else if (m.type === 'dataset') opts.logger.info('generating dataset', { cell: cell.cellKey, examples: m.done, of: m.total });
             else if (m.type === 'checkpoint') {
               const seq = ++latestCheckpoint;
               enqueue(() => (seq === latestCheckpoint ? cb.onCheckpoint(m.data, m.step) : undefined));

@@ -18,5 +18,7 @@ export type ThreadResponse =
   | { type: 'metrics'; id: number; points: MetricPoint[] }
   | { type: 'checkpoint'; id: number; data: Uint8Array; step: number }
   | { type: 'progress'; id: number; step: number; steps: number }
+  /** dataset generation progress (examples generated so far, of total), when the cache misses */
+  | { type: 'dataset'; id: number; done: number; total: number }
   | { type: 'done'; id: number; outcome: TrainerOutcome }
   | { type: 'error'; id: number; message: string; stack?: string };

@@ -16,10 +16,21 @@ let lastData: { key: string; data: TrialData } | undefined;
 
 const post = (m: ThreadResponse, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
-async function data(cell: TrialCell): Promise<TrialData> {
+async function data(cell: TrialCell, id: number): Promise<TrialData> {
   const key = JSON.stringify([cell.benchmark, cell.trainSize]);
   if (lastData?.key === key) return lastData.data;
-  const d = await loadDataset(cell.benchmark, { trainSize: cell.trainSize, cacheDir });
+  let lastPost = 0;
+  const d = await loadDataset(cell.benchmark, {
+    trainSize: cell.trainSize,
+    cacheDir,
+    onProgress: (done, total) => {
+      const now = performance.now();
+      if (now - lastPost > 1000 || done === total) {
+        lastPost = now;
+        post({ type: 'dataset', id, done, total });
+      }
+    },
+  });
   lastData = { key, data: { train: d.train, val: d.val, test: d.test } };
   return lastData.data;
 }
@@ -32,7 +43,7 @@ async function train(m: Extract<ThreadRequest, { type: 'train' }>): Promise<void
   let lastProgress = 0;
   const o = await trainTrial(
     config,
-    await data(cell),
+    await data(cell, m.id),
     {
       onMetrics: (points) => post({ type: 'metrics', id: m.id, points }),
       onCheckpoint: (bytes, step) => {
