@@ -2,7 +2,9 @@
  * Dispatch through the real gRPC coordinator (127.0.0.1, insecure, token auth on). Prints, asserts nothing.
  * The coordinator runs in a child process (bench/serve.ts). On a fresh database of the Postgres at TEST_DATABASE_URL:
  * 1. 50 concurrent simulated workers (50 gRPC channels) ClaimTrial → CompleteTrial with a no-op trainer:
- *    trials/s and ClaimTrial latency p50/p99 as the client sees it.
+ *    trials/s and ClaimTrial latency p50/p99 as the client sees it, and the server-side handler time p50/p99
+ *    measured inside the coordinator (the middleware's onCall hook; serve.ts answers SIGUSR2 with them). The
+ *    difference is client-side queueing: bench client, coordinator and Postgres share 2 cores.
  * 2. 50 real worker loops (runWorker from @equiscale/worker, in this process, 1-step sleep trainer: claim,
  *    ReportMetrics, CompleteTrial, heartbeats): trials/s end to end.
  * 3. ReportMetrics of 1,000-point batches from 8 concurrent trials: points/s through gRPC.
@@ -11,6 +13,7 @@
 import { unary, callMetadata, makeWorkerClient, type ClaimTrialResponse } from '@equiscale/contract';
 import { createSweep, type TrialRowInput } from '@equiscale/db';
 import { openTestDatabase } from '@equiscale/db/testing';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- bench only: drives the real worker loops (scenario 2)
 import { createSleepTrainer, runWorker, silentLogger as quietWorker } from '@equiscale/worker';
 import { spawn } from 'node:child_process';
 
@@ -47,19 +50,44 @@ const server = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-pro
   env: { ...process.env, BENCH_DATABASE_URL: conn.url, BENCH_TOKEN: TOKEN },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
-const address = await new Promise<string>((resolve, reject) => {
-  server.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(d.trim()));
-  server.once('exit', (code) => reject(new Error(`coordinator exited (${code})`)));
+const lines: string[] = [];
+const waiting: ((l: string) => void)[] = [];
+let buf = '';
+server.stdout!.setEncoding('utf8').on('data', (d: string) => {
+  buf += d;
+  for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+    const l = buf.slice(0, i);
+    buf = buf.slice(i + 1);
+    const w = waiting.shift();
+    if (w) w(l);
+    else lines.push(l);
+  }
 });
+const nextLine = () => new Promise<string>((resolve) => (lines.length ? resolve(lines.shift()!) : waiting.push(resolve)));
+const address = await Promise.race([
+  nextLine(),
+  new Promise<string>((_, reject) => server.once('exit', (code) => reject(new Error(`coordinator exited (${code})`)))),
+]);
+type ServerTimes = Record<string, { n: number; p50: number; p99: number }>;
+/** server-side handler times since the last call (the coordinator answers SIGUSR2 with one JSON line) */
+async function serverTimes(): Promise<ServerTimes> {
+  server.kill('SIGUSR2');
+  return JSON.parse(await nextLine()) as ServerTimes;
+}
+const fmt = (st: ServerTimes, m: string) => {
+  const x = st[`WorkerService/${m}`];
+  return x ? `${m} p50 ${x.p50.toFixed(1)} ms p99 ${x.p99.toFixed(1)} ms` : `${m} –`;
+};
 const c = { address };
 const md = callMetadata({ token: TOKEN });
 try {
-  console.log(`${TRIALS} trials, ${WORKERS} concurrent workers, coordinator pool 10\n`);
+  console.log(`${TRIALS} trials, ${WORKERS} concurrent workers, coordinator pool ${process.env.BENCH_POOL ?? 20}\n`);
   // 1. raw gRPC claim → complete
   await createSweep(conn.db, { name: 'grpc', spec: {}, specHash: 'g', maxAttempts: 3, trials: rows(TRIALS, 'g'), extend: false });
   const clients = Array.from({ length: WORKERS }, () => makeWorkerClient(c.address, { token: TOKEN }));
   const lat: number[] = [];
   let n = 0;
+  await serverTimes(); // reset
   let t0 = performance.now();
   await Promise.all(
     clients.map(async (cl, w) => {
@@ -80,6 +108,8 @@ try {
   let secs = (performance.now() - t0) / 1000;
   lat.sort((a, b) => a - b);
   console.log(`gRPC ClaimTrial → CompleteTrial, 50 clients        ${(n / secs).toFixed(0).padStart(6)} trials/s   claim p50 ${q(lat, 0.5).toFixed(1)} ms   p99 ${q(lat, 0.99).toFixed(1)} ms   (n=${n})`);
+  let st = await serverTimes();
+  console.log(`  server-side handler time: ${fmt(st, 'ClaimTrial')}; ${fmt(st, 'CompleteTrial')}`);
 
   // 2. real worker loops
   await createSweep(conn.db, { name: 'loops', spec: {}, specHash: 'l', maxAttempts: 3, trials: rows(TRIALS, 'l'), extend: false });
@@ -95,6 +125,8 @@ try {
   );
   secs = (performance.now() - t0) / 1000;
   console.log(`runWorker loops (sleep trainer, 1 step), 50 workers ${(finished / secs).toFixed(0).padStart(6)} trials/s   (n=${finished}, incl. register and idle exit)`);
+  st = await serverTimes();
+  console.log(`  server-side handler time: ${fmt(st, 'ClaimTrial')}; ${fmt(st, 'CompleteTrial')}; ${fmt(st, 'ReportMetrics')}; ${fmt(st, 'Heartbeat')}`);
 
   // 3. metrics through gRPC
   await createSweep(conn.db, { name: 'metrics', spec: {}, specHash: 'm', maxAttempts: 3, trials: rows(8, 'm'), extend: false });

@@ -48,6 +48,8 @@ export interface MiddlewareOptions {
   /** shared secret; undefined or empty: no auth */
   token?: string;
   logger: Logger;
+  /** called once per call when its handler has settled: server-side time in ms (auth, validation, database) */
+  onCall?(method: string, ms: number, ok: boolean): void;
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -127,10 +129,13 @@ export function withMiddleware<S>(impl: ServiceImpl<S>, opts: MiddlewareOptions)
       };
       run().then(
         (res) => {
-          logger.debug('call ok', { ms: Math.round(performance.now() - started) });
+          const ms = performance.now() - started;
+          opts.onCall?.(method, ms, true);
+          logger.debug('call ok', { ms: Math.round(ms) });
           callback(null, res);
         },
         (err: unknown) => {
+          opts.onCall?.(method, performance.now() - started, false);
           const known = toRpcError(err);
           if (known) {
             const level = known.code === status.UNAVAILABLE ? 'warn' : 'debug';

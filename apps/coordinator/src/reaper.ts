@@ -1,8 +1,9 @@
 /**
  * The periodic reaper: re-queues trials whose lease expired (their worker died or lost the network). Runs in
  * every coordinator; reapExpiredLeases takes rows with SKIP LOCKED, so two coordinators never fight over one.
+ * Each pass also completes active sweeps none of whose trials is left open (settleFinishedSweeps).
  */
-import { reapExpiredLeases, type Database } from '@equiscale/db';
+import { reapExpiredLeases, settleFinishedSweeps, type Database } from '@equiscale/db';
 import type { Kysely } from 'kysely';
 import type { Logger } from './logger.js';
 
@@ -22,6 +23,9 @@ export function startReaper(db: Kysely<Database>, intervalMs: number, logger: Lo
       failing = false;
       if (r.requeued.length) logger.info('reaper: expired leases re-queued', { trials: r.requeued });
       if (r.failed.length) logger.warn('reaper: trials failed after too many lost leases', { trials: r.failed });
+      // backstop of completeTrial, which settles the sweep after its own commit (a crash in between leaves it active)
+      const settled = await settleFinishedSweeps(db);
+      if (settled.length) logger.info('reaper: completed sweeps whose trials had all finished', { sweeps: settled });
     } catch (err) {
       if (!failing) logger.warn('reaper: could not reap expired leases', { error: (err as Error).message });
       failing = true;

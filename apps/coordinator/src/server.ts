@@ -38,6 +38,8 @@ export interface CoordinatorOptions {
   /** how long an idle worker is told to wait before claiming again */
   idleRetryMs?: number;
   logger?: Logger;
+  /** per-call hook: method ("WorkerService/ClaimTrial"), server-side handler time in ms, ok (bench, metrics) */
+  onCall?(method: string, ms: number, ok: boolean): void;
 }
 
 export interface RunningCoordinator {
@@ -100,9 +102,10 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
       service: 'WorkerService',
       token,
       logger,
+      onCall: opts.onCall,
     }),
   );
-  server.addService(tolerantDecoding(AdminServiceService), withMiddleware(adminServiceImpl({ db: conn.db }), { service: 'AdminService', token, logger }));
+  server.addService(tolerantDecoding(AdminServiceService), withMiddleware(adminServiceImpl({ db: conn.db }), { service: 'AdminService', token, logger, onCall: opts.onCall }));
 
   let boundPort: number;
   try {

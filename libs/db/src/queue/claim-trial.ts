@@ -19,15 +19,19 @@ export interface ClaimedTrial {
  *
  * Strategies measured by libs/db/bench/queue.bench.ts (no-op trainer, 50 concurrent claimers doing claim →
  * completeTrial, 3000 trials, pool of 10, a fresh table per run, best of 2 rounds; 2 cores shared with other
- * jobs, load 4-7, so ±25% between runs). trials/s and claim p99, two bench runs:
- * - this one, one statement (CTE + FOR UPDATE SKIP LOCKED + UPDATE … RETURNING): 1690/s 26 ms; 1020/s 47 ms.
- * - SELECT … FOR UPDATE SKIP LOCKED, then UPDATE, in a transaction (4 round trips): 1412/s 33 ms; 1012/s 48 ms.
- * - this CTE without the optional param-count filter and the sweep-name subquery: 1159/s 39 ms; 1116/s 41 ms.
- * - pg-boss@10 fetch → complete on the same server, same concurrency and pool: 988/s 63 ms; 697/s 86 ms.
+ * jobs, so ±25% between runs). trials/s and claim p99:
+ * - 2026-11-27, after completeTrial lost its 6-round-trip transaction (fenced UPDATE + fresh-snapshot check; the
+ *   sweep row lock only for a sweep's last trial), load 3-4:
+ *   this CTE 1342/s 34 ms; select-then-update 1268/s 35 ms; lean CTE 1426/s 30 ms; pg-boss@10 721/s 89 ms;
+ *   this CTE with the previous completeTrial 559/s 61 ms. Before that change, same machine, load 2-3: this CTE
+ *   419/s 118 ms, pg-boss 540/s 107 ms, i.e. 0.78× pg-boss: every completion of a sweep queued on the sweep row
+ *   lock held to COMMIT, and claims queued behind them for pool connections.
+ * - earlier runs (previous completeTrial, lighter load): this CTE 1690/s 26 ms and 1020/s 47 ms;
+ *   select-then-update 1412/s 33 ms and 1012/s 48 ms; lean CTE 1159/s 39 ms and 1116/s 41 ms; pg-boss@10 988/s
+ *   63 ms and 697/s 86 ms.
  * The three claim strategies are within the noise of each other; this one stays for its single round trip
- * (fewest connections held under load) and stays 1.2-1.7× pg-boss. Claim latency is mostly waiting for a pool
- * connection (50 claimers, 10 connections); finished rows cost little because the claim index is partial
- * (status = 'pending').
+ * (fewest connections held under load). Claim latency is mostly waiting for a pool connection (50 claimers, 10
+ * connections); finished rows cost little because the claim index is partial (status = 'pending').
  */
 export async function claimTrial(
   db: Kysely<Database>,

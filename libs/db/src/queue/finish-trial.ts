@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../schema.js';
-import { lockLease, type LeaseRef } from './lease.js';
+import { lockLease, lostLease, tokenParam, type LeaseRef } from './lease.js';
 
 const clearLease = { lease_token: null, lease_owner: null, lease_expires_at: null } as const;
 
@@ -31,30 +31,73 @@ export interface CompleteInput {
   executedFlops?: number;
 }
 
-/** Records the result of the current attempt (fenced by the lease token). */
+/**
+ * Records the result of the current attempt (fenced by the lease token), then settles the sweep if this was its
+ * last unfinished trial. Usually 2 round trips and no transaction, instead of BEGIN, lockLease, UPDATE, sweep
+ * lock, settle, COMMIT: the sweep row lock held to COMMIT serialised every completion of a sweep.
+ *
+ * 1. One fenced UPDATE (autocommit): WHERE status = 'running' AND lease_token = $token, so a concurrent takeover
+ *    (reaper, cancel) is re-checked by Postgres on the locked row version; no match → lostLease says why.
+ * 2. After that commit, a fresh-snapshot check whether any trial of the sweep is still pending or running. If
+ *    one is, it finishes later and its own check (after its commit) sees ours, so the last finisher always sees
+ *    none left; only then the locked settleSweep runs (lock, then a fresh snapshot, as before, so an extension
+ *    committing concurrently is seen). Two trials finishing at once may both settle: idempotent.
+ * If the process dies between 1 and 2, the reaper's settleFinishedSweeps completes the sweep on its next pass.
+ */
 export async function completeTrial(db: Kysely<Database>, ref: LeaseRef, r: CompleteInput): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    await lockLease(tx, ref);
-    await tx
-      .updateTable('trials')
-      .set({
-        ...clearLease,
-        status: r.outcome,
-        progress_step: r.steps,
-        train_loss: r.trainLoss,
-        val_loss: r.valLoss,
-        test_loss: r.testLoss,
-        backend: r.backend,
-        wall_time_s: r.wallTimeS,
-        executed_flops: r.executedFlops ?? null,
-        error: r.outcome === 'diverged' ? (r.error ?? 'diverged') : null,
-        finished_at: new Date(),
-        updated_at: new Date(),
-      })
-      .where('id', '=', ref.trialId)
-      .execute();
-    await settleSweep(tx, ref.trialId);
-  });
+  const row = await db
+    .updateTable('trials')
+    .set({
+      ...clearLease,
+      status: r.outcome,
+      progress_step: r.steps,
+      train_loss: r.trainLoss,
+      val_loss: r.valLoss,
+      test_loss: r.testLoss,
+      backend: r.backend,
+      wall_time_s: r.wallTimeS,
+      executed_flops: r.executedFlops ?? null,
+      error: r.outcome === 'diverged' ? (r.error ?? 'diverged') : null,
+      finished_at: sql`now()`,
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', ref.trialId)
+    .where('status', '=', 'running')
+    .where('lease_token', '=', tokenParam(ref.leaseToken))
+    .returning('sweep_id')
+    .executeTakeFirst();
+  if (!row) throw await lostLease(db, ref);
+  await settleIfLast(db, Number(row.sweep_id), ref.trialId);
+}
+
+/** Runs the locked settleSweep only when, in a snapshot taken after the caller's commit, nothing is left open. */
+async function settleIfLast(db: Kysely<Database>, sweepId: number, trialId: number): Promise<void> {
+  const open = await sql<{ open: boolean }>`
+    select exists (select 1 from trials where sweep_id = ${sweepId} and status in ('pending', 'running')) as open
+  `.execute(db);
+  if (open.rows[0]?.open) return;
+  await db.transaction().execute((tx) => settleSweep(tx, trialId));
+}
+
+/**
+ * Backstop of completeTrial (run by the reaper): completes every active sweep that has trials and none of them
+ * pending or running, each under its row lock (settleSweep). Returns the ids of the sweeps it completed.
+ */
+export async function settleFinishedSweeps(db: Kysely<Database>): Promise<number[]> {
+  const candidates = await sql<{ trial_id: number; sweep_id: number }>`
+    select s.id as sweep_id, (select t.id from trials t where t.sweep_id = s.id limit 1) as trial_id
+    from sweeps s
+    where s.status = 'active'
+      and exists (select 1 from trials t where t.sweep_id = s.id)
+      and not exists (select 1 from trials t where t.sweep_id = s.id and t.status in ('pending', 'running'))
+  `.execute(db);
+  const settled: number[] = [];
+  for (const c of candidates.rows) {
+    await db.transaction().execute((tx) => settleSweep(tx, Number(c.trial_id)));
+    const s = await db.selectFrom('sweeps').select('status').where('id', '=', Number(c.sweep_id)).executeTakeFirst();
+    if (s?.status === 'completed') settled.push(Number(c.sweep_id));
+  }
+  return settled;
 }
 
 /**

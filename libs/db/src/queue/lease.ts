@@ -45,5 +45,23 @@ export async function lockLease(tx: Transaction<Database> | Kysely<Database>, re
   return row.attempt;
 }
 
+/** The token as a query parameter: null when it is not a UUID (matches no lease; never a cast error). */
+export function tokenParam(leaseToken: string): string | null {
+  return UUID_RE.test(leaseToken) ? leaseToken : null;
+}
+
+/**
+ * Why a fenced single-statement write (UPDATE … WHERE status = 'running' AND lease_token = $token) matched no row:
+ * reads the trial afresh and returns the same LeaseLostError lockLease would throw. Only on the refusal path.
+ */
+export async function lostLease(db: Transaction<Database> | Kysely<Database>, ref: LeaseRef): Promise<LeaseLostError> {
+  const row = await db.selectFrom('trials').select(['status', 'lease_token']).where('id', '=', ref.trialId).executeTakeFirst();
+  if (!row) return new LeaseLostError(ref.trialId, 'unknown-trial');
+  if (row.status === 'cancelled') return new LeaseLostError(ref.trialId, 'cancelled');
+  if (row.status !== 'running') return new LeaseLostError(ref.trialId, row.status === 'pending' ? 'stale-token' : 'finished');
+  // running under another token (or, after a concurrent takeover, under this one never again)
+  return new LeaseLostError(ref.trialId, 'stale-token');
+}
+
 /** now() + ms, as SQL. */
 export const inMs = (ms: number) => sql<Date>`now() + make_interval(secs => ${ms / 1000})`;

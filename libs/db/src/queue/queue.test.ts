@@ -10,7 +10,7 @@ import { heartbeatTrial } from './heartbeat.js';
 import { LeaseLostError } from './lease.js';
 import { reportMetrics } from './report-metrics.js';
 import { saveCheckpoint } from './save-checkpoint.js';
-import { completeTrial, failTrial, releaseTrial } from './finish-trial.js';
+import { completeTrial, failTrial, releaseTrial, settleFinishedSweeps } from './finish-trial.js';
 import { reapExpiredLeases } from './reap-expired-leases.js';
 
 function cells(n: number, prefix = 'c'): TrialRowInput[] {
@@ -153,13 +153,65 @@ describe('sweep completion', () => {
 
   it('completes the sweep when its last trials finish concurrently', async () => {
     const db = conn.db;
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < 8; round++) {
       const name = `concurrent-${round}`;
-      await createSweep(db, { name, spec: {}, specHash: name, maxAttempts: 3, trials: cells(4, `k${round}-`), extend: false });
-      const claims = await Promise.all(Array.from({ length: 4 }, (_, i) => claimTrial(db, { workerId: `w${i}`, leaseTtlMs: 60_000 })));
+      await createSweep(db, { name, spec: {}, specHash: name, maxAttempts: 3, trials: cells(6, `k${round}-`), extend: false });
+      const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => claimTrial(db, { workerId: `w${i}`, leaseTtlMs: 60_000 })));
       await Promise.all(claims.map((c) => completeTrial(db, { trialId: Number(c!.trial.id), leaseToken: c!.trial.lease_token! }, done)));
       const sweep = await db.selectFrom('sweeps').select('status').where('name', '=', name).executeTakeFirstOrThrow();
       assert.equal(sweep.status, 'completed', `round ${round}`);
     }
+  });
+
+  it('keeps a sweep active while a trial is open; the reaper backstop completes one left active', async () => {
+    const db = conn.db;
+    const { sweepId } = await createSweep(db, { name: 'backstop', spec: {}, specHash: 'b', maxAttempts: 3, trials: cells(2, 'b'), extend: false });
+    const a = (await claimTrial(db, { workerId: 'A', leaseTtlMs: 60_000 }))!;
+    await completeTrial(db, { trialId: Number(a.trial.id), leaseToken: a.trial.lease_token! }, done);
+    const status = async () => (await db.selectFrom('sweeps').select('status').where('id', '=', sweepId).executeTakeFirstOrThrow()).status;
+    assert.equal(await status(), 'active', 'one trial still pending');
+    assert.deepEqual(await settleFinishedSweeps(db), [], 'nothing to settle while a trial is pending');
+    const b = (await claimTrial(db, { workerId: 'B', leaseTtlMs: 60_000 }))!;
+    // a coordinator that died between the fenced update and the settle: trial finished, sweep still active
+    await db.updateTable('trials').set({ status: 'completed', lease_token: null }).where('id', '=', Number(b.trial.id)).execute();
+    assert.equal(await status(), 'active');
+    assert.deepEqual(await settleFinishedSweeps(db), [sweepId]);
+    assert.equal(await status(), 'completed');
+    assert.deepEqual(await settleFinishedSweeps(db), [], 'idempotent');
+  });
+
+  it('single-statement fenced writes refuse with the states lockLease gives', async () => {
+    const db = conn.db;
+    const { sweepId } = await createSweep(db, { name: 'states', spec: {}, specHash: 's', maxAttempts: 3, trials: cells(3, 's'), extend: false });
+    const claim = async () => {
+      const c = (await claimTrial(db, { workerId: 'A', leaseTtlMs: 60_000 }))!;
+      return { trialId: Number(c.trial.id), leaseToken: c.trial.lease_token! };
+    };
+    const pt = [{ step: 1, split: 'train' as const, loss: 1, samplesSeen: 4, wallTimeS: 0.1 }];
+    const lost = (state: string) => (e: unknown) => e instanceof LeaseLostError && e.state === state;
+    const finished = await claim();
+    await completeTrial(db, finished, done);
+    await assert.rejects(heartbeatTrial(db, { ...finished, workerId: 'A', step: 1, leaseTtlMs: 1000 }), lost('finished'));
+    await assert.rejects(reportMetrics(db, finished, pt), lost('finished'));
+    await assert.rejects(completeTrial(db, finished, done), lost('finished'));
+    const running = await claim();
+    const other = { ...running, leaseToken: '00000000-0000-4000-8000-000000000000' };
+    await assert.rejects(reportMetrics(db, other, pt), lost('stale-token'));
+    await assert.rejects(reportMetrics(db, { ...running, leaseToken: 'nope' }, pt), lost('stale-token'));
+    await assert.rejects(heartbeatTrial(db, { ...other, workerId: 'A', step: 1, leaseTtlMs: 1000 }), lost('stale-token'));
+    await assert.rejects(reportMetrics(db, { trialId: 987654, leaseToken: running.leaseToken }, pt), lost('unknown-trial'));
+    await assert.rejects(heartbeatTrial(db, { trialId: 987654, leaseToken: 'x', workerId: 'A', step: 1, leaseTtlMs: 1000 }), lost('unknown-trial'));
+    const hb = await heartbeatTrial(db, { ...running, workerId: 'A', step: 7, leaseTtlMs: 120_000 });
+    assert.equal(hb.cancelled, false);
+    assert.ok(hb.leaseExpiresAt.getTime() > Date.now() + 60_000, 'lease extended');
+    const t = await db.selectFrom('trials').select(['progress_step', 'status']).where('id', '=', running.trialId).executeTakeFirstOrThrow();
+    assert.deepEqual([t.progress_step, t.status], [7, 'running']);
+    assert.equal(await reportMetrics(db, running, pt), 1);
+    await cancelSweep(db, sweepId);
+    await assert.rejects(reportMetrics(db, running, pt), lost('cancelled'));
+    await assert.rejects(completeTrial(db, running, done), lost('cancelled'));
+    assert.equal((await heartbeatTrial(db, { ...running, workerId: 'A', step: 8, leaseTtlMs: 1000 })).cancelled, true);
+    const m = await db.selectFrom('trial_metrics').select(sql<number>`count(*)`.as('n')).where('trial_id', '=', running.trialId).executeTakeFirstOrThrow();
+    assert.equal(Number(m.n), 1, 'refused batches wrote nothing');
   });
 });
