@@ -69,6 +69,9 @@ test('wasm: transposes (blocked override and the original kernel) equal the cpu 
     [[1, 128, 1, 96], [0, 3, 2, 1]],
     [[4, 30, 50], [1, 0, 2]],
     [[3, 4], [1, 0]],
+    // more than one 128-column block, row counts that are not multiples of 8
+    [[13, 300], [1, 0]],
+    [[2, 21, 150], [0, 2, 1]],
   ];
   const run = () =>
     cases.map(([shape, perm]) => {
