@@ -9,6 +9,24 @@
  *    ReportMetrics, CompleteTrial, heartbeats): trials/s end to end.
  * 3. ReportMetrics of 1,000-point batches from 8 concurrent trials: points/s through gRPC.
  * The queue functions alone (and pg-boss side by side) are measured by libs/db/bench/queue.bench.ts.
+ * BENCH_POOL sets the coordinator's pool (default 20, its production default); BENCH_PROF=1 profiles it.
+ *
+ * Measured (2 cores shared with other jobs, load 3.5-5; trials/s, claim p50/p99 client-side, then server-side
+ * handler p50/p99 of ClaimTrial and CompleteTrial; scenario 1 after the warm-up):
+ * - 2026-11-27, completeTrial = fenced UPDATE + post-commit check (locked settle only for a sweep's last trial),
+ *   pool 20: 856/s 25/63 ms, server claim 9.9/31.7 ms, complete 14.9/33.9 ms; 871/s 24/52 ms, server claim
+ *   9.2/22.3 ms, complete 14.1/33.9 ms. runWorker loops 502-741/s.
+ * - the same run with the previous queue code (6-round-trip completeTrial holding the sweep row lock to COMMIT;
+ *   heartbeat and reportMetrics as lockLease transactions): 511/s 30/58 ms, server claim 27.6/50.6 ms, complete
+ *   62.6/103.2 ms; 531/s 29/52 ms, server claim 26.4/48.8 ms, complete 60.1/101.5 ms. runWorker loops 310-468/s.
+ * - pool size, new code: 10 → 578/s, server claim p99 72 ms; 20 → 844/s, 63 ms; 50 → 776/s, 88 ms (more backends
+ *   than cores contend in Postgres). 20 stays the default.
+ * - without the warm-up (as before this change), the first 50 claims (2.5% of the samples) include 50 HTTP/2
+ *   handshakes and 20 Postgres connection startups and set p99: 813/s 26/110 ms, server claim p99 54 ms (old
+ *   code: 270-305/s, 52-55/131-165 ms, server claim p99 91 ms, complete p99 199 ms).
+ * Client-side p50 is ~2.5× the server-side p50: the bench client (50 channels), the coordinator and Postgres
+ * share 2 cores, so most of what the client sees beyond the handler is queueing for CPU, not server latency.
+ * Postgres over its Unix socket instead of 127.0.0.1 TCP made no measurable difference (565/s vs 559/s).
  */
 import { unary, callMetadata, makeWorkerClient, type ClaimTrialResponse } from '@equiscale/contract';
 import { createSweep, type TrialRowInput } from '@equiscale/db';
@@ -83,8 +101,12 @@ const md = callMetadata({ token: TOKEN });
 try {
   console.log(`${TRIALS} trials, ${WORKERS} concurrent workers, coordinator pool ${process.env.BENCH_POOL ?? 20}\n`);
   // 1. raw gRPC claim → complete
-  await createSweep(conn.db, { name: 'grpc', spec: {}, specHash: 'g', maxAttempts: 3, trials: rows(TRIALS, 'g'), extend: false });
   const clients = Array.from({ length: WORKERS }, () => makeWorkerClient(c.address, { token: TOKEN }));
+  // warm-up, as a long-running coordinator is: every channel connected, the pool's connections open (the queue is
+  // still empty, so these claims get nothing). Cold, the first 50 claims (2.5% of the samples, so p99) include
+  // 50 HTTP/2 handshakes and 20 Postgres connection startups.
+  await Promise.all(clients.map((cl, w) => unary(cl, cl.claimTrial as any, { workerId: `w${w}`, maxParamCount: 0 }, md)));
+  await createSweep(conn.db, { name: 'grpc', spec: {}, specHash: 'g', maxAttempts: 3, trials: rows(TRIALS, 'g'), extend: false });
   const lat: number[] = [];
   let n = 0;
   await serverTimes(); // reset
