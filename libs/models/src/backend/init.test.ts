@@ -86,6 +86,36 @@ test('wasm: transposes (blocked override and the original kernel) equal the cpu 
   assert.deepEqual(run(), onCpu);
 });
 
+test('wasm: batched matmuls (split into 2-D products) equal the cpu result, with broadcasting, and free their temporaries', async () => {
+  const t = (shape: number[], f: number) => tf.tensor(Array.from({ length: shape.reduce((p, d) => p * d, 1) }, (_, i) => Math.sin(f * i)), shape);
+  const cases: [number[], number[]][] = [
+    [[3, 40, 30], [3, 30, 20]], // split
+    [[2, 3, 17, 33], [2, 3, 33, 19]], // two batch axes
+    [[1, 40, 30], [4, 30, 20]], // a broadcast
+    [[4, 40, 30], [30, 20]], // b broadcast (rank 2)
+    [[2, 1, 40, 30], [2, 3, 30, 20]], // mixed broadcast: the original kernel
+    [[5, 4, 3], [5, 3, 2]], // below the size threshold: the original kernel
+  ];
+  const run = () =>
+    tf.tidy(() =>
+      cases.map(([sa, sb]) => {
+        const y = tf.matMul(t(sa, 0.37), t(sb, 0.11));
+        return { shape: y.shape, data: Array.from(y.dataSync()) };
+      }),
+    );
+  await initBackend('cpu');
+  const onCpu = run();
+  await initBackend('wasm');
+  const backend = tf.engine().backend as unknown as { numDataIds(): number };
+  const ids = backend.numDataIds();
+  const onWasm = run();
+  assert.equal(backend.numDataIds(), ids, 'no wasm buffers left behind');
+  onCpu.forEach((c, j) => {
+    assert.deepEqual(onWasm[j].shape, c.shape);
+    c.data.forEach((v, i) => assert.ok(Math.abs(v - onWasm[j].data[i]) < 1e-4 * (1 + Math.abs(v)), `case ${j} [${i}] ${v} vs ${onWasm[j].data[i]}`));
+  });
+});
+
 test('wasm: flagged and batched (fused) matmuls equal the cpu result and free their temporaries', async () => {
   const run = () =>
     tf.tidy(() => {
