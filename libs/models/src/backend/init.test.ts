@@ -86,6 +86,30 @@ test('wasm: transposes (blocked override and the original kernel) equal the cpu 
   assert.deepEqual(run(), onCpu);
 });
 
+test('wasm: slices with short innermost runs (loop override) and others (original kernel) equal the cpu result', async () => {
+  const cases: [number[], number[], number[]][] = [
+    [[64, 16, 16], [0, 0, 3], [-1, -1, 1]],
+    [[64, 16, 16], [5, 2, 9], [7, 11, 4]],
+    [[30, 10], [3, 2], [20, 7]],
+    [[3, 5, 6, 9], [1, 0, 2, 1], [2, 5, 3, 5]],
+    [[3, 5, 6, 9], [0, 1, 0, 0], [-1, 2, -1, -1]], // whole innermost rows: original kernel
+    [[40, 50], [1, 3], [10, 30]], // long runs: original kernel
+  ];
+  const run = () =>
+    cases.map(([shape, begin, size]) => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const x = tf.tensor(Float32Array.from({ length: n }, (_, i) => i), shape);
+      const y = tf.slice(x, begin, size);
+      const out = { shape: y.shape, data: Array.from(y.dataSync()) };
+      tf.dispose([x, y]);
+      return out;
+    });
+  await initBackend('cpu');
+  const onCpu = run();
+  await initBackend('wasm');
+  assert.deepEqual(run(), onCpu);
+});
+
 test('wasm: batched matmuls (split into 2-D products) equal the cpu result, with broadcasting, and free their temporaries', async () => {
   const t = (shape: number[], f: number) => tf.tensor(Array.from({ length: shape.reduce((p, d) => p * d, 1) }, (_, i) => Math.sin(f * i)), shape);
   const cases: [number[], number[]][] = [
