@@ -4,7 +4,9 @@
  * - BatchMatMul gradient: tfjs's own gradient calls matMul with transpose flags, which the wasm backend runs
  *   10-15x slower than an explicit transpose followed by a plain matMul. This override never passes flags.
  * - UnsortedSegmentSum (needed by gather's gradient) has no wasm kernel: a plain TypeScript fallback.
- * - Transpose of the last two axes on wasm: a cache-blocked TypeScript kernel (the built-in one is slow).
+ * - Transpose of the last two axes on wasm: a TypeScript kernel (the built-in one is slow).
+ * - BatchMatMul on wasm with batch > 1: one batch-1 (XNNPACK) product per matrix inside the kernel.
+ * - Slice on wasm with short innermost runs: a plain copy loop.
  * - (Fused) BatchMatMul on wasm with transpose flags: transpose first, then the flag-free kernel.
  * - _FusedMatMul on wasm with batch > 1 (wrong results in tfjs 4.22): matmul, bias add, activation.
  */
