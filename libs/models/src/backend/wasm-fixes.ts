@@ -137,6 +137,17 @@ export function blockedTranspose(src: Float32Array, dst: Float32Array, batch: nu
 }
 
 /**
+ * Replaces wasm's kernel `name` with `make(original)`, once: `marker` tags the replacement so that calling again
+ * is a no-op, and overrides stacked on one kernel use different markers (the config, markers included, is copied).
+ */
+function overrideWasmKernel(name: string, marker: string, make: (original: tf.KernelConfig) => tf.KernelFunc): void {
+  const original = tf.getKernel(name, 'wasm');
+  if (!original || (original as unknown as Record<string, unknown>)[marker]) return;
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ ...original, [marker]: true, kernelFunc: make(original) } as tf.KernelConfig);
+}
+
+/**
  * wasm's Transpose kernel walks the output with strided reads and is slow on matrices that do not fit in
  * cache (~0.75 ms for 512x256); the backward pass transposes every activation once. This override handles
  * float32 swaps of the last two axes (after dropping size-1 axes) with the TypeScript loop above (2-5x
@@ -147,36 +158,28 @@ export function blockedTranspose(src: Float32Array, dst: Float32Array, batch: nu
 const TRANSPOSE_MIN = 2048;
 
 function registerWasmTranspose(): void {
-  const original = tf.getKernel(tf.Transpose, 'wasm');
-  if (!original || (original as { equiscale?: boolean }).equiscale) return;
-  const config = {
-    ...original,
-    equiscale: true,
-    kernelFunc: (args: Parameters<tf.KernelFunc>[0]) => {
-      const x = (args.inputs as unknown as { x: tf.TensorInfo }).x;
-      const perm = (args.attrs as unknown as { perm: number[] }).perm;
-      const dims = x.shape.map((d, i) => [d, i]).filter(([d]) => d !== 1);
-      const kept = perm.filter((p) => x.shape[p] !== 1);
-      const r = dims.length;
-      const swapsLast2 =
-        r >= 2 &&
-        kept.length === r &&
-        kept.every((p, i) => (i < r - 2 ? p === dims[i][1] : i === r - 2 ? p === dims[r - 1][1] : p === dims[r - 2][1]));
-      const size = x.shape.reduce((a, b) => a * b, 1);
-      if (x.dtype !== 'float32' || !swapsLast2 || size < TRANSPOSE_MIN) return original.kernelFunc(args);
-      const be = args.backend as unknown as WasmBackendLike;
-      const out = be.makeOutput(perm.map((p) => x.shape[p]), 'float32');
-      // views into the heap are taken after makeOutput, which may grow (and detach) the heap
-      const dst = be.typedArrayFromHeap(out) as Float32Array;
-      const src = be.typedArrayFromHeap(x) as Float32Array;
-      const rows = dims[r - 2][0];
-      const cols = dims[r - 1][0];
-      blockedTranspose(src, dst, size / (rows * cols), rows, cols);
-      return out;
-    },
-  };
-  tf.unregisterKernel(tf.Transpose, 'wasm');
-  tf.registerKernel(config as tf.KernelConfig);
+  overrideWasmKernel(tf.Transpose, 'equiscale', (original) => (args: Parameters<tf.KernelFunc>[0]) => {
+    const x = (args.inputs as unknown as { x: tf.TensorInfo }).x;
+    const perm = (args.attrs as unknown as { perm: number[] }).perm;
+    const dims = x.shape.map((d, i) => [d, i]).filter(([d]) => d !== 1);
+    const kept = perm.filter((p) => x.shape[p] !== 1);
+    const r = dims.length;
+    const swapsLast2 =
+      r >= 2 &&
+      kept.length === r &&
+      kept.every((p, i) => (i < r - 2 ? p === dims[i][1] : i === r - 2 ? p === dims[r - 1][1] : p === dims[r - 2][1]));
+    const size = x.shape.reduce((a, b) => a * b, 1);
+    if (x.dtype !== 'float32' || !swapsLast2 || size < TRANSPOSE_MIN) return original.kernelFunc(args);
+    const be = args.backend as unknown as WasmBackendLike;
+    const out = be.makeOutput(perm.map((p) => x.shape[p]), 'float32');
+    // views into the heap are taken after makeOutput, which may grow (and detach) the heap
+    const dst = be.typedArrayFromHeap(out) as Float32Array;
+    const src = be.typedArrayFromHeap(x) as Float32Array;
+    const rows = dims[r - 2][0];
+    const cols = dims[r - 1][0];
+    blockedTranspose(src, dst, size / (rows * cols), rows, cols);
+    return out;
+  });
 }
 
 /** Innermost runs shorter than this are copied element by element (measured on (1024, 16, 16): runs of 1 and 4 are 5x and 3.7x faster, runs of 16 are not). */
@@ -188,49 +191,41 @@ const SLICE_RUN_MAX = 8;
  * of float32 slices of rank <= 4 with a plain loop; everything else goes to the original kernel.
  */
 function registerWasmSlice(): void {
-  const original = tf.getKernel(tf.Slice, 'wasm');
-  if (!original || (original as { equiscale?: boolean }).equiscale) return;
-  const config = {
-    ...original,
-    equiscale: true,
-    kernelFunc: (args: Parameters<tf.KernelFunc>[0]) => {
-      const x = (args.inputs as unknown as { x: tf.TensorInfo }).x;
-      const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
-      const rank = x.shape.length;
-      if (x.dtype !== 'float32' || rank < 2 || rank > 4 || !Array.isArray(begin) || !Array.isArray(size) || begin.length !== rank || size.length !== rank) {
-        return original.kernelFunc(args);
-      }
-      const sz = size.map((d, i) => (d === -1 ? x.shape[i] - begin[i] : d));
-      const run = sz[rank - 1];
-      if (run >= SLICE_RUN_MAX || sz.some((d, i) => d < 0 || begin[i] < 0 || begin[i] + d > x.shape[i]) || run === x.shape[rank - 1]) {
-        return original.kernelFunc(args);
-      }
-      const be = args.backend as unknown as WasmBackendLike;
-      const out = be.makeOutput(sz, 'float32');
-      const dst = be.typedArrayFromHeap(out) as Float32Array;
-      const src = be.typedArrayFromHeap(x) as Float32Array;
-      // pad to rank 4 with leading 1s
-      const pad = 4 - rank;
-      const shp = [...Array(pad).fill(1), ...x.shape];
-      const b = [...Array(pad).fill(0), ...begin];
-      const n = [...Array(pad).fill(1), ...sz];
-      const s2 = shp[3];
-      const s1 = shp[2] * s2;
-      const s0 = shp[1] * s1;
-      let o = 0;
-      for (let i = b[0]; i < b[0] + n[0]; i++) {
-        for (let j = b[1]; j < b[1] + n[1]; j++) {
-          for (let k = b[2]; k < b[2] + n[2]; k++) {
-            const base = i * s0 + j * s1 + k * s2 + b[3];
-            for (let l = 0; l < run; l++) dst[o++] = src[base + l];
-          }
+  overrideWasmKernel(tf.Slice, 'equiscale', (original) => (args: Parameters<tf.KernelFunc>[0]) => {
+    const x = (args.inputs as unknown as { x: tf.TensorInfo }).x;
+    const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+    const rank = x.shape.length;
+    if (x.dtype !== 'float32' || rank < 2 || rank > 4 || !Array.isArray(begin) || !Array.isArray(size) || begin.length !== rank || size.length !== rank) {
+      return original.kernelFunc(args);
+    }
+    const sz = size.map((d, i) => (d === -1 ? x.shape[i] - begin[i] : d));
+    const run = sz[rank - 1];
+    if (run >= SLICE_RUN_MAX || sz.some((d, i) => d < 0 || begin[i] < 0 || begin[i] + d > x.shape[i]) || run === x.shape[rank - 1]) {
+      return original.kernelFunc(args);
+    }
+    const be = args.backend as unknown as WasmBackendLike;
+    const out = be.makeOutput(sz, 'float32');
+    const dst = be.typedArrayFromHeap(out) as Float32Array;
+    const src = be.typedArrayFromHeap(x) as Float32Array;
+    // pad to rank 4 with leading 1s
+    const pad = 4 - rank;
+    const shp = [...Array(pad).fill(1), ...x.shape];
+    const b = [...Array(pad).fill(0), ...begin];
+    const n = [...Array(pad).fill(1), ...sz];
+    const s2 = shp[3];
+    const s1 = shp[2] * s2;
+    const s0 = shp[1] * s1;
+    let o = 0;
+    for (let i = b[0]; i < b[0] + n[0]; i++) {
+      for (let j = b[1]; j < b[1] + n[1]; j++) {
+        for (let k = b[2]; k < b[2] + n[2]; k++) {
+          const base = i * s0 + j * s1 + k * s2 + b[3];
+          for (let l = 0; l < run; l++) dst[o++] = src[base + l];
         }
       }
-      return out;
-    },
-  };
-  tf.unregisterKernel(tf.Slice, 'wasm');
-  tf.registerKernel(config as tf.KernelConfig);
+    }
+    return out;
+  });
 }
 
 /** Smallest per-matrix product (m*k*n multiply-adds) that the batched-matmul override splits into 2-D calls. */
@@ -244,54 +239,46 @@ const SLICE_MIN = 4096;
  * A side with batch 1 is broadcast (passed as it is to every call); anything else goes to the original.
  */
 function registerWasmBatchedMatMulSlices(): void {
-  const original = tf.getKernel(tf.BatchMatMul, 'wasm');
-  if (!original || (original as { sliced?: boolean }).sliced) return;
-  const config = {
-    ...original,
-    sliced: true,
-    kernelFunc: (args: Parameters<tf.KernelFunc>[0]) => {
-      const { a, b } = args.inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo };
-      const attrs = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
-      if (attrs.transposeA || attrs.transposeB || a.dtype !== 'float32' || b.dtype !== 'float32') return original.kernelFunc(args);
-      const ra = a.shape.length;
-      const rb = b.shape.length;
-      const lead = (x: tf.TensorInfo) => x.shape.slice(0, -2);
-      const count = (dims: number[]) => dims.reduce((p, d) => p * d, 1);
-      const batchA = count(lead(a));
-      const batchB = count(lead(b));
-      const m = a.shape[ra - 2];
-      const k = a.shape[ra - 1];
-      const n = b.shape[rb - 1];
-      const sameLead = lead(a).length === lead(b).length && lead(a).every((d, i) => d === lead(b)[i]);
-      const batch = Math.max(batchA, batchB);
-      if (batch <= 1 || m * k * n < SLICE_MIN || !(sameLead || batchA === 1 || batchB === 1)) return original.kernelFunc(args);
-      const be = args.backend as unknown as WasmBackendLike & { disposeData(id: tf.DataId): void };
-      const out = be.makeOutput([...(batchA >= batchB ? lead(a) : lead(b)), m, n], 'float32');
-      const slice = (x: tf.TensorInfo, i: number, rows: number, cols: number): tf.TensorInfo => {
-        const t = be.makeOutput([rows, cols], 'float32');
-        // heap views are taken after makeOutput, which may grow (and detach) the heap
-        const src = be.typedArrayFromHeap(x) as Float32Array;
-        (be.typedArrayFromHeap(t) as Float32Array).set(src.subarray(i * rows * cols, (i + 1) * rows * cols));
-        return t;
-      };
-      for (let i = 0; i < batch; i++) {
-        const as = batchA === 1 ? a : slice(a, i, m, k);
-        const bs = batchB === 1 ? b : slice(b, i, k, n);
-        const y = original.kernelFunc({
-          ...args,
-          inputs: { a: as, b: bs } as unknown as tf.NamedTensorInfoMap,
-        }) as tf.TensorInfo;
-        const ys = be.typedArrayFromHeap(y) as Float32Array;
-        (be.typedArrayFromHeap(out) as Float32Array).set(ys, i * m * n);
-        be.disposeData(y.dataId);
-        if (as !== a) be.disposeData(as.dataId);
-        if (bs !== b) be.disposeData(bs.dataId);
-      }
-      return out;
-    },
-  };
-  tf.unregisterKernel(tf.BatchMatMul, 'wasm');
-  tf.registerKernel(config as tf.KernelConfig);
+  overrideWasmKernel(tf.BatchMatMul, 'sliced', (original) => (args: Parameters<tf.KernelFunc>[0]) => {
+    const { a, b } = args.inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const attrs = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    if (attrs.transposeA || attrs.transposeB || a.dtype !== 'float32' || b.dtype !== 'float32') return original.kernelFunc(args);
+    const ra = a.shape.length;
+    const rb = b.shape.length;
+    const lead = (x: tf.TensorInfo) => x.shape.slice(0, -2);
+    const count = (dims: number[]) => dims.reduce((p, d) => p * d, 1);
+    const batchA = count(lead(a));
+    const batchB = count(lead(b));
+    const m = a.shape[ra - 2];
+    const k = a.shape[ra - 1];
+    const n = b.shape[rb - 1];
+    const sameLead = lead(a).length === lead(b).length && lead(a).every((d, i) => d === lead(b)[i]);
+    const batch = Math.max(batchA, batchB);
+    if (batch <= 1 || m * k * n < SLICE_MIN || !(sameLead || batchA === 1 || batchB === 1)) return original.kernelFunc(args);
+    const be = args.backend as unknown as WasmBackendLike & { disposeData(id: tf.DataId): void };
+    const out = be.makeOutput([...(batchA >= batchB ? lead(a) : lead(b)), m, n], 'float32');
+    const slice = (x: tf.TensorInfo, i: number, rows: number, cols: number): tf.TensorInfo => {
+      const t = be.makeOutput([rows, cols], 'float32');
+      // heap views are taken after makeOutput, which may grow (and detach) the heap
+      const src = be.typedArrayFromHeap(x) as Float32Array;
+      (be.typedArrayFromHeap(t) as Float32Array).set(src.subarray(i * rows * cols, (i + 1) * rows * cols));
+      return t;
+    };
+    for (let i = 0; i < batch; i++) {
+      const as = batchA === 1 ? a : slice(a, i, m, k);
+      const bs = batchB === 1 ? b : slice(b, i, k, n);
+      const y = original.kernelFunc({
+        ...args,
+        inputs: { a: as, b: bs } as unknown as tf.NamedTensorInfoMap,
+      }) as tf.TensorInfo;
+      const ys = be.typedArrayFromHeap(y) as Float32Array;
+      (be.typedArrayFromHeap(out) as Float32Array).set(ys, i * m * n);
+      be.disposeData(y.dataId);
+      if (as !== a) be.disposeData(as.dataId);
+      if (bs !== b) be.disposeData(bs.dataId);
+    }
+    return out;
+  });
 }
 
 /**
@@ -300,39 +287,32 @@ function registerWasmBatchedMatMulSlices(): void {
  * so every caller gets the fast path, including tfjs's own gradients (e.g. tf.fused.matMul's backward).
  */
 function registerWasmMatMulWithoutFlags(kernelName: string): void {
-  const original = tf.getKernel(kernelName, 'wasm');
   const transpose = tf.getKernel(tf.Transpose, 'wasm');
-  if (!original || !transpose || (original as { equiscale?: boolean }).equiscale) return;
-  const config = {
-    ...original,
-    equiscale: true,
-    kernelFunc: (args: Parameters<tf.KernelFunc>[0]) => {
-      const attrs = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
-      if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
-      const be = args.backend as unknown as { disposeData(id: tf.DataId): void };
-      const inputs = { ...(args.inputs as unknown as Record<string, tf.TensorInfo>) };
-      const temps: tf.TensorInfo[] = [];
-      const swap = (x: tf.TensorInfo): tf.TensorInfo => {
-        const perm = x.shape.map((_, i) => i);
-        const r = perm.length;
-        [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
-        const t = transpose.kernelFunc({ inputs: { x } as unknown as tf.NamedTensorInfoMap, attrs: { perm } as unknown as tf.NamedAttrMap, backend: args.backend }) as tf.TensorInfo;
-        temps.push(t);
-        return t;
-      };
-      if (attrs.transposeA) inputs.a = swap(inputs.a);
-      if (attrs.transposeB) inputs.b = swap(inputs.b);
-      const out = original.kernelFunc({
-        ...args,
-        inputs: inputs as unknown as tf.NamedTensorInfoMap,
-        attrs: { ...(args.attrs as object), transposeA: false, transposeB: false } as unknown as tf.NamedAttrMap,
-      });
-      for (const t of temps) be.disposeData(t.dataId);
-      return out;
-    },
-  };
-  tf.unregisterKernel(kernelName, 'wasm');
-  tf.registerKernel(config as tf.KernelConfig);
+  if (!transpose) return;
+  overrideWasmKernel(kernelName, 'equiscale', (original) => (args: Parameters<tf.KernelFunc>[0]) => {
+    const attrs = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
+    const be = args.backend as unknown as { disposeData(id: tf.DataId): void };
+    const inputs = { ...(args.inputs as unknown as Record<string, tf.TensorInfo>) };
+    const temps: tf.TensorInfo[] = [];
+    const swap = (x: tf.TensorInfo): tf.TensorInfo => {
+      const perm = x.shape.map((_, i) => i);
+      const r = perm.length;
+      [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
+      const t = transpose.kernelFunc({ inputs: { x } as unknown as tf.NamedTensorInfoMap, attrs: { perm } as unknown as tf.NamedAttrMap, backend: args.backend }) as tf.TensorInfo;
+      temps.push(t);
+      return t;
+    };
+    if (attrs.transposeA) inputs.a = swap(inputs.a);
+    if (attrs.transposeB) inputs.b = swap(inputs.b);
+    const out = original.kernelFunc({
+      ...args,
+      inputs: inputs as unknown as tf.NamedTensorInfoMap,
+      attrs: { ...(args.attrs as object), transposeA: false, transposeB: false } as unknown as tf.NamedAttrMap,
+    });
+    for (const t of temps) be.disposeData(t.dataId);
+    return out;
+  });
 }
 
 /**
@@ -342,60 +322,52 @@ function registerWasmMatMulWithoutFlags(kernelName: string): void {
  * Batch-1 (2-D) fused matmuls, which the models use, keep the fused kernel.
  */
 function registerWasmBatchedFusedMatMulFix(): void {
-  const fused = tf.getKernel(tf._FusedMatMul, 'wasm');
-  if (!fused || (fused as { batchFix?: boolean }).batchFix) return;
   const k = (name: string) => {
     const kernel = tf.getKernel(name, 'wasm');
     if (!kernel) throw new Error(`wasm backend has no ${name} kernel`);
     return kernel.kernelFunc;
   };
-  const config = {
-    ...fused,
-    batchFix: true,
-    kernelFunc: (args: Parameters<tf.KernelFunc>[0]) => {
-      const inputs = args.inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
-      const attrs = args.attrs as unknown as { transposeA: boolean; transposeB: boolean; activation: string; leakyreluAlpha?: number };
-      const batch = (x: tf.TensorInfo) => x.shape.slice(0, -2).reduce((p, d) => p * d, 1);
-      if (batch(inputs.a) <= 1 && batch(inputs.b) <= 1) return fused.kernelFunc(args);
-      const backend = args.backend;
-      const be = backend as unknown as { disposeData(id: tf.DataId): void };
-      const run = (name: string, ins: Record<string, tf.TensorInfo>, at: Record<string, unknown> = {}) =>
-        k(name)({ inputs: ins as unknown as tf.NamedTensorInfoMap, attrs: at as unknown as tf.NamedAttrMap, backend }) as tf.TensorInfo;
-      let out = run(tf.BatchMatMul, { a: inputs.a, b: inputs.b }, { transposeA: attrs.transposeA, transposeB: attrs.transposeB });
-      const step = (next: tf.TensorInfo) => {
-        be.disposeData(out.dataId);
-        out = next;
-      };
-      if (inputs.bias) step(run(tf.Add, { a: out, b: inputs.bias }));
-      switch (attrs.activation ?? 'linear') {
-        case 'linear':
-          break;
-        case 'relu':
-          step(run(tf.Relu, { x: out }));
-          break;
-        case 'relu6':
-          step(run(tf.Relu6, { x: out }));
-          break;
-        case 'elu':
-          step(run(tf.Elu, { x: out }));
-          break;
-        case 'sigmoid':
-          step(run(tf.Sigmoid, { x: out }));
-          break;
-        case 'leakyrelu':
-          step(run(tf.LeakyRelu, { x: out }, { alpha: attrs.leakyreluAlpha ?? 0.2 }));
-          break;
-        case 'prelu':
-          step(run(tf.Prelu, { x: out, alpha: inputs.preluActivationWeights! }));
-          break;
-        default:
-          throw new Error(`fused matMul: unsupported activation "${attrs.activation}" for batched inputs on wasm`);
-      }
-      return out;
-    },
-  };
-  tf.unregisterKernel(tf._FusedMatMul, 'wasm');
-  tf.registerKernel(config as tf.KernelConfig);
+  overrideWasmKernel(tf._FusedMatMul, 'batchFix', (fused) => (args: Parameters<tf.KernelFunc>[0]) => {
+    const inputs = args.inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
+    const attrs = args.attrs as unknown as { transposeA: boolean; transposeB: boolean; activation: string; leakyreluAlpha?: number };
+    const batch = (x: tf.TensorInfo) => x.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+    if (batch(inputs.a) <= 1 && batch(inputs.b) <= 1) return fused.kernelFunc(args);
+    const backend = args.backend;
+    const be = backend as unknown as { disposeData(id: tf.DataId): void };
+    const run = (name: string, ins: Record<string, tf.TensorInfo>, at: Record<string, unknown> = {}) =>
+      k(name)({ inputs: ins as unknown as tf.NamedTensorInfoMap, attrs: at as unknown as tf.NamedAttrMap, backend }) as tf.TensorInfo;
+    let out = run(tf.BatchMatMul, { a: inputs.a, b: inputs.b }, { transposeA: attrs.transposeA, transposeB: attrs.transposeB });
+    const step = (next: tf.TensorInfo) => {
+      be.disposeData(out.dataId);
+      out = next;
+    };
+    if (inputs.bias) step(run(tf.Add, { a: out, b: inputs.bias }));
+    switch (attrs.activation ?? 'linear') {
+      case 'linear':
+        break;
+      case 'relu':
+        step(run(tf.Relu, { x: out }));
+        break;
+      case 'relu6':
+        step(run(tf.Relu6, { x: out }));
+        break;
+      case 'elu':
+        step(run(tf.Elu, { x: out }));
+        break;
+      case 'sigmoid':
+        step(run(tf.Sigmoid, { x: out }));
+        break;
+      case 'leakyrelu':
+        step(run(tf.LeakyRelu, { x: out }, { alpha: attrs.leakyreluAlpha ?? 0.2 }));
+        break;
+      case 'prelu':
+        step(run(tf.Prelu, { x: out, alpha: inputs.preluActivationWeights! }));
+        break;
+      default:
+        throw new Error(`fused matMul: unsupported activation "${attrs.activation}" for batched inputs on wasm`);
+    }
+    return out;
+  });
 }
 
 /** Registers the fixes once per process (idempotent). Call again after the wasm backend is imported. */
