@@ -3,8 +3,8 @@
  * compute (GATr spends ~30–50× more FLOPs per parameter than a dense layer, gatr-spec.md §5): transformer
  * widths 12/24/48 against GATr channels 1/2/4.
  *
- * Measured on this 2-core machine (wasm backend, one worker per core): the full study (54 trials) took 8.8 minutes
- * end to end with other work running beside it, the quick one (27 trials) about 20 seconds.
+ * Measured on this 2-core machine (wasm backend, one worker per core): the full study (54 trials) took 6.0 minutes
+ * end to end on a quiet machine and 8.8 with other work beside it; the quick one (27 trials) about 20 seconds.
  */
 const SIZES = [
   { label: 'S', dims: { transformer: { width: 12, depth: 1, heads: 2, mlpRatio: 4 }, gatr: { mvChannels: 1, sChannels: 8, blocks: 1, heads: 1 } } },
@@ -42,7 +42,7 @@ export function demoStudy(quick: boolean): DemoStudy {
     };
   }
   return {
-    expectedMinutes: 10,
+    expectedMinutes: 8,
     bootstrap: 300,
     spec: {
       name: 'demo',
