@@ -30,7 +30,7 @@
  */
 import { unary, callMetadata, makeWorkerClient, type ClaimTrialResponse } from '@equiscale/contract';
 import { createSweep, type TrialRowInput } from '@equiscale/db';
-import { openTestDatabase } from '@equiscale/db/testing';
+import { openTestDatabase, syntheticTrialRows } from '@equiscale/db/testing';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- bench only: drives the real worker loops (scenario 2)
 import { createSleepTrainer, runWorker, silentLogger as quietWorker } from '@equiscale/worker';
 import { spawn } from 'node:child_process';
@@ -39,25 +39,11 @@ const TRIALS = Number(process.env.BENCH_TRIALS ?? 2000);
 const WORKERS = 50;
 const TOKEN = 'bench-token';
 
+/** Rows whose cell is complete enough for the sleep trainer. */
 function rows(n: number, prefix: string): TrialRowInput[] {
-  return Array.from({ length: n }, (_, i) => {
-    const cell = { cellKey: `${prefix}/${i}`, steps: 1, seed: i, batchSize: 4, checkpointEvery: 0, paramCount: 1000, executedFlops: 1e6 };
-    return {
-      cell_key: cell.cellKey,
-      family: 'transformer',
-      model_family: 'transformer',
-      augment: false,
-      size_label: 's0',
-      model_config: JSON.stringify({ width: 8 }),
-      param_count: 1000,
-      steps: 1,
-      train_size: 16,
-      seed: i,
-      batch_size: 4,
-      nominal_flops: 1e6 + (i % 97),
-      cell: JSON.stringify(cell),
-    };
-  });
+  return syntheticTrialRows(n, prefix, (i) => ({
+    cell: JSON.stringify({ cellKey: `${prefix}/${i}`, steps: 1, seed: i, batchSize: 4, checkpointEvery: 0, paramCount: 1000, executedFlops: 1e6 }),
+  }));
 }
 
 const q = (s: number[], p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;

@@ -25,29 +25,13 @@ import { lockLease } from '../src/queue/lease.js';
 import { reportMetrics, type MetricInput } from '../src/queue/report-metrics.js';
 import { createSweep, type TrialRowInput } from '../src/sweeps/create-sweep.js';
 import type { Database, DbTrial } from '../src/schema.js';
-import { createTestDatabase, type TestDatabase } from '../src/testing.js';
+import { createTestDatabase, syntheticTrialRows, type TestDatabase } from '../src/testing.js';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 3000);
 const WORKERS = 50;
 const POOL = 10;
 
-function rows(n: number, prefix: string): TrialRowInput[] {
-  return Array.from({ length: n }, (_, i) => ({
-    cell_key: `${prefix}/${i}`,
-    family: 'transformer',
-    model_family: 'transformer',
-    augment: false,
-    size_label: 's0',
-    model_config: JSON.stringify({ width: 8 }),
-    param_count: 1000,
-    steps: 1,
-    train_size: 16,
-    seed: i,
-    batch_size: 4,
-    nominal_flops: 1e6 + (i % 97),
-    cell: JSON.stringify({ i }),
-  }));
-}
+const rows = (n: number, prefix: string): TrialRowInput[] => syntheticTrialRows(n, prefix);
 
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;

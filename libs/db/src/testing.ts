@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase, type EquiscaleDb } from './connect.js';
 import { migrateToLatest } from './migrate.js';
+import type { TrialRowInput } from './sweeps/create-sweep.js';
 
 export const TEST_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -55,4 +56,27 @@ export async function openTestDatabase(): Promise<EquiscaleDb & { url: string }>
       await tdb.drop();
     },
   };
+}
+
+/**
+ * n synthetic trial rows (tiny transformer cells, keys `${prefix}/${i}`) for tests and benches of the queue;
+ * `override(i)` replaces any column of row i.
+ */
+export function syntheticTrialRows(n: number, prefix: string, override: (i: number) => Partial<TrialRowInput> = () => ({})): TrialRowInput[] {
+  return Array.from({ length: n }, (_, i) => ({
+    cell_key: `${prefix}/${i}`,
+    family: 'transformer',
+    model_family: 'transformer',
+    augment: false,
+    size_label: 's0',
+    model_config: JSON.stringify({ width: 8 }),
+    param_count: 1000,
+    steps: 1,
+    train_size: 16,
+    seed: i,
+    batch_size: 4,
+    nominal_flops: 1e6 + (i % 97),
+    cell: JSON.stringify({ i }),
+    ...override(i),
+  }));
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { EquiscaleDb } from '../connect.js';
-import { openTestDatabase } from '../testing.js';
+import { openTestDatabase, syntheticTrialRows } from '../testing.js';
 import { createSweep, SweepConflictError, type TrialRowInput } from '../sweeps/create-sweep.js';
 import { cancelSweep, sweepOverview } from '../sweeps/sweep-queries.js';
 import { claimTrial } from './claim-trial.js';
@@ -13,21 +13,15 @@ import { saveCheckpoint } from './save-checkpoint.js';
 import { completeTrial, failTrial, releaseTrial, settleFinishedSweeps } from './finish-trial.js';
 import { reapExpiredLeases } from './reap-expired-leases.js';
 
+/** Rows alternating between families, cheapest FLOPs last (so claim order is visible). */
 function cells(n: number, prefix = 'c'): TrialRowInput[] {
-  return Array.from({ length: n }, (_, i) => ({
-    cell_key: `${prefix}${i}`,
+  return syntheticTrialRows(n, prefix, (i) => ({
     family: i % 2 ? 'gatr' : 'transformer',
     model_family: i % 2 ? 'gatr' : 'transformer',
-    augment: false,
-    size_label: 's0',
-    model_config: JSON.stringify({ width: 8 }),
     param_count: 100 + i,
     steps: 10,
     train_size: 32,
-    seed: i,
-    batch_size: 4,
     nominal_flops: 1000 * (n - i),
-    cell: JSON.stringify({ i }),
   }));
 }
 
