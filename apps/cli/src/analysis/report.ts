@@ -24,12 +24,15 @@ export interface ReportContext {
 }
 
 /** One sentence for a pair: which family wins over which compute ranges, merging budgets with the same verdict. */
+/** Which family the loss ratio A/B at one budget favours: its name, 'tie' (interval includes 1), or 'unknown'. */
+function ratioVerdict(c: FamilyComparison, r: FamilyComparison['lossRatio'][number]): string {
+  return !r.interval ? 'unknown' : r.interval.hi < 1 ? c.familyA : r.interval.lo > 1 ? c.familyB : 'tie';
+}
+
 export function comparisonSummary(c: FamilyComparison): string {
-  const verdictOf = (r: FamilyComparison['lossRatio'][number]) =>
-    !r.interval ? 'unknown' : r.interval.hi < 1 ? c.familyA : r.interval.lo > 1 ? c.familyB : 'tie';
   const runs: { verdict: string; from: number; to: number; lo: number; hi: number }[] = [];
   for (const r of c.lossRatio) {
-    const v = verdictOf(r);
+    const v = ratioVerdict(c, r);
     const last = runs[runs.length - 1];
     if (last && last.verdict === v) {
       last.to = r.c;
@@ -49,22 +52,15 @@ export function comparisonSummary(c: FamilyComparison): string {
 /** Sentences about one family pair's comparison. */
 export function comparisonFindings(c: FamilyComparison): string[] {
   const out: string[] = [];
-  const decided = c.lossRatio.map((r) => {
-    if (!r.interval) return { r, verdict: 'unknown' as const };
-    if (r.interval.hi < 1) return { r, verdict: 'A' as const };
-    if (r.interval.lo > 1) return { r, verdict: 'B' as const };
-    return { r, verdict: 'tie' as const };
-  });
-  for (const { r, verdict } of decided) {
+  for (const r of c.lossRatio) {
+    const verdict = ratioVerdict(c, r);
     const ratio = `L_opt(${c.familyA}) / L_opt(${c.familyB}) = ${num(r.ratio)} ${iv(r.interval)}`;
     const what =
-      verdict === 'A'
-        ? `**${c.familyA}** is better`
-        : verdict === 'B'
-          ? `**${c.familyB}** is better`
-          : verdict === 'tie'
-            ? 'the interval includes 1: **cannot tell** which is better'
-            : 'no bootstrap interval: **cannot tell** how certain this is';
+      verdict === 'tie'
+        ? 'the interval includes 1: **cannot tell** which is better'
+        : verdict === 'unknown'
+          ? 'no bootstrap interval: **cannot tell** how certain this is'
+          : `**${verdict}** is better`;
     out.push(`At C = ${sci(r.c)} FLOPs: ${ratio} — ${what}.`);
   }
   const a = c.allocationA;
