@@ -4,5 +4,9 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// First, before the slow imports: note the wrappers that started us (npx → sh -c → node) and stop as on SIGTERM
+// when one of them is stopped, because npm's sh does not pass the signal on (measured; see launcher-watch.ts).
+const { stopWhenLauncherStops } = await import('../src/launcher-watch.ts');
+stopWhenLauncherStops();
 const { main } = await import('../src/main.ts');
 await main(process.argv);
