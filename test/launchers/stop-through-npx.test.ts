@@ -67,11 +67,14 @@ function groupMembers(pgid: number): string[] {
   return out;
 }
 
-/** Sends SIGTERM to the npx process only, then waits until its whole group is gone (or fails naming what is left). */
-async function terminateNpxOnly(p: Launched, graceMs: number): Promise<void> {
+/**
+ * Sends SIGTERM to the npx process only (or, with `group`, to every process of the group, as a terminal's Ctrl-C
+ * or SLURM does), then waits until the whole group is gone (or fails naming what is left).
+ */
+async function terminateNpxOnly(p: Launched, graceMs: number, group = false): Promise<void> {
   const before = groupMembers(p.pgid);
   assert.ok(before.length >= 3, `npx → sh → node are running:\n${before.join('\n')}\n${p.stderr().slice(-2000)}`);
-  process.kill(p.pgid, 'SIGTERM'); // the pid, not the group
+  process.kill(group ? -p.pgid : p.pgid, 'SIGTERM');
   await p.exited;
   try {
     await waitFor('every process started through npx to exit', () => groupMembers(p.pgid).length === 0, graceMs, 200);
@@ -137,6 +140,24 @@ describe('SIGTERM to `npx equiscale …` only', () => {
     const resumed = next.logs.find((l) => l.msg === 'trial claimed; resuming from checkpoint');
     assert.equal(resumed?.resumedFrom, stoppedAt, 'resumed from the checkpoint written at the stop');
     assert.ok(stoppedAt > 0);
+  });
+
+  it('worker: SIGTERM to every process at once (and the orphaning that follows) still counts as one stop', async () => {
+    const spec = tinySpec({ name: 'npx-group', families: ['transformer'], seeds: [6], steps: [3000], checkpointEvery: 10 });
+    await warmDatasetCache(spec);
+    await launch(s, spec);
+    const trial = () =>
+      s.conn.db.selectFrom('trials').innerJoin('sweeps', 'sweeps.id', 'trials.sweep_id').selectAll('trials').where('sweeps.name', '=', 'npx-group').executeTakeFirstOrThrow();
+    const w = npx(['worker', '--coordinator', s.coordinator.address, '--cache-dir', CACHE_DIR, '--worker-id', 'via-npx-group'], ROOT, { EQUISCALE_BACKEND: 'cpu' });
+    await waitFor('a stored checkpoint of the running trial', async () => {
+      const t = await trial();
+      return t.status === 'running' && (t.checkpoint_step ?? 0) >= 10;
+    }, 180_000, 50);
+    await terminateNpxOnly(w, 120_000, true);
+    const t = await trial();
+    assert.deepEqual([t.status, t.preemptions, t.lease_owner], ['pending', 1, null], w.stderr().slice(-1500));
+    assert.match(w.stderr(), /trial released; it resumes from its checkpoint/);
+    assert.doesNotMatch(w.stderr(), /second signal/, 'not mistaken for a second signal ("exit now")');
   });
 
   it('coordinator: stops accepting calls, exits and frees its port', async () => {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { brokenLink, launcherChain, wrapperKind } from './launcher-watch.js';
 
 const childrenOf = (pid: number) =>
@@ -39,5 +41,53 @@ describe('launcher watch', () => {
       sh.kill('SIGKILL');
       if (sleeper) process.kill(sleeper, 'SIGKILL');
     }
+  });
+
+  // A process that counts SIGTERMs: its handler keeps it alive 2 s after the first, then prints the count.
+  const root = new URL('../../../', import.meta.url).pathname;
+  const dir = mkdtempSync(join(tmpdir(), 'equiscale-launcher-watch-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const counter = join(dir, 'counter.mjs');
+  writeFileSync(
+    counter,
+    `const { stopWhenLauncherStops } = await import(${JSON.stringify(new URL('./launcher-watch.ts', import.meta.url).pathname)});
+let n = 0;
+process.on('SIGTERM', () => { if (++n === 1) setTimeout(() => { process.stdout.write('signals=' + n + '\\n'); process.exit(0); }, 2000); });
+stopWhenLauncherStops({ pollMs: 100 });
+process.stdout.write('ready\\n');
+setInterval(() => {}, 1000);
+`,
+  );
+  const underShell = async (signalWholeGroup: boolean) => {
+    const sh = spawn('sh', ['-c', `${process.execPath} --import tsx ${counter}; exit 0`], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    sh.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    sh.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+    try {
+      for (let i = 0; i < 600 && !out.includes('ready'); i++) await sleep(50);
+      assert.ok(out.includes('ready'), err);
+      process.kill(signalWholeGroup ? -sh.pid! : sh.pid!, 'SIGTERM');
+      for (let i = 0; i < 200 && !out.includes('signals='); i++) await sleep(50);
+      return { out, err };
+    } finally {
+      try {
+        process.kill(-sh.pid!, 'SIGKILL');
+      } catch {
+        // all gone
+      }
+    }
+  };
+
+  it('stops the process as on SIGTERM when its `sh -c` wrapper alone is stopped', async () => {
+    const r = await underShell(false);
+    assert.match(r.out, /signals=1\n/, r.err);
+    assert.match(r.err, /its launcher \(sh -c .*\) stopped; stopping as on SIGTERM/);
+  });
+
+  it('adds no second SIGTERM when the real one reached the process too (Ctrl-C, SLURM): a worker would read it as "exit now"', async () => {
+    const r = await underShell(true);
+    assert.match(r.out, /signals=1\n/, r.err);
+    assert.doesNotMatch(r.err, /stopping as on SIGTERM/);
   });
 });
