@@ -50,7 +50,7 @@ describe('workers on a real SLURM cluster', { skip: skip ?? false, timeout: 900_
     await s?.close();
   });
 
-  it('runs the sweep as a job array; a scancel-ed task hands its trial back; every trial completes exactly once', async () => {
+  it('runs the sweep as a job array; a scancel-ed and a signalled task hand their trials back; every trial completes exactly once', async () => {
     const c = cluster!;
     const st = s!;
     const db = st.conn.db;
