@@ -206,6 +206,21 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
   return { dir, env, cpus, run, logs, stop };
 }
 
+/** Processes whose environment holds `entry` exactly, with their command line and environment (from /proc). */
+export function processesWithEnv(entry: string): { pid: number; argv: string[]; env: string[] }[] {
+  const out: { pid: number; argv: string[]; env: string[] }[] = [];
+  for (const pid of processesWith(entry)) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      const env = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+      out.push({ pid, argv, env });
+    } catch {
+      /* exited */
+    }
+  }
+  return out;
+}
+
 /** Pids of processes whose environment holds `entry` exactly (read from /proc). */
 function processesWith(entry: string): number[] {
   const pids: number[] = [];

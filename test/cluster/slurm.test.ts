@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { CACHE_DIR, launch, ROOT, startStack, tinySpec, waitFor, warmDatasetCache, type Stack } from '../sweeps/helpers.js';
-import { ensureSlurmInstalled, startSlurmCluster, type SlurmCluster } from './slurm-cluster.js';
+import { ensureSlurmInstalled, processesWithEnv, startSlurmCluster, type SlurmCluster } from './slurm-cluster.js';
 
 const STEPS = 48;
 const TASKS = 3;
-const TRIALS = 6;
-const spec = tinySpec({ name: 'on-slurm', families: ['transformer', 'transformer+augment'], seeds: [0, 1, 2], steps: [STEPS], checkpointEvery: 4 });
+const TRIALS = 8;
+const spec = tinySpec({ name: 'on-slurm', families: ['transformer', 'transformer+augment'], seeds: [0, 1, 2, 3], steps: [STEPS], checkpointEvery: 4 });
 const TOKEN = 'slurm-e2e-token-0123456789abcdef';
 
 const skip = ensureSlurmInstalled();
@@ -79,11 +79,11 @@ describe('workers on a real SLURM cluster', { skip: skip ?? false, timeout: 900_
     };
     const trialsOf = () => db.selectFrom('trials').selectAll().orderBy('id').execute();
 
-    /** waits until array task `i`'s worker is mid-trial (a checkpoint stored, well before the last step) */
+    /** waits until array task `i`'s worker is mid-way through a first attempt (a checkpoint stored, well before the last step) */
     const midTrial = (i: number) =>
       waitFor(
         `array task ${i} mid-trial`,
-        async () => (await trialsOf()).find((t) => t.status === 'running' && t.lease_owner === `slurm-${jobId}_${i}.0` && (t.checkpoint_step ?? 0) >= 4 && t.progress_step < STEPS - 12),
+        async () => (await trialsOf()).find((t) => t.status === 'running' && t.lease_owner === `slurm-${jobId}_${i}.0` && t.preemptions === 0 && (t.checkpoint_step ?? 0) >= 4 && t.progress_step < STEPS - 12),
         240_000,
         25,
       ).catch((err: Error) => assert.fail(fail(`${err.message}\ntask ${i} log:\n${taskLog(i)}`)));
@@ -101,6 +101,17 @@ describe('workers on a real SLURM cluster', { skip: skip ?? false, timeout: 900_
 
     // (a) plain scancel of task 0: SLURM sends SIGCONT+SIGTERM to the job's processes, SIGKILL after KillWait
     const cancelled = await midTrial(0);
+    // (task 0 is training) the running workers are the batch steps themselves (exec), with the token in their environment only
+    const inJob = processesWithEnv(`SLURM_ARRAY_JOB_ID=${jobId}`);
+    const running = inJob.filter((p) => p.argv.includes('worker'));
+    assert.ok(running.length >= 1, 'worker processes of the array are running');
+    for (const p of running) {
+      assert.ok(p.env.includes(`EQUISCALE_TOKEN=${TOKEN}`), 'the token reached the worker through the environment');
+      assert.ok(!p.argv.some((a) => a.includes(TOKEN)), `not on its command line: ${p.argv.join(' ')}`);
+    }
+    const shells = inJob.filter((p) => /(^|\/)(ba)?sh$/.test(p.argv[0] ?? ''));
+    assert.deepEqual(shells.map((p) => p.argv.join(' ')), [], 'exec: no batch shell is left between SLURM and the worker');
+
     const cancel = c.run('scancel', [`${jobId}_0`]);
     assert.equal(cancel.status, 0, cancel.stderr);
     assert.equal((await handedBack(cancelled.id, 0)).error, null);
