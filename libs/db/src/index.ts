@@ -4,3 +4,4 @@ export * from './migrate.js';
 export * from './queue/index.js';
 export * from './sweeps/index.js';
 export * from './workers.js';
+export * from './monitoring.js';
