@@ -5,3 +5,4 @@ export * from './queue/index.js';
 export * from './sweeps/index.js';
 export * from './workers.js';
 export * from './monitoring.js';
+export * from './dashboard.js';
