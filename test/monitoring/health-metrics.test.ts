@@ -17,7 +17,10 @@ import {
   type HealthCheckResponse,
   type HealthClient,
 } from '@equiscale/contract';
-import { grpcError, launch, startStack, tinySpec, waitFor, type Stack } from '../sweeps/helpers.js';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createTestDatabase } from '@equiscale/db/testing';
+import { grpcError, launch, ROOT, startStack, tinySpec, waitFor, type Stack } from '../sweeps/helpers.js';
 
 const TOKEN = 'metrics-test-token';
 
@@ -148,5 +151,35 @@ describe('coordinator health service and /metrics', () => {
     await ended;
     assert.deepEqual(seen, [Serving.SERVING, Serving.NOT_SERVING]);
     await assert.rejects(check(''), (e: { code: number }) => e.code === status.UNAVAILABLE);
+  });
+});
+
+describe('`equiscale coordinator --metrics-port` (the real command)', () => {
+  it('prints where the metrics are, serves them, and answers the health check with SERVING', async () => {
+    const tdb = await createTestDatabase();
+    const child = spawn(process.execPath, [join(ROOT, 'apps/cli/bin/equiscale.mjs'), 'coordinator', '--port', '0', '--metrics-port', '0', '--database-url', tdb.url], {
+      cwd: ROOT,
+      env: { ...process.env, EQUISCALE_TOKEN: TOKEN },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let health: HealthClient | undefined;
+    try {
+      let err = '';
+      child.stderr!.setEncoding('utf8');
+      child.stderr!.on('data', (c: string) => (err += c));
+      const m = await waitFor('the listening line', () => /listening on (127\.0\.0\.1:\d+) .*; metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(err), 60_000, 100);
+      health = makeHealthClient(m[1]!);
+      const res = await unary<any, HealthCheckResponse>(health, health.check as any, { service: '' }, new Metadata());
+      assert.equal(res.status, Serving.SERVING);
+      const text = await (await fetch(m[2]!)).text();
+      assert.match(text, /^equiscale_database_up 1$/m);
+      assert.match(text, /^# TYPE equiscale_claim_duration_seconds histogram$/m);
+    } finally {
+      health?.close();
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, 'the coordinator stops cleanly on SIGTERM');
+      await tdb.drop();
+    }
   });
 });
