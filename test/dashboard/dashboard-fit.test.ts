@@ -6,6 +6,9 @@
  * refits on all of them and pushes again.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createSweep, type EquiscaleDb } from '@equiscale/db';
 import { openTestDatabase, syntheticTrialRows } from '@equiscale/db/testing';
@@ -63,6 +66,13 @@ describe('dashboard live fit', () => {
   const abort = new AbortController();
   const events: SseEvent[] = [];
   const rng = makeRng(7);
+  // a report for the sweep as `equiscale plot --out DIR/planted` writes it, and one for another study
+  const reports = mkdtempSync(join(tmpdir(), 'equiscale-dash-reports-'));
+  mkdirSync(join(reports, 'planted'));
+  writeFileSync(join(reports, 'planted', 'report.md'), '# equiscale study report: planted\n');
+  writeFileSync(join(reports, 'planted', 'report.html'), '<html><body>planted report</body></html>');
+  writeFileSync(join(reports, 'report.md'), '# equiscale study report: other\n');
+  writeFileSync(join(reports, 'report.html'), '<html><body>other report</body></html>');
 
   before(async () => {
     conn = await openTestDatabase();
@@ -84,13 +94,14 @@ describe('dashboard live fit', () => {
         seed: 0,
       })),
     });
-    dash = await startDashboard({ conn, host: '127.0.0.1', port: 0, pollMs: 200, refitMs: 500, bootstrap: 30 });
+    dash = await startDashboard({ conn, host: '127.0.0.1', port: 0, pollMs: 200, refitMs: 500, bootstrap: 30, reportDirs: [reports] });
     listen(`${dash.url}events`, events, abort.signal);
   });
   after(async () => {
     abort.abort();
     await dash?.close();
     await conn?.close();
+    rmSync(reports, { recursive: true, force: true });
   });
 
   /** Completes the given trials with a test loss from their family's law (0.5% log-normal noise). */
@@ -139,5 +150,18 @@ describe('dashboard live fit', () => {
     const overview = events.filter((e) => e.event === 'overview').at(-1)!.data;
     const fams = overview.sweeps.find((s: any) => s.name === 'planted').families;
     assert.deepEqual(fams.map((f: any) => f.counts.completed), [16, 16]);
+  });
+
+  it("links the sweep's report when a report folder holds it, and serves nothing else from there", async () => {
+    const overview = (await (await fetch(`${dash.url}api/overview`)).json()) as { sweeps: { name: string; report: string | null }[] };
+    assert.deepEqual(overview.sweeps.map((s) => [s.name, s.report]), [['planted', '/report/planted']]);
+    const report = await fetch(`${dash.url}report/planted`);
+    assert.equal(report.status, 200);
+    assert.match(await report.text(), /planted report/);
+    for (const other of ['other', '..%2Fplanted', 'planted%2F..%2F..']) {
+      const res = await fetch(`${dash.url}report/${other}`);
+      assert.equal(res.status, 404, other);
+      await res.text();
+    }
   });
 });
