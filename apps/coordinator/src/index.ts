@@ -12,3 +12,6 @@ export { createLogger, silentLogger, redactValue, type Logger, type LogLevel, ty
 export { planFromText, trialRow, checkOnlyAdditions, type SweepPlanRows } from './sweep-plan.js';
 export { startReaper, type Reaper } from './reaper.js';
 export { coordinatorMain, type CoordinatorMainOptions } from './main.js';
+export { healthService, HEALTH_SERVICES, type HealthState } from './health.js';
+export { coordinatorMetrics, serveMetrics, type CoordinatorMetrics } from './metrics.js';
+export type { WorkerServiceObserver } from './worker-service.js';

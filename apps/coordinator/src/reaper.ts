@@ -11,7 +11,13 @@ export interface Reaper {
   stop(): Promise<void>;
 }
 
-export function startReaper(db: Kysely<Database>, intervalMs: number, logger: Logger): Reaper {
+export function startReaper(
+  db: Kysely<Database>,
+  intervalMs: number,
+  logger: Logger,
+  /** told how many expired leases each pass re-queued and failed (metrics) */
+  onReaped?: (requeued: number, failed: number) => void,
+): Reaper {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -21,6 +27,7 @@ export function startReaper(db: Kysely<Database>, intervalMs: number, logger: Lo
       const r = await reapExpiredLeases(db);
       if (failing) logger.info('reaper: database reachable again');
       failing = false;
+      if (r.requeued.length || r.failed.length) onReaped?.(r.requeued.length, r.failed.length);
       if (r.requeued.length) logger.info('reaper: expired leases re-queued', { trials: r.requeued });
       if (r.failed.length) logger.warn('reaper: trials failed after too many lost leases', { trials: r.failed });
       // backstop of completeTrial, which settles the sweep after its own commit (a crash in between leaves it active)

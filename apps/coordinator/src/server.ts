@@ -5,9 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { AdminServiceService, MAX_MESSAGE_BYTES, WorkerServiceService } from '@equiscale/contract';
+import { AdminServiceService, HealthService, MAX_MESSAGE_BYTES, WorkerServiceService } from '@equiscale/contract';
 import { migrateToLatest, openDatabase, type EquiscaleDb } from '@equiscale/db';
 import { adminServiceImpl } from './admin-service.js';
+import { healthService } from './health.js';
+import { coordinatorMetrics, serveMetrics } from './metrics.js';
 import { createLogger, type Logger } from './logger.js';
 import { tolerantDecoding, withMiddleware } from './middleware.js';
 import { startReaper } from './reaper.js';
@@ -40,12 +42,16 @@ export interface CoordinatorOptions {
   logger?: Logger;
   /** per-call hook: method ("WorkerService/ClaimTrial"), server-side handler time in ms, ok (bench, metrics) */
   onCall?(method: string, ms: number, ok: boolean): void;
+  /** serve Prometheus metrics at http://host:metricsPort/metrics (0: any free port); absent: no metrics endpoint */
+  metricsPort?: number;
 }
 
 export interface RunningCoordinator {
   /** host:port to give workers */
   address: string;
   port: number;
+  /** the port of /metrics, when metricsPort was given */
+  metricsPort?: number;
   /** stops accepting calls, lets running calls finish (5 s at most), stops the reaper */
   stop(): Promise<void>;
 }
@@ -69,6 +75,10 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
   }
   const port = opts.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`coordinator port must be 0..65535 (got ${port})`);
+  const metricsPort = opts.metricsPort;
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)) {
+    throw new Error(`coordinator metrics port must be 0..65535 (got ${metricsPort})`);
+  }
   let credentials = ServerCredentials.createInsecure();
   if (opts.tls) {
     let cert: Buffer;
@@ -96,16 +106,27 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   });
   const token = opts.token || undefined;
+  const metrics = metricsPort === undefined ? undefined : coordinatorMetrics(conn.db, { leaseTtlMs, logger });
+  const onCall =
+    metrics && opts.onCall
+      ? (m: string, ms: number, ok: boolean) => {
+          metrics.onCall(m, ms, ok);
+          opts.onCall!(m, ms, ok);
+        }
+      : (metrics?.onCall ?? opts.onCall);
+  // The health service answers without the token (probes send no metadata) and tells nothing but a status.
+  const health = healthService(conn.db, logger);
+  server.addService(HealthService, health.impl);
   server.addService(
     tolerantDecoding(WorkerServiceService),
-    withMiddleware(workerServiceImpl({ db: conn.db, leaseTtlMs, heartbeatIntervalMs, idleRetryMs }), {
+    withMiddleware(workerServiceImpl({ db: conn.db, leaseTtlMs, heartbeatIntervalMs, idleRetryMs, observer: metrics?.observer }), {
       service: 'WorkerService',
       token,
       logger,
-      onCall: opts.onCall,
+      onCall,
     }),
   );
-  server.addService(tolerantDecoding(AdminServiceService), withMiddleware(adminServiceImpl({ db: conn.db }), { service: 'AdminService', token, logger, onCall: opts.onCall }));
+  server.addService(tolerantDecoding(AdminServiceService), withMiddleware(adminServiceImpl({ db: conn.db }), { service: 'AdminService', token, logger, onCall }));
 
   let boundPort: number;
   try {
@@ -116,7 +137,17 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
     if (owned) await conn.close().catch(() => {});
     throw new Error(`coordinator cannot listen on ${host}:${port} (${(err as Error).message}); pick another --port`, { cause: err });
   }
-  const reaper = startReaper(conn.db, reapIntervalMs, logger);
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  if (metrics) {
+    try {
+      metricsServer = await serveMetrics(metrics.registry, host, metricsPort!);
+    } catch (err) {
+      server.forceShutdown();
+      if (owned) await conn.close().catch(() => {});
+      throw new Error(`coordinator cannot serve metrics on ${host}:${metricsPort} (${(err as Error).message}); pick another --metrics-port`, { cause: err });
+    }
+  }
+  const reaper = startReaper(conn.db, reapIntervalMs, logger, metrics?.onReaped);
   const address = `${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
   logger.info('coordinator listening', {
     address,
@@ -126,14 +157,17 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
     leaseTtlMs,
     heartbeatIntervalMs,
     reapIntervalMs,
+    metricsPort: metricsServer?.port,
   });
 
   let stopping: Promise<void> | undefined;
   return {
     address,
     port: boundPort,
+    metricsPort: metricsServer?.port,
     stop() {
       stopping ??= (async () => {
+        health.shutdown();
         await reaper.stop();
         await new Promise<void>((resolve) => {
           const force = setTimeout(() => {
@@ -145,6 +179,10 @@ export async function startCoordinator(opts: CoordinatorOptions): Promise<Runnin
             resolve();
           });
         });
+        if (metricsServer) {
+          metricsServer.server.closeAllConnections();
+          await new Promise<void>((resolve) => metricsServer!.server.close(() => resolve()));
+        }
         if (owned) await conn.close();
         logger.info('coordinator stopped', { address });
       })();

@@ -27,6 +27,18 @@ export interface WorkerServiceDeps {
   heartbeatIntervalMs: number;
   /** how long an idle worker waits before asking again */
   idleRetryMs: number;
+  /** told about what the metrics count (metrics.ts); absent: nothing counted */
+  observer?: WorkerServiceObserver;
+}
+
+/** What the worker service reports for the Prometheus metrics. */
+export interface WorkerServiceObserver {
+  /** a worker called (register, claim, heartbeat) */
+  workerSeen(workerId: string): void;
+  /** a claim ended: with a trial, or idle (nothing to do) */
+  claimed(outcome: 'trial' | 'idle'): void;
+  /** metric points accepted */
+  pointsIngested(n: number): void;
 }
 
 const COMPLETE_OUTCOMES = ['completed', 'diverged'] as const;
@@ -53,6 +65,7 @@ function assignment(c: ClaimedTrial): TrialAssignment {
 
 export function workerServiceImpl(deps: WorkerServiceDeps): ServiceImpl<WorkerServiceServer> {
   const { db } = deps;
+  const seen = (id: string) => deps.observer?.workerSeen(id);
   return {
     async register(req) {
       const id = req.workerId === '' ? randomUUID() : workerId(req.workerId);
@@ -65,6 +78,7 @@ export function workerServiceImpl(deps: WorkerServiceDeps): ServiceImpl<WorkerSe
         capabilities[v.text(k, 'capabilities key', 100)] = v.optionalText(val, `capabilities["${k}"]`, 1000);
       }
       await upsertWorker(db, { id, host, backend, capabilities, pid, maxParamCount: maxParamCount || null });
+      seen(id);
       return { workerId: id, heartbeatIntervalMs: deps.heartbeatIntervalMs, leaseTtlMs: deps.leaseTtlMs };
     },
 
@@ -72,6 +86,8 @@ export function workerServiceImpl(deps: WorkerServiceDeps): ServiceImpl<WorkerSe
       const id = workerId(req.workerId);
       const maxParamCount = v.nonNegInt(req.maxParamCount, 'max_param_count');
       const claimed = await claimTrial(db, { workerId: id, leaseTtlMs: deps.leaseTtlMs, maxParamCount });
+      seen(id);
+      deps.observer?.claimed(claimed ? 'trial' : 'idle');
       if (!claimed) return { trial: undefined, retryAfterMs: deps.idleRetryMs };
       return { trial: assignment(claimed), retryAfterMs: 0 };
     },
@@ -80,6 +96,7 @@ export function workerServiceImpl(deps: WorkerServiceDeps): ServiceImpl<WorkerSe
       const id = workerId(req.workerId);
       if (req.trialId === 0) {
         await touchWorker(db, id);
+        seen(id);
         return { leaseExpiresAtMs: 0, cancelled: false };
       }
       const r = await heartbeatTrial(db, {
@@ -89,13 +106,16 @@ export function workerServiceImpl(deps: WorkerServiceDeps): ServiceImpl<WorkerSe
         step: v.nonNegInt(req.step, 'step'),
         leaseTtlMs: deps.leaseTtlMs,
       });
+      seen(id);
       return { leaseExpiresAtMs: r.leaseExpiresAt.getTime(), cancelled: r.cancelled };
     },
 
     async reportMetrics(req) {
       const ref = { trialId: v.id(req.trialId, 'trial_id'), leaseToken: v.leaseToken(req.leaseToken) };
       const points = v.metricPoints(req.points);
-      return { accepted: await reportMetrics(db, ref, points) };
+      const accepted = await reportMetrics(db, ref, points);
+      deps.observer?.pointsIngested(accepted);
+      return { accepted };
     },
 
     async saveCheckpoint(req) {

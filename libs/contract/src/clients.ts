@@ -2,6 +2,7 @@ import { ChannelCredentials, credentials, Metadata, type CallOptions, type Chann
 import { readFileSync } from 'node:fs';
 import { AdminServiceClient } from './gen/equiscale/v1/admin.js';
 import { WorkerServiceClient } from './gen/equiscale/v1/worker.js';
+import { HealthClient } from './gen/grpc/health/v1/health.js';
 import { AUTH_METADATA_KEY, bearer } from './auth.js';
 
 /** Largest message either side accepts (checkpoints of large models travel in one message). */
@@ -42,6 +43,11 @@ export function makeWorkerClient(address: string, opts: ConnectOptions = {}): Wo
 
 export function makeAdminClient(address: string, opts: ConnectOptions = {}): AdminServiceClient {
   return new AdminServiceClient(address, channelCredentials(opts), channelOptions(opts));
+}
+
+/** A client of the standard health service (grpc.health.v1.Health); it needs no token. */
+export function makeHealthClient(address: string, opts: ConnectOptions = {}): HealthClient {
+  return new HealthClient(address, channelCredentials(opts), channelOptions(opts));
 }
 
 type UnaryMethod<Req, Res> = (

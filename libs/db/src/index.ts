@@ -4,3 +4,5 @@ export * from './migrate.js';
 export * from './queue/index.js';
 export * from './sweeps/index.js';
 export * from './workers.js';
+export * from './monitoring.js';
+export * from './dashboard.js';

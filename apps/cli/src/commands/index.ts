@@ -5,6 +5,7 @@ import { registerServiceCommands } from './services.js';
 import { registerAnalysisCommands } from './analysis.js';
 import { registerDemoCommand } from './demo.js';
 import { registerClusterCommands } from './cluster.js';
+import { registerDashboardCommand } from './dashboard.js';
 
 /** Each command module registers itself; heavy libraries are imported lazily inside the actions. */
 export function registerCommands(program: Command): void {
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerResultsCommand(program);
   registerAnalysisCommands(program);
   registerClusterCommands(program);
+  registerDashboardCommand(program);
 }

@@ -10,6 +10,7 @@ interface CoordinatorFlags extends DatabaseFlags {
   tlsKey?: string;
   leaseTtlMs: number;
   heartbeatMs: number;
+  metricsPort?: number;
 }
 
 interface WorkerFlags extends ClientFlags {
@@ -34,7 +35,8 @@ export function registerServiceCommands(program: Command): void {
       .addOption(new Option('--tls-cert <file>', 'PEM certificate chain; with --tls-key enables TLS'))
       .addOption(new Option('--tls-key <file>', 'PEM private key'))
       .addOption(new Option('--lease-ttl-ms <ms>', 'lease length; a worker silent this long loses its trial').default(30000).argParser((v) => parsePositiveInt('--lease-ttl-ms', v)))
-      .addOption(new Option('--heartbeat-ms <ms>', 'heartbeat interval told to workers').default(5000).argParser((v) => parsePositiveInt('--heartbeat-ms', v))),
+      .addOption(new Option('--heartbeat-ms <ms>', 'heartbeat interval told to workers').default(5000).argParser((v) => parsePositiveInt('--heartbeat-ms', v)))
+      .addOption(new Option('--metrics-port <port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (same host as gRPC)').argParser((v) => parseNonNegativeInt('--metrics-port', v))),
   ).action(async (o: CoordinatorFlags) => {
     if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together: give both, or neither for plain TCP');
     const { coordinatorMain } = await import('@equiscale/coordinator');
@@ -49,7 +51,13 @@ export function registerServiceCommands(program: Command): void {
         tls: o.tlsCert && o.tlsKey ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined,
         leaseTtlMs: o.leaseTtlMs,
         heartbeatIntervalMs: o.heartbeatMs,
-        onListening: (c) => process.stderr.write(`equiscale coordinator listening on ${c.address} (${conn.describe})\n`),
+        metricsPort: o.metricsPort,
+        onListening: (c) =>
+          process.stderr.write(
+            `equiscale coordinator listening on ${c.address} (${conn.describe})` +
+              (c.metricsPort !== undefined ? `; metrics at http://${c.address.replace(/:\d+$/, '')}:${c.metricsPort}/metrics` : '') +
+              '\n',
+          ),
       });
     } finally {
       await conn.close();

@@ -1,0 +1,1 @@
+export { startDashboard, isLoopback, type DashboardOptions, type RunningDashboard } from './server.js';
