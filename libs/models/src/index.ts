@@ -1,5 +1,6 @@
 export type * from './api.js';
-export { initBackend, type BackendPreference } from './backend/init.js';
+export { initBackend, kernelsInUse, type BackendPreference } from './backend/init.js';
+export { backendLabel, nativeKernelsActive, setNativeKernels, type NativeKernelsStatus } from './backend/native-blas.js';
 export { registerBackendFixes } from './backend/wasm-fixes.js';
 export { summarize, sizeLadder, ladder, ladderLength, dimsForParams } from './ladder.js';
 export { transformerFlops, summarizeTransformer, type FlopCounts } from './flops.js';
