@@ -6,7 +6,7 @@
  *   16 tokens, 2 blocks). The two kernel paths alternate step by step inside one trial (the switch is a
  *   run-time flag), so both see the same machine load and the same process (about 1 in 5 Node processes
  *   runs XNNPACK at half speed, which a comparison across processes would mistake for a kernel effect).
- * - GATr's time per nominal FLOP against the transformer's (nearest nominal FLOPs per step), per path
+ * (GATr's time per nominal FLOP against the transformer's: gatr.bench.ts, which interleaves the two models.)
  * - the same transformer step in PyTorch on this CPU (one thread), median of the same number of steps, when
  *   a python with torch is found (python3, /usr/bin/python3; Debian python3-torch), and both paths' ratios.
  * Env: BENCH_STEPS (default 30) measured steps per size and path. The CPU is shared: compare within one run.
@@ -110,7 +110,7 @@ for (const [m, k, n] of [[512, 64, 64], [512, 128, 128], [512, 256, 256], [512, 
 console.log(`ceiling (best 2-D matmul rate): ${paths.map((p) => `${p} ${fmt(ceiling.get(p)! / 1e9, 2)} GFLOP/s`).join(', ')}\n`);
 
 const shapes = { maxBodies: TOKENS, maxVerts: VERTS, bodyFeatureCount: 3 };
-const rows: { name: string; family: string; ms: Map<Path, number>; nominal: number }[] = [];
+const rows: { name: string; ms: Map<Path, number> }[] = [];
 const models: [string, ModelDims][] = [
   ...[64, 128, 256].map((width): [string, ModelDims] => [`transformer w${width}`, { family: 'transformer', width, depth: 2, heads: 4, mlpRatio: 4 }]),
   ...([[4, 4], [8, 4], [16, 8]] as const).map(([c, h]): [string, ModelDims] => [
@@ -121,7 +121,7 @@ const models: [string, ModelDims][] = [
 for (const [name, dims] of models) {
   const ms = await stepTimes(dims, paths);
   const s = summarize(dims, shapes);
-  rows.push({ name, family: dims.family, ms, nominal: s.nominalFlopsPerSample * BATCH });
+  rows.push({ name, ms });
   const parts = paths.map((p) => {
     const rate = (s.executedFlopsPerSample * BATCH) / (ms.get(p)! / 1000);
     return `${p} ${fmt(ms.get(p)!, 2)} ms (${fmt(rate / 1e9, 2)} GFLOP/s executed, ${fmt((100 * rate) / ceiling.get(p)!)}% of its ceiling)`;
@@ -129,15 +129,6 @@ for (const [name, dims] of models) {
   const gain = paths.length > 1 ? `; wasm/openblas ${fmt(ms.get('wasm')! / ms.get('openblas')!, 2)}x` : '';
   console.log(`${name} (2 blocks, ${s.paramCount} params), median step: ${parts.join(', ')}${gain}`);
 }
-console.log(`\nGATr time per nominal FLOP / the transformer's (nearest nominal FLOPs per step); ${load()}`);
-for (const g of rows.filter((r) => r.family === 'gatr')) {
-  const t = rows
-    .filter((r) => r.family === 'transformer')
-    .reduce((best, r) => (Math.abs(Math.log(r.nominal / g.nominal)) < Math.abs(Math.log(best.nominal / g.nominal)) ? r : best));
-  const ratio = (p: Path) => g.ms.get(p)! / g.nominal / (t.ms.get(p)! / t.nominal);
-  console.log(`  ${g.name} vs ${t.name} (nominal ${fmt(g.nominal / 1e9, 3)} vs ${fmt(t.nominal / 1e9, 3)} GFLOP/step): ` + paths.map((p) => `${p} ${fmt(ratio(p), 2)}x`).join(', '));
-}
-
 // PyTorch side by side. Debian's python3-torch lives in the system interpreter, which a pyenv `python3` on
 // PATH may shadow: use whichever candidate imports torch.
 const python = ['python3', '/usr/bin/python3'].find((py) => spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
