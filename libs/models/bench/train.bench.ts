@@ -7,12 +7,16 @@
  *   run-time flag), so both see the same machine load and the same process (about 1 in 5 Node processes
  *   runs XNNPACK at half speed, which a comparison across processes would mistake for a kernel effect).
  * (GATr's time per nominal FLOP against the transformer's: gatr.bench.ts, which interleaves the two models.)
- * - the same transformer step in PyTorch on this CPU (one thread), median of the same number of steps, when
- *   a python with torch is found (python3, /usr/bin/python3; Debian python3-torch), and both paths' ratios.
+ * - the same transformer step in PyTorch on this CPU (one thread), when a python with torch is found (python3,
+ *   /usr/bin/python3; Debian python3-torch): one PyTorch step after each round of tfjs steps (a long-lived
+ *   python process served over FIFOs), median of the same number of steps, and both paths' ratios to it.
  * Env: BENCH_STEPS (default 30) measured steps per size and path. The CPU is shared: compare within one run.
  */
 import * as tf from '@tensorflow/tfjs';
-import { execSync, spawnSync } from 'node:child_process';
+import { execSync, spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ModelDims, TrialConfig } from '../src/api.js';
 import { initBackend, kernelsInUse } from '../src/backend/init.js';
 import { setNativeKernels } from '../src/backend/native-blas.js';
@@ -57,8 +61,12 @@ function matmulRates(m: number, k: number, n: number, paths: Path[]): Map<Path, 
   return new Map(paths.map((p) => [p, (2 * m * k * n) / median(times.get(p)!)]));
 }
 
-/** One trial whose steps alternate between the paths; returns each path's median step time (ms). */
-async function stepTimes(dims: ModelDims, paths: Path[]): Promise<Map<Path, number>> {
+/**
+ * One trial whose steps alternate between the paths; after each round (one step per path) `extra` runs once
+ * (PyTorch's step of the same model, timed by itself) and is not counted in the tfjs steps. Returns each path's
+ * median step time (ms), and `extra`'s median under 'pytorch'.
+ */
+async function stepTimes(dims: ModelDims, paths: Path[], extra?: () => number): Promise<Map<string, number>> {
   const ex = makeFixtureExamples({ count: 256, maxBodies: TOKENS, maxVerts: VERTS, seed: 1 });
   const small = makeFixtureExamples({ count: 1, maxBodies: TOKENS, maxVerts: VERTS, seed: 2 });
   const total = WARMUP + STEPS * paths.length;
@@ -76,20 +84,19 @@ async function stepTimes(dims: ModelDims, paths: Path[]): Promise<Map<Path, numb
     seed: 0,
   };
   const pathOf = (step: number) => paths[step % paths.length]; // path of step number `step` (0-based)
-  const times = new Map<Path, number[]>(paths.map((p) => [p, []]));
-  let last = 0;
+  const times = new Map<string, number[]>([...paths, 'pytorch'].map((p) => [p, []]));
   setNativeKernels(pathOf(0) === 'openblas');
-  const t0 = performance.now();
-  last = t0;
+  let last = performance.now();
   await trainTrial(config, { train: ex, val: small, test: small }, {
     onProgress: (done) => {
       const now = performance.now();
       if (done > WARMUP) times.get(pathOf(done - 1))!.push(now - last);
+      if (extra && done > WARMUP && (done - WARMUP) % paths.length === 0) times.get('pytorch')!.push(extra());
       if (done < total) setNativeKernels(pathOf(done) === 'openblas');
       last = performance.now();
     },
   });
-  return new Map(paths.map((p) => [p, median(times.get(p)!)]));
+  return new Map([...times].filter(([, t]) => t.length > 0).map(([p, t]) => [p, median(t)]));
 }
 
 const fmt = (x: number, d = 1) => x.toFixed(d);
@@ -110,37 +117,16 @@ for (const [m, k, n] of [[512, 64, 64], [512, 128, 128], [512, 256, 256], [512, 
 console.log(`ceiling (best 2-D matmul rate): ${paths.map((p) => `${p} ${fmt(ceiling.get(p)! / 1e9, 2)} GFLOP/s`).join(', ')}\n`);
 
 const shapes = { maxBodies: TOKENS, maxVerts: VERTS, bodyFeatureCount: 3 };
-const rows: { name: string; ms: Map<Path, number> }[] = [];
-const models: [string, ModelDims][] = [
-  ...[64, 128, 256].map((width): [string, ModelDims] => [`transformer w${width}`, { family: 'transformer', width, depth: 2, heads: 4, mlpRatio: 4 }]),
-  ...([[4, 4], [8, 4], [16, 8]] as const).map(([c, h]): [string, ModelDims] => [
-    `gatr c${c} s${8 * c}`,
-    { family: 'gatr', mvChannels: c, sChannels: 8 * c, blocks: 2, heads: h },
-  ]),
-];
-for (const [name, dims] of models) {
-  const ms = await stepTimes(dims, paths);
-  const s = summarize(dims, shapes);
-  rows.push({ name, ms });
-  const parts = paths.map((p) => {
-    const rate = (s.executedFlopsPerSample * BATCH) / (ms.get(p)! / 1000);
-    return `${p} ${fmt(ms.get(p)!, 2)} ms (${fmt(rate / 1e9, 2)} GFLOP/s executed, ${fmt((100 * rate) / ceiling.get(p)!)}% of its ceiling)`;
-  });
-  const gain = paths.length > 1 ? `; wasm/openblas ${fmt(ms.get('wasm')! / ms.get('openblas')!, 2)}x` : '';
-  console.log(`${name} (2 blocks, ${s.paramCount} params), median step: ${parts.join(', ')}${gain}`);
-}
-// PyTorch side by side. Debian's python3-torch lives in the system interpreter, which a pyenv `python3` on
-// PATH may shadow: use whichever candidate imports torch.
-const python = ['python3', '/usr/bin/python3'].find((py) => spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
-if (python === undefined) {
-  console.log('\npytorch: skipped (no python3 on PATH or /usr/bin/python3 imports torch; install Debian python3-torch to compare)');
-} else {
-  const script = `
-import time, torch, sys, statistics
+// PyTorch side by side, step by step: a python process builds the same transformer step at each width, warms it
+// up, then runs one step per request over two FIFOs (synchronous reads and writes from this side), so that its
+// steps interleave with the tfjs steps under the same load. Debian's python3-torch lives in the system
+// interpreter, which a pyenv `python3` on PATH may shadow: use whichever candidate imports torch.
+const PY_SCRIPT = `
+import time, torch, sys
 torch.set_num_threads(1)
 torch.manual_seed(0)
 B, T, inp, out = ${BATCH}, ${TOKENS}, ${6 * VERTS + 3 + 7}, ${3 * VERTS}
-for width in (64, 128, 256):
+def make(width):
     d, H = width, 4
     dh = d // H
     class Blk(torch.nn.Module):
@@ -160,21 +146,86 @@ for width in (64, 128, 256):
     def step():
         opt.zero_grad(); loss = ((net(x) - y) ** 2).mean(); loss.backward(); opt.step(); loss.item()
     for _ in range(${WARMUP}): step()
-    times = []
-    for _ in range(${STEPS}):
-        t = time.perf_counter(); step(); times.append((time.perf_counter() - t) * 1000)
-    print(width, statistics.median(times), torch.__version__)
+    return step
+steps = {w: make(w) for w in (64, 128, 256)}
+req = open(sys.argv[1], 'r'); res = open(sys.argv[2], 'w')
+res.write(torch.__version__ + '\\n'); res.flush()
+for line in req:
+    t = time.perf_counter(); steps[int(line)](); res.write('%.4f\\n' % ((time.perf_counter() - t) * 1000)); res.flush()
 `;
+
+interface TorchStepper {
+  version: string;
+  step(width: number): number;
+  close(): void;
+}
+
+function startTorch(): TorchStepper | string {
+  const python = ['python3', '/usr/bin/python3'].find((py) => spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
+  if (python === undefined) return 'no python3 on PATH or /usr/bin/python3 imports torch; install Debian python3-torch to compare';
+  const dir = mkdtempSync(join(tmpdir(), 'equiscale-bench-'));
+  const [reqPath, resPath] = [join(dir, 'req'), join(dir, 'res')];
+  execSync(`mkfifo ${reqPath} ${resPath}`);
   const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  const r = spawnSync(python, ['-c', script], { encoding: 'utf8', env });
-  if (r.status !== 0) console.log(`\npytorch: failed: ${r.stderr.slice(-500)}`);
-  else {
-    const lines = r.stdout.trim().split('\n').map((l) => l.split(' '));
-    console.log(`\npytorch ${lines[0][2]} (${python}, 1 thread, same transformer step, median of ${STEPS} steps); ${load()}`);
-    for (const [w, msText] of lines) {
-      const ms = Number(msText);
-      const mine = rows.find((x) => x.name === `transformer w${w}`)!;
-      console.log(`  width ${w}: ${fmt(ms, 2)} ms/step; tfjs / pytorch time ratio: ` + paths.map((p) => `${p} ${fmt(mine.ms.get(p)! / ms, 2)}`).join(', '));
+  const child = spawn(python, ['-c', PY_SCRIPT, reqPath, resPath], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // both sides open req first, then res (a FIFO open blocks until the other end opens)
+  const req = openSync(reqPath, 'w');
+  const res = openSync(resPath, 'r');
+  const buf = Buffer.alloc(256);
+  const readLine = (): string => {
+    let s = '';
+    for (;;) {
+      const n = readSync(res, buf, 0, 1, null);
+      if (n === 0) throw new Error('pytorch stepper exited');
+      const c = buf.toString('utf8', 0, 1);
+      if (c === '\n') return s;
+      s += c;
     }
+  };
+  const version = readLine();
+  return {
+    version: `${version} (${python})`,
+    step: (width) => {
+      writeSync(req, `${width}\n`);
+      return Number(readLine());
+    },
+    close: () => {
+      closeSync(req);
+      closeSync(res);
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const torch = startTorch();
+console.log(typeof torch === 'string' ? `pytorch: skipped (${torch})` : `pytorch ${torch.version}: 1 thread, the same transformer step, one step after each round of tfjs steps`);
+const rows: { name: string; ms: Map<string, number> }[] = [];
+const models: [string, ModelDims][] = [
+  ...[64, 128, 256].map((width): [string, ModelDims] => [`transformer w${width}`, { family: 'transformer', width, depth: 2, heads: 4, mlpRatio: 4 }]),
+  ...([[4, 4], [8, 4], [16, 8]] as const).map(([c, h]): [string, ModelDims] => [
+    `gatr c${c} s${8 * c}`,
+    { family: 'gatr', mvChannels: c, sChannels: 8 * c, blocks: 2, heads: h },
+  ]),
+];
+for (const [name, dims] of models) {
+  const extra = typeof torch !== 'string' && dims.family === 'transformer' ? () => torch.step(dims.width) : undefined;
+  const ms = await stepTimes(dims, paths, extra);
+  const s = summarize(dims, shapes);
+  rows.push({ name, ms });
+  const parts = paths.map((p) => {
+    const rate = (s.executedFlopsPerSample * BATCH) / (ms.get(p)! / 1000);
+    return `${p} ${fmt(ms.get(p)!, 2)} ms (${fmt(rate / 1e9, 2)} GFLOP/s executed, ${fmt((100 * rate) / ceiling.get(p)!)}% of its ceiling)`;
+  });
+  const gain = paths.length > 1 ? `; wasm/openblas ${fmt(ms.get('wasm')! / ms.get('openblas')!, 2)}x` : '';
+  const py = ms.has('pytorch') ? `; pytorch ${fmt(ms.get('pytorch')!, 2)} ms` : '';
+  console.log(`${name} (2 blocks, ${s.paramCount} params), median step: ${parts.join(', ')}${py}${gain}`);
+}
+if (typeof torch !== 'string') {
+  torch.close();
+  console.log(`\ntfjs / pytorch step-time ratio (medians of ${STEPS} interleaved steps each); ${load()}`);
+  for (const r of rows.filter((x) => x.ms.has('pytorch'))) {
+    console.log(`  ${r.name}: ` + paths.map((p) => `${p} ${fmt(r.ms.get(p)! / r.ms.get('pytorch')!, 2)}`).join(', '));
   }
 }
+console.log(load());
