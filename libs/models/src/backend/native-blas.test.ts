@@ -3,6 +3,8 @@
 // install command, except under EQUISCALE_KERNELS=wasm (the wasm-only configuration), where they are skipped
 // with that reason printed.
 import { after, before, test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import type { ModelDims, TrialConfig, TrialData } from '../api.js';
@@ -220,4 +222,26 @@ test('EQUISCALE_KERNELS: wasm forces the wasm kernels; a bad value is one clear 
     else process.env.EQUISCALE_KERNELS = saved;
     if (!wasmOnly) assert.equal(await initBackend('wasm'), 'wasm+openblas');
   }
+});
+
+/** initBackend('wasm') in a fresh process with `env`; returns its printed result or error line. */
+function initIn(env: Record<string, string>): { status: number | null; out: string } {
+  const init = fileURLToPath(new URL('./init.ts', import.meta.url));
+  const code = `import { initBackend, kernelsInUse } from ${JSON.stringify(init)};
+try { console.log(await initBackend('wasm'), '|', kernelsInUse().detail); } catch (e) { console.log('error |', e.message); process.exit(3); }`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { status: r.status, out: (r.stdout + r.stderr).trim() };
+}
+
+test('detection: a library that is not OpenBLAS (e.g. libm) is refused; auto falls back to wasm, openblas is an error', { skip }, () => {
+  const auto = initIn({ EQUISCALE_OPENBLAS: 'libm.so.6', EQUISCALE_KERNELS: 'auto' });
+  assert.equal(auto.status, 0, auto.out);
+  assert.match(auto.out, /^wasm \| wasm kernels \(OpenBLAS not found \(libm\.so\.6: .*apt-get install -y libopenblas0/);
+  const forced = initIn({ EQUISCALE_OPENBLAS: 'libm.so.6', EQUISCALE_KERNELS: 'openblas' });
+  assert.equal(forced.status, 3, forced.out);
+  assert.match(forced.out, /^error \| EQUISCALE_KERNELS=openblas but OpenBLAS not found/);
+  const missing = initIn({ EQUISCALE_OPENBLAS: '/nonexistent/libopenblas.so.0', EQUISCALE_KERNELS: 'auto' });
+  assert.match(missing.out, /^wasm \| wasm kernels/);
+  const found = initIn({ EQUISCALE_KERNELS: 'auto' });
+  assert.match(found.out, /^wasm\+openblas \| OpenBLAS matmul kernels \(libopenblas\.so\.0: OpenBLAS /);
 });
