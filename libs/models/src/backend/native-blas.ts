@@ -263,16 +263,25 @@ function registerKernels(): void {
     const shape = outShape(a, b, attrs.transposeA, attrs.transposeB);
     const n = shape[shape.length - 1];
     let out = be.makeOutput(shape, 'float32');
-    // a bias of n (or 1) values is written into every output row first and accumulated by sgemm (beta = 1)
-    const rowBias = bias !== undefined && (size(bias.shape) === n || size(bias.shape) === 1) && bias.shape.length <= shape.length;
+    // a bias of n (or 1) values, or one row of n per output matrix (shape (...batch, 1, n), packed trials), is
+    // written into every output row first and accumulated by sgemm (beta = 1)
+    const rank = shape.length;
+    const perMatrix =
+      bias !== undefined && bias.shape.length === rank && rank > 2 && bias.shape[rank - 2] === 1 && bias.shape[rank - 1] === n &&
+      bias.shape.slice(0, -2).every((d, i) => d === shape[i]) && size(bias.shape) > n;
+    const rowBias = bias !== undefined && (perMatrix || ((size(bias.shape) === n || size(bias.shape) === 1) && bias.shape.length <= rank));
     if (rowBias) {
       const C = be.typedArrayFromHeap(out) as Float32Array;
       const bv = be.typedArrayFromHeap(bias) as Float32Array;
-      if (bv.length === 1) C.fill(bv[0]);
-      else if (C.length > 0) {
-        C.set(bv, 0);
-        for (let filled = n; filled < C.length; filled *= 2) C.copyWithin(filled, 0, Math.min(filled, C.length - filled));
-      }
+      const mn = shape[rank - 2] * n;
+      const fillRows = (dst: Float32Array, row: Float32Array) => {
+        if (dst.length === 0) return;
+        dst.set(row, 0);
+        for (let filled = row.length; filled < dst.length; filled *= 2) dst.copyWithin(filled, 0, Math.min(filled, dst.length - filled));
+      };
+      if (perMatrix) for (let i = 0; i * mn < C.length; i++) fillRows(C.subarray(i * mn, (i + 1) * mn), bv.subarray(i * n, (i + 1) * n));
+      else if (bv.length === 1) C.fill(bv[0]);
+      else fillRows(C, bv);
     }
     sgemmBatched(be, a, b, out, attrs.transposeA, attrs.transposeB, rowBias);
     const backend = args.backend;

@@ -24,7 +24,7 @@ import { checkSchedule, learningRate } from './schedule.js';
 
 const METRIC_FLUSH = 50;
 
-function checkConfig(c: TrialConfig): void {
+export function checkConfig(c: TrialConfig): void {
   const posInt = (x: number) => Number.isInteger(x) && x >= 1;
   const nonNegInt = (x: number) => Number.isInteger(x) && x >= 0;
   if (c.family !== 'transformer' && c.family !== 'gatr') {
