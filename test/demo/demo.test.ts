@@ -39,6 +39,11 @@ describe('equiscale demo', () => {
     const r = run(['demo', '--quick', '--state-dir', 'state-a', '--out', 'out-a', '--workers', '2']);
     assert.equal(r.status, 0, r.stderr.slice(-3000));
     assert.match(r.stderr, /expected about \d+ min/, 'tells the expected time up front');
+    // the kernels the workers trained with: OpenBLAS when libopenblas0 is installed (.ci/run installs it)
+    const blas = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout.includes('libopenblas.so.0');
+    const chosen = process.env.EQUISCALE_BACKEND || process.env.EQUISCALE_KERNELS;
+    const trainedOn = chosen ? /trained on: \S+/ : blas ? /trained on: wasm\+openblas(?![\w+])/ : /trained on: wasm(?![\w+])/;
+    assert.match(r.stderr, trainedOn, 'prints the backend and kernels it trained on');
     const out = join(work, 'out-a');
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     assert.match(md, /## What the data shows/);

@@ -1,54 +1,80 @@
 /**
- * Training-step throughput on the wasm backend (one thread in Node), printed, asserting nothing.
- * - the backend's own 2-D matmul rate (the ceiling a training step can approach)
- * - ms per training step and achieved executed FLOP/s, as a fraction of that ceiling, for each family at
- *   three sizes (batch 32 x 16 tokens, 2 blocks)
- * - the same transformer step in PyTorch on this CPU (one thread), when `import torch` works.
- * Env: BENCH_STEPS (default 30) measured steps per size. Step times: fastest (and median) step; matmul
- * rates: best of 5 rounds. The CPU is shared, so compare numbers from one run only.
+ * Training-step throughput on the wasm backend (one thread in Node), with the wasm matmul kernels and with the
+ * OpenBLAS kernels (src/backend/native-blas.ts) when the library is installed, printed, asserting nothing.
+ * - each path's 2-D matmul rate (the ceiling a training step can approach), interleaved round by round
+ * - ms per training step (median) and achieved executed FLOP/s for each family at three sizes (batch 32 x
+ *   16 tokens, 2 blocks). The two kernel paths alternate step by step inside one trial (the switch is a
+ *   run-time flag), so both see the same machine load and the same process (about 1 in 5 Node processes
+ *   runs XNNPACK at half speed, which a comparison across processes would mistake for a kernel effect).
+ * (GATr's time per nominal FLOP against the transformer's: gatr.bench.ts, which interleaves the two models.)
+ * - the same transformer step in PyTorch on this CPU (one thread), when a python with torch is found (python3,
+ *   /usr/bin/python3; Debian python3-torch): one PyTorch step after each round of tfjs steps (a long-lived
+ *   python process served over FIFOs), median of the same number of steps, and both paths' ratios to it.
+ * Env: BENCH_STEPS (default 30) measured steps per size and path. The CPU is shared: compare within one run.
  */
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
+import { execSync, spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ModelDims, TrialConfig } from '../src/api.js';
-import { initBackend } from '../src/backend/init.js';
+import { initBackend, kernelsInUse } from '../src/backend/init.js';
+import { setNativeKernels } from '../src/backend/native-blas.js';
 import { summarize } from '../src/ladder.js';
 import { makeFixtureExamples } from '../src/task/fixture.js';
 import { trainTrial } from '../src/train/trainer.js';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 30);
-const WARMUP = 5;
+const WARMUP = 6;
 const BATCH = 32;
 const TOKENS = 16;
 const VERTS = 8;
 
-function matmulRate(m: number, k: number, n: number): number {
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+type Path = 'wasm' | 'openblas';
+
+/** Median seconds per product on each path, rounds interleaved (wasm, openblas, wasm, ...). */
+function matmulRates(m: number, k: number, n: number, paths: Path[]): Map<Path, number> {
   const a = tf.randomNormal([m, k]);
   const b = tf.randomNormal([k, n]);
-  for (let i = 0; i < 3; i++) tf.matMul(a, b).dataSync();
-  const reps = Math.max(5, Math.round(4e8 / (2 * m * k * n)));
-  let s = Infinity;
-  for (let round = 0; round < 5; round++) {
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) {
-      const c = tf.matMul(a, b);
-      c.dataSync();
-      c.dispose();
+  const reps = Math.max(5, Math.round(2e8 / (2 * m * k * n)));
+  const times = new Map<Path, number[]>(paths.map((p) => [p, []]));
+  for (let round = 0; round < 6; round++) {
+    for (const p of paths) {
+      setNativeKernels(p === 'openblas');
+      for (let i = 0; i < 2; i++) tf.matMul(a, b).dataSync();
+      const t0 = performance.now();
+      for (let i = 0; i < reps; i++) {
+        const c = tf.matMul(a, b);
+        c.dataSync();
+        c.dispose();
+      }
+      times.get(p)!.push((performance.now() - t0) / 1000 / reps);
     }
-    s = Math.min(s, (performance.now() - t0) / 1000 / reps);
   }
   a.dispose();
   b.dispose();
-  return (2 * m * k * n) / s;
+  return new Map(paths.map((p) => [p, (2 * m * k * n) / median(times.get(p)!)]));
 }
 
-async function stepTime(dims: ModelDims): Promise<{ min: number; median: number }> {
+/**
+ * One trial whose steps alternate between the paths; after each round (one step per path) `extra` runs once
+ * (PyTorch's step of the same model, timed by itself) and is not counted in the tfjs steps. Returns each path's
+ * median step time (ms), and `extra`'s median under 'pytorch'.
+ */
+async function stepTimes(dims: ModelDims, paths: Path[], extra?: () => number): Promise<Map<string, number>> {
   const ex = makeFixtureExamples({ count: 256, maxBodies: TOKENS, maxVerts: VERTS, seed: 1 });
   const small = makeFixtureExamples({ count: 1, maxBodies: TOKENS, maxVerts: VERTS, seed: 2 });
+  const total = WARMUP + STEPS * paths.length;
   const config: TrialConfig = {
     family: dims.family,
     augment: false,
     dims,
-    steps: WARMUP + STEPS,
+    steps: total,
     batchSize: BATCH,
     lr: { peak: 1e-3, kind: 'cosine', warmupSteps: 0, minRatio: 0.1, cooldownFraction: 0 },
     gradClip: 1,
@@ -57,64 +83,50 @@ async function stepTime(dims: ModelDims): Promise<{ min: number; median: number 
     checkpointEvery: 0,
     seed: 0,
   };
-  const stamps: number[] = [];
-  await trainTrial(config, { train: ex, val: small, test: small }, { onProgress: () => void stamps.push(performance.now()) });
-  // fastest and median step after warm-up (the CPU is shared: the fastest step is the cleanest measurement,
-  // matching the best-of-5 matmul ceiling)
-  const d = stamps.slice(WARMUP).map((t, i) => t - stamps[WARMUP - 1 + i]).sort((x, y) => x - y);
-  return { min: d[0], median: d[Math.floor(d.length / 2)] };
+  const pathOf = (step: number) => paths[step % paths.length]; // path of step number `step` (0-based)
+  const times = new Map<string, number[]>([...paths, 'pytorch'].map((p) => [p, []]));
+  setNativeKernels(pathOf(0) === 'openblas');
+  let last = performance.now();
+  await trainTrial(config, { train: ex, val: small, test: small }, {
+    onProgress: (done) => {
+      const now = performance.now();
+      if (done > WARMUP) times.get(pathOf(done - 1))!.push(now - last);
+      if (extra && done > WARMUP && (done - WARMUP) % paths.length === 0) times.get('pytorch')!.push(extra());
+      if (done < total) setNativeKernels(pathOf(done) === 'openblas');
+      last = performance.now();
+    },
+  });
+  return new Map([...times].filter(([, t]) => t.length > 0).map(([p, t]) => [p, median(t)]));
 }
 
 const fmt = (x: number, d = 1) => x.toFixed(d);
+const load = () => execSync('uptime').toString().trim().replace(/^.*load/, 'load');
 
 const backend = await initBackend('wasm');
-console.log(`backend: ${backend} (tfjs ${tf.version.tfjs}), ${STEPS} measured steps after ${WARMUP} warm-up steps`);
-const rates = [
-  ['512x64 @ 64x64', matmulRate(512, 64, 64)],
-  ['512x128 @ 128x128', matmulRate(512, 128, 128)],
-  ['512x256 @ 256x256', matmulRate(512, 256, 256)],
-  ['512x512 @ 512x512', matmulRate(512, 512, 512)],
-] as const;
-for (const [name, r] of rates) console.log(`wasm matmul ${name}: ${fmt(r / 1e9, 2)} GFLOP/s`);
-const ceiling = Math.max(...rates.map((r) => r[1]));
-console.log(`ceiling (best 2-D matmul rate): ${fmt(ceiling / 1e9, 2)} GFLOP/s\n`);
+const kernels = kernelsInUse()!;
+const paths: Path[] = kernels.kernels === 'openblas' ? ['wasm', 'openblas'] : ['wasm'];
+console.log(`backend: ${backend} (tfjs ${tf.version.tfjs}); ${kernels.detail}`);
+if (paths.length === 1) console.log('openblas path: skipped (see above); install it with: apt-get install -y libopenblas0');
+console.log(`${STEPS} measured steps per size and path (alternating), after ${WARMUP} warm-up steps; ${load()}`);
+const ceiling = new Map<Path, number>();
+for (const [m, k, n] of [[512, 64, 64], [512, 128, 128], [512, 256, 256], [512, 512, 512]]) {
+  const r = matmulRates(m, k, n, paths);
+  console.log(`matmul ${m}x${k} @ ${k}x${n}: ` + paths.map((p) => `${p} ${fmt(r.get(p)! / 1e9, 2)} GFLOP/s`).join(', '));
+  for (const p of paths) ceiling.set(p, Math.max(ceiling.get(p) ?? 0, r.get(p)!));
+}
+console.log(`ceiling (best 2-D matmul rate): ${paths.map((p) => `${p} ${fmt(ceiling.get(p)! / 1e9, 2)} GFLOP/s`).join(', ')}\n`);
 
 const shapes = { maxBodies: TOKENS, maxVerts: VERTS, bodyFeatureCount: 3 };
-const rows: { name: string; ms: number; flops: number }[] = [];
-const models: [string, ModelDims][] = [
-  ...[64, 128, 256].map((width): [string, ModelDims] => [`transformer w${width}`, { family: 'transformer', width, depth: 2, heads: 4, mlpRatio: 4 }]),
-  ...([[4, 4], [8, 4], [16, 8]] as const).map(([c, h]): [string, ModelDims] => [
-    `gatr c${c} s${8 * c}`,
-    { family: 'gatr', mvChannels: c, sChannels: 8 * c, blocks: 2, heads: h },
-  ]),
-];
-for (const [name, dims] of models) {
-  const t = await stepTime(dims);
-  const ms = t.min;
-  const s = summarize(dims, shapes);
-  const rate = (s.executedFlopsPerSample * BATCH) / (ms / 1000);
-  rows.push({ name, ms, flops: rate });
-  console.log(
-    `${name} (2 blocks, ${s.paramCount} params): ${fmt(ms, 2)} ms/step (fastest; median ${fmt(t.median, 2)}), ` +
-      `${fmt(rate / 1e9, 2)} GFLOP/s executed = ${fmt((100 * rate) / ceiling)}% of the matmul ceiling; ` +
-      `nominal/executed FLOPs ${fmt(s.nominalFlopsPerSample / s.executedFlopsPerSample, 2)}`,
-  );
-}
-const after = matmulRate(512, 256, 256);
-console.log(`wasm matmul 512x256 @ 256x256 re-measured after the models: ${fmt(after / 1e9, 2)} GFLOP/s (load drift check)`);
-
-// PyTorch side by side
-// Debian's python3-torch lives in the system interpreter, which a pyenv `python3` on PATH may shadow.
-const python = ['python3', '/usr/bin/python3'].find((py) => spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
-if (python === undefined) {
-  console.log('\npytorch: skipped (python3 cannot import torch; install Debian python3-torch to compare)');
-} else {
-  const script = `
+// PyTorch side by side, step by step: a python process builds the same transformer step at each width, warms it
+// up, then runs one step per request over two FIFOs (synchronous reads and writes from this side), so that its
+// steps interleave with the tfjs steps under the same load. Debian's python3-torch lives in the system
+// interpreter, which a pyenv `python3` on PATH may shadow: use whichever candidate imports torch.
+const PY_SCRIPT = `
 import time, torch, sys
 torch.set_num_threads(1)
 torch.manual_seed(0)
 B, T, inp, out = ${BATCH}, ${TOKENS}, ${6 * VERTS + 3 + 7}, ${3 * VERTS}
-for width in (64, 128, 256):
+def make(width):
     d, H = width, 4
     dh = d // H
     class Blk(torch.nn.Module):
@@ -132,20 +144,88 @@ for width in (64, 128, 256):
     opt = torch.optim.Adam(net.parameters(), 1e-3)
     x = torch.randn(B * T, inp); y = torch.randn(B * T, out)
     def step():
-        opt.zero_grad(); loss = ((net(x) - y) ** 2).mean(); loss.backward(); opt.step()
+        opt.zero_grad(); loss = ((net(x) - y) ** 2).mean(); loss.backward(); opt.step(); loss.item()
     for _ in range(${WARMUP}): step()
-    t = time.perf_counter()
-    for _ in range(${STEPS}): step()
-    print(width, (time.perf_counter() - t) / ${STEPS} * 1000)
+    return step
+steps = {w: make(w) for w in (64, 128, 256)}
+req = open(sys.argv[1], 'r'); res = open(sys.argv[2], 'w')
+res.write(torch.__version__ + '\\n'); res.flush()
+for line in req:
+    t = time.perf_counter(); steps[int(line)](); res.write('%.4f\\n' % ((time.perf_counter() - t) * 1000)); res.flush()
 `;
-  const r = spawnSync(python, ['-c', script], { encoding: 'utf8' });
-  if (r.status !== 0) console.log(`\npytorch: failed: ${r.stderr.slice(-500)}`);
-  else {
-    console.log('\npytorch (1 thread, same transformer step):');
-    for (const line of r.stdout.trim().split('\n')) {
-      const [w, ms] = line.split(' ').map(Number);
-      const mine = rows.find((x) => x.name === `transformer w${w}`)!;
-      console.log(`  width ${w}: ${fmt(ms, 2)} ms/step; tfjs-wasm / pytorch time ratio ${fmt(mine.ms / ms, 2)}`);
+
+interface TorchStepper {
+  version: string;
+  step(width: number): number;
+  close(): void;
+}
+
+function startTorch(): TorchStepper | string {
+  const python = ['python3', '/usr/bin/python3'].find((py) => spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0);
+  if (python === undefined) return 'no python3 on PATH or /usr/bin/python3 imports torch; install Debian python3-torch to compare';
+  const dir = mkdtempSync(join(tmpdir(), 'equiscale-bench-'));
+  const [reqPath, resPath] = [join(dir, 'req'), join(dir, 'res')];
+  execSync(`mkfifo ${reqPath} ${resPath}`);
+  const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const child = spawn(python, ['-c', PY_SCRIPT, reqPath, resPath], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // both sides open req first, then res (a FIFO open blocks until the other end opens)
+  const req = openSync(reqPath, 'w');
+  const res = openSync(resPath, 'r');
+  const buf = Buffer.alloc(256);
+  const readLine = (): string => {
+    let s = '';
+    for (;;) {
+      const n = readSync(res, buf, 0, 1, null);
+      if (n === 0) throw new Error('pytorch stepper exited');
+      const c = buf.toString('utf8', 0, 1);
+      if (c === '\n') return s;
+      s += c;
     }
+  };
+  const version = readLine();
+  return {
+    version: `${version} (${python})`,
+    step: (width) => {
+      writeSync(req, `${width}\n`);
+      return Number(readLine());
+    },
+    close: () => {
+      closeSync(req);
+      closeSync(res);
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const torch = startTorch();
+console.log(typeof torch === 'string' ? `pytorch: skipped (${torch})` : `pytorch ${torch.version}: 1 thread, the same transformer step, one step after each round of tfjs steps`);
+const rows: { name: string; ms: Map<string, number> }[] = [];
+const models: [string, ModelDims][] = [
+  ...[64, 128, 256].map((width): [string, ModelDims] => [`transformer w${width}`, { family: 'transformer', width, depth: 2, heads: 4, mlpRatio: 4 }]),
+  ...([[4, 4], [8, 4], [16, 8]] as const).map(([c, h]): [string, ModelDims] => [
+    `gatr c${c} s${8 * c}`,
+    { family: 'gatr', mvChannels: c, sChannels: 8 * c, blocks: 2, heads: h },
+  ]),
+];
+for (const [name, dims] of models) {
+  const extra = typeof torch !== 'string' && dims.family === 'transformer' ? () => torch.step(dims.width) : undefined;
+  const ms = await stepTimes(dims, paths, extra);
+  const s = summarize(dims, shapes);
+  rows.push({ name, ms });
+  const parts = paths.map((p) => {
+    const rate = (s.executedFlopsPerSample * BATCH) / (ms.get(p)! / 1000);
+    return `${p} ${fmt(ms.get(p)!, 2)} ms (${fmt(rate / 1e9, 2)} GFLOP/s executed, ${fmt((100 * rate) / ceiling.get(p)!)}% of its ceiling)`;
+  });
+  const gain = paths.length > 1 ? `; wasm/openblas ${fmt(ms.get('wasm')! / ms.get('openblas')!, 2)}x` : '';
+  const py = ms.has('pytorch') ? `; pytorch ${fmt(ms.get('pytorch')!, 2)} ms` : '';
+  console.log(`${name} (2 blocks, ${s.paramCount} params), median step: ${parts.join(', ')}${py}${gain}`);
+}
+if (typeof torch !== 'string') {
+  torch.close();
+  console.log(`\ntfjs / pytorch step-time ratio (medians of ${STEPS} interleaved steps each); ${load()}`);
+  for (const r of rows.filter((x) => x.ms.has('pytorch'))) {
+    console.log(`  ${r.name}: ` + paths.map((p) => `${p} ${fmt(r.ms.get(p)! / r.ms.get('pytorch')!, 2)}`).join(', '));
   }
 }
+console.log(load());

@@ -1,5 +1,6 @@
 export type * from './api.js';
-export { initBackend, type BackendPreference } from './backend/init.js';
+export { initBackend, kernelsInUse, type BackendPreference } from './backend/init.js';
+export { backendLabel, nativeKernelsActive, setNativeKernels, type NativeKernelsStatus } from './backend/native-blas.js';
 export { registerBackendFixes } from './backend/wasm-fixes.js';
 export { summarize, sizeLadder, ladder, ladderLength, dimsForParams } from './ladder.js';
 export { transformerFlops, summarizeTransformer, type FlopCounts } from './flops.js';
@@ -11,6 +12,7 @@ export { shapesOf } from './task/examples.js';
 export { augmentBatch } from './task/augment.js';
 export { makeFixtureExamples, type FixtureOptions } from './task/fixture.js';
 export { trainTrial } from './train/trainer.js';
+export { trainPacked, createPackedTransformer, type PackedTrialResult, type PackedTransformer } from './train/packed.js';
 export { evaluateLoss } from './train/evaluate.js';
 export { serializeCheckpoint, deserializeCheckpoint, CHECKPOINT_VERSION, type Checkpoint, type CheckpointHeader } from './train/checkpoint.js';
 export { learningRate } from './train/schedule.js';

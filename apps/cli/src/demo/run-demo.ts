@@ -230,13 +230,16 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const { loadStudy, writeStudyReport } = await import('../analysis/index.js');
     const s = await loadStudy(conn, created.name);
     const wall = s.trials.reduce((a, t) => a + (t.wallTimeS ?? 0), 0);
+    // the workers' backend and kernels as recorded per trial, e.g. "wasm+openblas" (OpenBLAS matmuls) or "wasm"
+    const backend = [...new Set((await conn.db.selectFrom('trials').select('backend').where('sweep_id', '=', sweep.id).execute()).map((x) => x.backend).filter(Boolean))].join(', ');
+    log(`trained on: ${backend || 'no trial recorded a backend'}`);
     const r = await writeStudyReport(s, outDir, {
       bootstrap: study.bootstrap,
       seed: 0,
       cacheDir: join(stateDir, 'cache'),
       progress: o.quiet ? undefined : progress,
       context: {
-        backend: [...new Set((await conn.db.selectFrom('trials').select('backend').where('sweep_id', '=', sweep.id).execute()).map((x) => x.backend).filter(Boolean))].join(', '),
+        backend,
         wallTimeS: ov.elapsedS,
         notes: [`Training time summed over trials: ${formatDuration(wall)}.`],
       },

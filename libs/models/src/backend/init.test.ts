@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './init.js';
 
+// These tests cover the wasm kernels and their overrides; the OpenBLAS path is tested in native-blas.test.ts.
+process.env.EQUISCALE_KERNELS = 'wasm';
+
 afterEach(() => {
   delete process.env.EQUISCALE_BACKEND;
 });

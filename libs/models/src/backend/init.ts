@@ -2,8 +2,11 @@
  * Backend selection. Order: tfjs-node-gpu -> tfjs-node (both optional, loaded by dynamic import, never
  * dependencies of this package) -> tfjs-backend-wasm -> cpu. `EQUISCALE_BACKEND` (tensorflow | wasm | cpu)
  * overrides the caller's preference. Returns the name of the backend actually in use.
+ * On wasm, the matmul kernels run OpenBLAS when it is installed (`native-blas.ts`; EQUISCALE_KERNELS=wasm
+ * forces the wasm kernels); the name is then 'wasm+openblas'.
  */
 import * as tf from '@tensorflow/tfjs';
+import { backendLabel, registerNativeKernels, type NativeKernelsStatus } from './native-blas.js';
 import { registerBackendFixes } from './wasm-fixes.js';
 
 export type BackendPreference = 'tensorflow' | 'wasm' | 'cpu';
@@ -23,19 +26,31 @@ async function tryNative(): Promise<boolean> {
   return false;
 }
 
+let kernels: NativeKernelsStatus | undefined;
+
 async function tryWasm(): Promise<boolean> {
   try {
     await import('@tensorflow/tfjs-backend-wasm');
     registerBackendFixes(); // the wasm kernel overrides need the wasm kernels registered first
+  } catch {
+    return false;
+  }
+  kernels = registerNativeKernels(); // throws on a bad EQUISCALE_KERNELS, or =openblas without the library
+  try {
     return await tf.setBackend('wasm');
   } catch {
     return false;
   }
 }
 
+/** Which matmul kernels the wasm backend runs, with the library or the reason, after initBackend chose wasm. */
+export function kernelsInUse(): NativeKernelsStatus | undefined {
+  return kernels;
+}
+
 /**
  * Picks and initialises a backend, registers the gradient/kernel fixes, and returns the backend name
- * ('tensorflow', 'wasm' or 'cpu').
+ * ('tensorflow', 'wasm+openblas', 'wasm' or 'cpu').
  */
 export async function initBackend(prefer?: BackendPreference): Promise<string> {
   const env = process.env.EQUISCALE_BACKEND;
@@ -55,7 +70,7 @@ export async function initBackend(prefer?: BackendPreference): Promise<string> {
     else ok = await tf.setBackend('cpu');
     if (ok) {
       await tf.ready();
-      return tf.getBackend();
+      return backendLabel();
     }
   }
   throw new Error('initBackend: no tfjs backend could be initialised (tried tensorflow, wasm, cpu)');

@@ -3,6 +3,7 @@
  * and no transposed-matmul flags (slow on wasm). All take 2-D (rows, features) inputs.
  */
 import * as tf from '@tensorflow/tfjs';
+import { matMulT } from './wasm-fixes.js';
 
 // tf.customGrad's typing lumps the save function into the tensor rest-parameter; the functions below are
 // written with explicit parameters instead.
@@ -34,8 +35,8 @@ function linearOp(act: Activation): (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tenso
         const [xs, ws] = saved;
         const dz = act === 'relu' ? tf.mul(dy, tf.step(saved[2])) : dy;
         return [
-          tf.matMul(dz as tf.Tensor2D, tf.transpose(ws) as tf.Tensor2D),
-          tf.matMul(tf.transpose(xs) as tf.Tensor2D, dz as tf.Tensor2D),
+          matMulT(dz, ws, false, true),
+          matMulT(xs, dz, true, false),
           columnSums(dz as tf.Tensor2D),
         ];
       },

@@ -11,6 +11,7 @@
  * - _FusedMatMul on wasm with batch > 1 (wrong results in tfjs 4.22): matmul, bias add, activation.
  */
 import * as tf from '@tensorflow/tfjs';
+import { nativeKernelsActive } from './native-blas.js';
 
 let registered = false;
 
@@ -21,6 +22,15 @@ export function transposeLast2(x: tf.Tensor): tf.Tensor {
   perm[r - 2] = r - 1;
   perm[r - 1] = r - 2;
   return tf.transpose(x, perm);
+}
+
+/**
+ * opA(a) @ opB(b). With the OpenBLAS kernels on, the flags go to sgemm (free); otherwise the flagged operand
+ * is transposed explicitly first (what the wasm flag override would do anyway; cpu runs the same sums).
+ */
+export function matMulT(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+  if (nativeKernelsActive()) return tf.matMul(a, b, transposeA, transposeB);
+  return tf.matMul(transposeA ? transposeLast2(a) : a, transposeB ? transposeLast2(b) : b);
 }
 
 /** Sum a broadcast gradient back to the shape of the input it belongs to (leading batch axes only). */
@@ -46,6 +56,13 @@ function registerMatMulGradient(): void {
       const [a, b] = saved;
       const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
       // forward: C = opA(A) @ opB(B); with A' = opA(A), B' = opB(B): dA' = dC @ B'^T, dB' = A'^T @ dC.
+      if (nativeKernelsActive()) {
+        // sgemm takes the flags for free: dA = opA^-1(dC @ B'^T), dB = opB^-1(A'^T @ dC) without transposes
+        return {
+          a: () => reduceToShape(transposeA ? tf.matMul(b, g, transposeB, true) : tf.matMul(g, b, false, !transposeB), a.shape),
+          b: () => reduceToShape(transposeB ? tf.matMul(g, a, true, transposeA) : tf.matMul(a, g, !transposeA, false), b.shape),
+        };
+      }
       const ap = () => (transposeA ? transposeLast2(a) : a);
       const bp = () => (transposeB ? transposeLast2(b) : b);
       return {

@@ -23,6 +23,7 @@ export type AttentionVariant = 'sdp' | 'distance';
 /** Normaliser constant of the distance features (reference normalizer_eps). */
 const DISTANCE_EPS = 1e-3;
 import * as tf from '@tensorflow/tfjs';
+import { matMulT } from '../backend/wasm-fixes.js';
 import { INNER_PRODUCT_MASK } from './basis.js';
 import { EquiLinear } from './equi-linear.js';
 import type { ParamFactory } from './params.js';
@@ -142,9 +143,9 @@ export class GeometricAttention {
       const [qAll, kAll] = this.queriesAndKey(mv, sc);
       const Dqk = this.qkDim;
       const q = qAll.reshape([batch, items * H, Dqk]);
-      const kT = kAll.reshape([batch, items, Dqk]).transpose([0, 2, 1]);
+      const k = kAll.reshape([batch, items, Dqk]);
       const v = tf.concat([tf.slice(mv, [0, H + 1, 0], [rows, 1, 16 * m]), tf.slice(sc, [0, H + 1, 0], [rows, 1, n])], 2).reshape([batch, items, D]);
-      let logits = tf.matMul(q as tf.Tensor3D, kT as tf.Tensor3D); // (batch, items*H, items)
+      let logits = matMulT(q, k, false, true); // (batch, items*H, items)
       if (keyBias) logits = tf.add(logits, keyBias);
       const attended = tf.matMul(tf.softmax(logits), v as tf.Tensor3D).reshape([rows, H, D]);
       const out = this.out.applySplit(

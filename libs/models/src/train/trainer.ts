@@ -19,11 +19,12 @@ import { DataOrder } from './data-order.js';
 import { coordMask, evaluateLoss, maskedSquaredError } from './evaluate.js';
 import { fitMotionGain } from './motion-baseline.js';
 import { createNet } from './nets.js';
+import { backendLabel } from '../backend/native-blas.js';
 import { checkSchedule, learningRate } from './schedule.js';
 
 const METRIC_FLUSH = 50;
 
-function checkConfig(c: TrialConfig): void {
+export function checkConfig(c: TrialConfig): void {
   const posInt = (x: number) => Number.isInteger(x) && x >= 1;
   const nonNegInt = (x: number) => Number.isInteger(x) && x >= 0;
   if (c.family !== 'transformer' && c.family !== 'gatr') {
@@ -85,7 +86,7 @@ export async function trainTrial(
       throw new Error(`data.${name} shapes ${JSON.stringify(s)} differ from data.train shapes ${JSON.stringify(shapes)}`);
     }
   }
-  const backend = tf.getBackend();
+  const backend = backendLabel();
   const net = createNet(config.dims, shapes, config.seed, fitMotionGain(data.train));
   const paramShapes = net.variables.map((v) => v.shape.slice());
   try {

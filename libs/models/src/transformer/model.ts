@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TaskShapes, TransformerDims } from '../api.js';
 import type { Net } from '../task/net.js';
 import { gelu, layerNorm, linear } from '../backend/ops.js';
-import { transposeLast2 } from '../backend/wasm-fixes.js';
+import { matMulT } from '../backend/wasm-fixes.js';
 import { keyMaskBias, tokenFeatureDim, tokenFeatures } from './features.js';
 import { transformerLayout, type ParamSpec } from './layout.js';
 import { summarizeTransformer } from '../flops.js';
@@ -69,8 +69,7 @@ export function createTransformerModel(dims: TransformerDims, shapes: TaskShapes
       const qkv = linear(a, w2(b + 'qkv.w'), w1(b + 'qkv.b'));
       const [q, k, vv] = tf.split(qkv, [width, dh, dh], 1);
       const q3 = tf.reshape(q, [n, t * heads, dh]);
-      const kT = transposeLast2(tf.reshape(k, [n, t, dh]));
-      const scores = tf.add(tf.mul(tf.matMul(q3, kT as tf.Tensor3D), scale), bias);
+      const scores = tf.add(tf.mul(matMulT(q3, tf.reshape(k, [n, t, dh]), false, true), scale), bias);
       const probs = tf.softmax(scores);
       const o = tf.reshape(tf.matMul(probs as tf.Tensor3D, tf.reshape(vv, [n, t, dh]) as tf.Tensor3D), [m, width]);
       h = tf.add(h, linear(o as tf.Tensor2D, w2(b + 'attn_out.w'), w1(b + 'attn_out.b')));
