@@ -38,8 +38,8 @@ export const weightSpaceBenchmark: Benchmark<WeightSpaceConfig, WeightSpaceExamp
     const P = inrLayout(c.hidden).paramCount;
     return {
       inputs: [{ name: 'params', shape: [P], meaning: `INR parameters, layers 1 -> ${c.hidden.join(' -> ')} -> 1, per layer W (out, in) row-major then b` }],
-      targets: [{ name: 'targets', shape: [c.targets.length], meaning: `${c.targets.join(', ')} of the sine wave the INR was fitted to` }],
-      loss: `MSE averaged over examples and targets (${c.targets.join(', ')}; frequency in cycles per unit, amplitude in output units)`,
+      targets: [{ name: 'targets', shape: [c.targets.length], meaning: `${c.targets.join(', ')} of the sine wave the INR was fitted to, each standardized by its sampling distribution` }],
+      loss: `MSE averaged over examples and standardized targets (${c.targets.join(', ')}); predicting the mean scores about 1`,
     };
   },
   families: WEIGHT_SPACE_FAMILY_INFO,

@@ -24,7 +24,7 @@ export interface WeightSpaceConfig {
   /** Full-batch Adam steps and learning rate of each fit. */
   fitSteps: number;
   fitLr: number;
-  /** What the model regresses from the weights (subset of TARGET_NAMES, in this order). */
+  /** What the model regresses from the weights (subset of TARGET_NAMES, kept in this order), each standardized by its sampling distribution. */
   targets: TargetName[];
   valExamples: number;
   testExamples: number;
@@ -42,7 +42,7 @@ export function defaultWeightSpaceConfig(): WeightSpaceConfig {
     points: 32,
     fitSteps: 100,
     fitLr: 0.02,
-    targets: ['frequency'],
+    targets: ['frequency', 'amplitude'],
     valExamples: 512,
     testExamples: 512,
     seed: 0,

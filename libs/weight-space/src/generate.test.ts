@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { defaultWeightSpaceConfig, validateWeightSpaceConfig, weightSpaceConfigHash, type WeightSpaceConfig } from './config.js';
 import { hashWeightSpaceExamples, sliceWeightSpaceExamples } from './examples.js';
-import { generateWeightSpaceExamples, samplePoints } from './generate.js';
+import { generateWeightSpaceExamples, samplePoints, standardizeTarget } from './generate.js';
 import { evalInr, exactSin, inrLayout } from './inr.js';
 
 const small: WeightSpaceConfig = { ...defaultWeightSpaceConfig(), hidden: [8, 8], fitSteps: 60, seed: 3 };
@@ -43,8 +43,9 @@ test('the INRs fit their waves: median error below 1% of the wave power, targets
   for (let n = 0; n < ex.count; n++) {
     const [nu, amp, phase] = ex.waves.subarray(3 * n, 3 * n + 3);
     assert.ok(nu >= cfg.freqMin && nu <= cfg.freqMax && amp >= cfg.ampMin && amp <= cfg.ampMax);
-    assert.equal(ex.targets[2 * n], nu);
-    assert.equal(ex.targets[2 * n + 1], amp);
+    assert.ok(Math.abs(ex.targets[2 * n] - standardizeTarget(cfg, 'frequency', nu)) < 1e-5);
+    assert.ok(Math.abs(ex.targets[2 * n + 1] - standardizeTarget(cfg, 'amplitude', amp)) < 1e-5);
+    assert.ok(Math.abs(ex.targets[2 * n]) <= Math.sqrt(3) + 1e-6 && Math.abs(ex.targets[2 * n + 1]) <= Math.sqrt(3) + 1e-6);
     const f = evalInr(ex.params, lay, cfg.activation, xs, n * ex.paramCount);
     let err = 0;
     for (let p = 0; p < xs.length; p++) err += (f[p] - amp * Math.sin(2 * Math.PI * nu * xs[p] + phase)) ** 2;
@@ -79,4 +80,5 @@ test('config: defaults filled in, hash ignores spelled-out defaults, bad fields 
     assert.throws(() => validateWeightSpaceConfig(raw), (e: Error) => re.test(e.message) && !e.message.includes('\n'), JSON.stringify(raw));
   }
   assert.deepEqual(validateWeightSpaceConfig({ kind: 'weight-space', targets: ['amplitude', 'frequency'] }).targets, ['frequency', 'amplitude']);
+  assert.deepEqual(validateWeightSpaceConfig({ targets: ['amplitude'] }).targets, ['amplitude']);
 });

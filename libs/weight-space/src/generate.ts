@@ -9,7 +9,7 @@ import { exactSin, fitInr, initInr, inrLayout } from './inr.js';
 import { KeyedRng } from './rng.js';
 import type { Split } from '@equiscale/benchmark';
 
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 /** A batch of INRs (row-major Float32). N = count, P = paramCount (flat layout of inr.ts), T = targetCount. */
 export interface WeightSpaceExamples {
@@ -20,7 +20,10 @@ export interface WeightSpaceExamples {
   targetNames: TargetName[];
   /** (N, P) fitted INR parameters. */
   params: Float32Array;
-  /** (N, T) regression targets, in targetNames order. */
+  /**
+   * (N, T) regression targets in targetNames order, each standardized by its sampling distribution (config-defined,
+   * not data-defined): (value - (min + max) / 2) / ((max - min) / sqrt 12). Predicting the mean scores MSE ~ 1.
+   */
   targets: Float32Array;
   /** (N, 3) the wave each INR was fitted to: frequency nu, amplitude A, phase phi. */
   waves: Float32Array;
@@ -53,6 +56,17 @@ export function samplePoints(n: number): Float64Array {
   return xs;
 }
 
+/** The mean and standard deviation of a target's sampling distribution (uniform on [min, max]; std 1 if min = max). */
+export function targetScale(cfg: WeightSpaceConfig, target: TargetName): { mean: number; std: number } {
+  const [lo, hi] = target === 'frequency' ? [cfg.freqMin, cfg.freqMax] : [cfg.ampMin, cfg.ampMax];
+  return { mean: (lo + hi) / 2, std: hi > lo ? (hi - lo) / Math.sqrt(12) : 1 };
+}
+
+export function standardizeTarget(cfg: WeightSpaceConfig, target: TargetName, value: number): number {
+  const { mean, std } = targetScale(cfg, target);
+  return (value - mean) / std;
+}
+
 /** INRs [start, start + count) of a split. */
 export function generateWeightSpaceExamples(
   config: WeightSpaceConfig,
@@ -80,7 +94,7 @@ export function generateWeightSpaceExamples(
     ex.waves[3 * n + 1] = amp;
     ex.waves[3 * n + 2] = phase;
     ex.fitMse[n] = mse;
-    for (let t = 0; t < T; t++) ex.targets[n * T + t] = cfg.targets[t] === 'frequency' ? nu : amp;
+    for (let t = 0; t < T; t++) ex.targets[n * T + t] = standardizeTarget(cfg, cfg.targets[t], cfg.targets[t] === 'frequency' ? nu : amp);
     onProgress?.(n + 1, count);
   }
   return ex;

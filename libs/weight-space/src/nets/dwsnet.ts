@@ -73,10 +73,6 @@ interface Layer {
   gBias: tf.Variable;
 }
 
-function flat2(x: tf.Tensor): tf.Tensor2D {
-  return tf.reshape(x, [-1, x.shape[x.shape.length - 1]]) as tf.Tensor2D;
-}
-
 export function createDwsNet(family: string, dims: DwsDims, shapes: WeightSpaceShapes, seed: number, stats: InputStats): WeightSpaceNet {
   const summary = summarizeWeightSpace(family, dims, shapes);
   const { sizes } = shapes;
@@ -109,31 +105,60 @@ export function createDwsNet(family: string, dims: DwsDims, shapes: WeightSpaceS
   const head1 = { w: init.uniform([R, dims.headWidth], Math.sqrt(6 / R), 'dws_head_w1'), b: init.zeros([dims.headWidth], 'dws_head_b1') };
   const head2 = { w: init.uniform([dims.headWidth, T], 0.1 * Math.sqrt(3 / dims.headWidth), 'dws_head_w2'), b: init.zeros([T], 'dws_head_b2') };
 
+  // Constant helpers (no gradient): broadcasting and pooling as matrix products, because wasm's broadcasting Add
+  // and Concat kernels are 10-50x slower than its matmul on these shapes (profiled: bench/README numbers).
+  const tileC = Array.from({ length: K }, (_, k) => {
+    // (c, h_k * c): [I_c I_c ... I_c], row-broadcast of a per-row vector over h_k columns
+    const m = new Float32Array(c * h(k) * c);
+    for (let j = 0; j < h(k); j++) for (let q = 0; q < c; q++) m[q * h(k) * c + j * c + q] = 1;
+    return tf.keep(tf.tensor2d(m, [c, h(k) * c]));
+  });
+  const meanC = Array.from({ length: K }, (_, k) => tf.keep(tf.div(tf.transpose(tileC[k]), h(k)) as tf.Tensor2D)); // (h_k * c, c)
+  const onesCol = Array.from({ length: K }, (_, k) => tf.keep(tf.ones([1, h(k), 1]) as tf.Tensor3D));
+  const meanRow = Array.from({ length: K }, (_, k) => tf.keep(tf.fill([1, 1, h(k)], 1 / h(k)) as tf.Tensor3D));
+
+  /** sum_p parts[p] @ w[rows of part p]: a product with the concatenation of the parts, without concatenating. */
+  const splitMatMul = (parts: tf.Tensor2D[], w: tf.Tensor2D): tf.Tensor2D => {
+    let row = 0;
+    let acc: tf.Tensor2D | null = null;
+    for (const p of parts) {
+      const n = p.shape[1];
+      const y = tf.matMul(p, tf.slice(w, [row, 0], [n, w.shape[1]]) as tf.Tensor2D) as tf.Tensor2D;
+      acc = acc ? (tf.add(acc, y) as tf.Tensor2D) : y;
+      row += n;
+    }
+    return acc!;
+  };
+
   const layer = (L: Layer, x: Objects, B: number): Objects => {
     const W = (name: string) => L.w.get(name)! as tf.Tensor2D;
-    const eRow = x.e.map((e) => (e ? tf.mean(e, 2) : null)); // (B, h_k, c)
-    const eCol = x.e.map((e) => (e ? tf.mean(e, 1) : null)); // (B, h_{k-1}, c)
-    const F = Array.from({ length: K }, (_, k) => {
-      const parts: tf.Tensor[] = [x.n[k]];
-      if (eRow[k]) parts.push(eRow[k]!);
-      if (k + 1 < K) parts.push(eCol[k + 1]!);
-      return parts.length === 1 ? parts[0] : tf.concat(parts, 2);
-    });
-    const Fg = tf.concat([x.g, ...x.n.map((n) => tf.mean(n, 1)), ...eRow.filter((r): r is tf.Tensor3D => r !== null).map((r) => tf.mean(r, 1))], 1) as tf.Tensor2D;
+    // E_k as (B h_k, h_{k-1} c): rowmean (B h_k, c) and colmean (B h_{k-1}, c)
+    const e2 = x.e.map((e, k) => (e ? (tf.reshape(e, [B * h(k), h(k - 1) * e.shape[3]]) as tf.Tensor2D) : null));
+    const eRow = x.e.map((e, k) => (e ? (e.shape[3] === 1 ? tf.reshape(tf.mean(e, 2), [B * h(k), 1]) : tf.matMul(e2[k]!, meanC[k - 1])) as tf.Tensor2D : null));
+    const eCol = x.e.map((e, k) =>
+      e ? (tf.reshape(tf.matMul(tf.broadcastTo(meanRow[k], [B, 1, h(k)]) as tf.Tensor3D, tf.reshape(e, [B, h(k), h(k - 1) * e.shape[3]]) as tf.Tensor3D), [B * h(k - 1), e.shape[3]]) as tf.Tensor2D) : null,
+    );
+    const nFlat = x.n.map((n) => tf.reshape(n, [-1, n.shape[2]]) as tf.Tensor2D);
+    const F = Array.from({ length: K }, (_, k) => [nFlat[k], ...(eRow[k] ? [eRow[k]!] : []), ...(k + 1 < K ? [eCol[k + 1]!] : [])]);
+    const pool = (t: tf.Tensor2D, k: number) => tf.mean(tf.reshape(t, [B, h(k), t.shape[1]]), 1) as tf.Tensor2D;
+    const Fg = [x.g, ...nFlat.map((n, k) => pool(n, k)), ...eRow.flatMap((r, k) => (r ? [pool(r, k)] : []))];
     const n = Array.from({ length: K }, (_, k) => {
-      const local = tf.reshape(linear(flat2(F[k]), W(`n${k}.local`), L.nBias[k] as tf.Tensor1D), [B, h(k), c]);
-      return tf.relu(tf.add(local, tf.reshape(tf.matMul(Fg, W(`n${k}.global`)), [B, 1, c]))) as tf.Tensor3D;
+      const local = tf.reshape(tf.add(splitMatMul(F[k], W(`n${k}.local`)), L.nBias[k]), [B, h(k), c]);
+      return tf.relu(tf.add(local, tf.reshape(splitMatMul(Fg, W(`n${k}.global`)), [B, 1, c]))) as tf.Tensor3D;
     });
     const e = Array.from({ length: K }, (_, k) => {
       const ek = x.e[k];
       if (!ek) return null;
-      let y: tf.Tensor = tf.reshape(linear(flat2(ek), W(`e${k}.self`), L.eBias[k] as tf.Tensor1D), [B, h(k), h(k - 1), c]);
-      y = tf.add(y, tf.reshape(tf.matMul(flat2(F[k]), W(`e${k}.rows`)), [B, h(k), 1, c]));
-      y = tf.add(y, tf.reshape(tf.matMul(flat2(F[k - 1]), W(`e${k}.cols`)), [B, 1, h(k - 1), c]));
-      y = tf.add(y, tf.reshape(tf.matMul(Fg, W(`e${k}.global`)), [B, 1, 1, c]));
-      return tf.relu(y) as tf.Tensor4D;
+      const self = tf.reshape(linear(tf.reshape(ek, [-1, ek.shape[3]]) as tf.Tensor2D, W(`e${k}.self`), L.eBias[k] as tf.Tensor1D), [B * h(k), h(k - 1) * c]);
+      // per row i: F_k B + Fg D, broadcast over the h_{k-1} columns by a product with [I I ... I]
+      const rowG = tf.add(tf.reshape(splitMatMul(F[k], W(`e${k}.rows`)), [B, h(k), c]), tf.reshape(splitMatMul(Fg, W(`e${k}.global`)), [B, 1, c]));
+      const rows = tf.matMul(tf.reshape(rowG, [B * h(k), c]) as tf.Tensor2D, tileC[k - 1]);
+      // per column j: F_{k-1} C, broadcast over the h_k rows by a product with a column of ones
+      const colT = tf.reshape(splitMatMul(F[k - 1], W(`e${k}.cols`)), [B, 1, h(k - 1) * c]) as tf.Tensor3D;
+      const cols = tf.reshape(tf.matMul(tf.broadcastTo(onesCol[k], [B, h(k), 1]) as tf.Tensor3D, colT), [B * h(k), h(k - 1) * c]);
+      return tf.reshape(tf.relu(tf.add(tf.add(self, rows), cols)), [B, h(k), h(k - 1), c]) as tf.Tensor4D;
     });
-    const g = linear(Fg, W('g.global'), L.gBias as tf.Tensor1D, 'relu');
+    const g = tf.relu(tf.add(splitMatMul(Fg, W('g.global')), L.gBias)) as tf.Tensor2D;
     return { n, e, g };
   };
 
@@ -162,6 +187,7 @@ export function createDwsNet(family: string, dims: DwsDims, shapes: WeightSpaceS
     },
     dispose() {
       tf.dispose(init.variables);
+      tf.dispose([...tileC, ...meanC, ...onesCol, ...meanRow]);
     },
   };
 }
