@@ -60,6 +60,7 @@ async function run(family: string, dims: WeightSpaceDims, budget: number, lr: nu
     ds,
   );
   const ms = (performance.now() - started) / steps;
+  // train loss: the trainer's last logged window (steps/200 steps, at the end of the cosine schedule)
   return { family, s, steps, lr, out, ms, compute: steps * BATCH * s.nominalFlopsPerSample };
 }
 
@@ -78,12 +79,13 @@ for (const [bi, budget] of BUDGETS.entries()) {
     if (bi === 0) chosen.set(family, best.lr);
     rows.push(
       `| ${budget.toExponential(1)} | ${family} | ${best.s.paramCount} | ${best.s.nominalFlopsPerSample.toExponential(2)} | ${best.steps} | ${best.lr} | ` +
-        `${best.out.valLoss?.toFixed(4)} | ${best.out.testLoss?.toFixed(4)} | ${best.ms.toFixed(0)} |`,
+        `${best.out.trainLoss?.toFixed(4)} | ${best.out.valLoss?.toFixed(4)} | ${best.out.perTarget?.val.map((v) => v.toFixed(3)).join(' / ')} | ` +
+        `${best.out.testLoss?.toFixed(4)} | ${best.ms.toFixed(0)} |`,
     );
   }
 }
 console.log(`\nbackend ${backend}; baseline val ${base[0].loss.toFixed(4)} / test ${base[1].loss.toFixed(4)}`);
-console.log('| compute (FLOPs) | family | params | FLOPs/sample | steps | lr (val-selected) | val MSE | test MSE | ms/step |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log(`| compute (FLOPs) | family | params | FLOPs/sample | steps | lr (val-selected) | train MSE (last window) | val MSE | val per target (${cfg.targets.join(' / ')}) | test MSE | ms/step |`);
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 console.log(`end: ${uptime()}`);

@@ -58,6 +58,9 @@ test('every family trains: training loss falls (mlp, dwsnet), augmentation chang
     assert.ok(out.valLoss! < 5 * baseline, `${family} val ${out.valLoss} vs mean-predictor ${baseline}`);
     assert.deepEqual(points.slice(-2).map((p) => p.split), ['val', 'test']);
     finals[family] = out.valLoss!;
+    const per = out.perTarget!;
+    assert.deepEqual(per.names, ['amplitude']);
+    assert.ok(Math.abs(per.val.reduce((a, b) => a + b, 0) / per.val.length - out.valLoss!) < 1e-9);
   }
   // same init, same data order: only the permutations differ
   assert.notEqual(finals['mlp+permute'], finals.mlp);

@@ -52,17 +52,30 @@ function targetsTensor(ex: WeightSpaceExamples): tf.Tensor2D {
   return tf.tensor2d(ex.targets, [ex.count, ex.targetNames.length]);
 }
 
-/** MSE (mean over examples and targets) of the net on the first `limit` examples, in chunks. */
-export function evaluateWeightSpaceLoss(net: WeightSpaceNet, ex: WeightSpaceExamples, limit = ex.count, chunk = 128): number {
+/** Per-target MSE of the net on the first `limit` examples, in chunks. */
+export function evaluateWeightSpaceLossPerTarget(net: WeightSpaceNet, ex: WeightSpaceExamples, limit = ex.count, chunk = 128): number[] {
   const n = Math.min(limit, ex.count);
-  let sum = 0;
+  const T = ex.targetNames.length;
+  const sum = new Array<number>(T).fill(0);
   for (let start = 0; start < n; start += chunk) {
     const part = sliceWeightSpaceExamples(ex, start, Math.min(n, start + chunk) - start);
-    const s = tf.tidy(() => tf.sum(tf.square(tf.sub(net.predict(part), targetsTensor(part)))));
-    sum += s.dataSync()[0];
+    const s = tf.tidy(() => tf.sum(tf.square(tf.sub(net.predict(part), targetsTensor(part))), 0));
+    const v = s.dataSync();
+    for (let t = 0; t < T; t++) sum[t] += v[t];
     s.dispose();
   }
-  return n === 0 ? 0 : sum / (n * ex.targetNames.length);
+  return sum.map((x) => (n === 0 ? 0 : x / n));
+}
+
+/** MSE (mean over examples and targets) of the net on the first `limit` examples. */
+export function evaluateWeightSpaceLoss(net: WeightSpaceNet, ex: WeightSpaceExamples, limit = ex.count, chunk = 128): number {
+  const per = evaluateWeightSpaceLossPerTarget(net, ex, limit, chunk);
+  return per.reduce((a, b) => a + b, 0) / per.length;
+}
+
+/** The benchmark's TrialResult plus the final val and test MSE of each target (targetNames order) when completed. */
+export interface WeightSpaceTrialResult extends TrialResult<WeightSpaceDims> {
+  perTarget?: { names: string[]; val: number[]; test: number[] };
 }
 
 function readParams(net: WeightSpaceNet): Float32Array {
@@ -88,7 +101,7 @@ export async function trainWeightSpaceTrial(
   data: WeightSpaceData,
   cb: TrainCallbacks = {},
   resume?: Uint8Array,
-): Promise<TrialResult<WeightSpaceDims>> {
+): Promise<WeightSpaceTrialResult> {
   checkTrial(trial);
   for (const s of ['train', 'val', 'test'] as const) {
     const ex = data[s];
@@ -114,7 +127,7 @@ async function run(
   resume: Uint8Array | undefined,
   net: WeightSpaceNet,
   shapes: WeightSpaceShapes,
-): Promise<TrialResult<WeightSpaceDims>> {
+): Promise<WeightSpaceTrialResult> {
   const backend = tf.getBackend();
   const paramShapes = net.variables.map((v) => v.shape.slice());
   let params: Float32Array;
@@ -238,12 +251,15 @@ async function run(
       return outcome('stopped', null, null);
     }
   }
-  const valLoss = evaluateWeightSpaceLoss(net, data.val);
-  const testLoss = evaluateWeightSpaceLoss(net, data.test);
+  const valPer = evaluateWeightSpaceLossPerTarget(net, data.val);
+  const testPer = evaluateWeightSpaceLossPerTarget(net, data.test);
+  const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+  const valLoss = data.val.count === 0 ? 0 : mean(valPer);
+  const testLoss = data.test.count === 0 ? 0 : mean(testPer);
   pending.push(point('val', valLoss), point('test', testLoss));
   await flush();
   if (!Number.isFinite(valLoss) || !Number.isFinite(testLoss)) {
     return outcome('diverged', valLoss, testLoss, `final evaluation is not finite (val ${valLoss}, test ${testLoss}) after step ${step}`);
   }
-  return outcome('completed', valLoss, testLoss);
+  return { ...outcome('completed', valLoss, testLoss), perTarget: { names: data.train.targetNames.slice(), val: valPer, test: testPer } };
 }
