@@ -16,6 +16,8 @@ export interface WeightSpaceNet {
   dispose(): void;
 }
 
+let created = 0;
+
 /** Deterministic uniform initialisation U(-bound, bound) from a keyed stream. */
 export class Init {
   private rng: KeyedRng;
@@ -29,7 +31,7 @@ export class Init {
     const n = shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);
     for (let i = 0; i < n; i++) data[i] = (2 * this.rng.next() - 1) * bound;
-    const v = tf.variable(tf.tensor(data, shape), true, `${name}_${Math.random().toString(36).slice(2, 10)}`);
+    const v = tf.variable(tf.tensor(data, shape), true, `ws_${name}_${created++}`); // tfjs needs unique variable names
     this.variables.push(v);
     return v;
   }
