@@ -15,6 +15,10 @@ export { trainTrial } from './train/trainer.js';
 export { trainPacked, createPackedTransformer, type PackedTrialResult, type PackedTransformer } from './train/packed.js';
 export { evaluateLoss } from './train/evaluate.js';
 export { serializeCheckpoint, deserializeCheckpoint, CHECKPOINT_VERSION, type Checkpoint, type CheckpointHeader } from './train/checkpoint.js';
-export { learningRate } from './train/schedule.js';
+export { learningRate, checkSchedule } from './train/schedule.js';
+// training building blocks reused by other benchmarks' trainers (libs/weight-space)
+export { adamUpdate, newAdamState, globalNorm, type AdamState } from './train/adam.js';
+export { DataOrder, type DataPosition } from './train/data-order.js';
+export { linear, columnSums } from './backend/ops.js';
 export * from './gatr/index.js';
 export * from './algebra/index.js';
