@@ -4,7 +4,7 @@
  * in spec order, then steps (or budgets), training-set sizes and seeds ascending.
  */
 import type { BenchmarkConfig } from '@equiscale/rigid-body';
-import type { FamilyName, LrSchedule, ModelDims, ModelSummary, TrialConfig } from '@equiscale/models';
+import type { FamilyName, LrSchedule, ModelDims, ModelSummary, TrialConfig } from '@equiscale/models/accounting';
 import { defaultSweepDeps, type SweepDeps, type TaskShapes } from './deps.js';
 import { sweepFamily } from './families.js';
 import { IssueList, SweepSpecError, formatPath, type PathSegment } from './issues.js';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { sizeLadder, summarize } from '@equiscale/models';
+import { sizeLadder, summarize } from '@equiscale/models/accounting';
 import { benchmarkTaskShapes, loadSweepSpecFile, parseSweepSpec, planSweep, specHash, trialConfigFromCell } from './index.js';
 
 const EXAMPLE = fileURLToPath(new URL('../examples/small.yaml', import.meta.url));
