@@ -3,15 +3,15 @@
  * ReportMetrics and checkpoints to SaveCheckpoint, then exactly one of CompleteTrial / FailTrial / ReleaseTrial,
  * unless the attempt was fenced off (cancelled, or the lease was lost), in which case nothing more is written.
  */
-import type { TrialAssignment } from '@equiscale/contract';
+import { leaseLostOf, LeaseLostReason, MAX_TEXT_CHARS, type TrialAssignment } from '@equiscale/contract';
 import type { TrialCell } from '@equiscale/sweeps';
 import { pause } from './backoff.js';
 import { fitProblem } from './fit.js';
-import { GaveUpError, isLeaseLost } from './link.js';
+import { GaveUpError } from './link.js';
 import { MetricBuffer } from './metric-buffer.js';
 import type { Session } from './session.js';
 import type { TrainerOutcome } from './trainer.js';
-import type { TrialReport, TrialResult } from './worker.js';
+import type { TrialReport, TrialResult } from './options.js';
 
 /** Why training of this attempt should stop early; null while it should go on. */
 type StopReason = null | 'signal' | 'lease-lost' | 'cancelled';
@@ -44,9 +44,9 @@ export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialRep
     try {
       return await f();
     } catch (err) {
-      if (isLeaseLost(err)) {
-        const details = (err as { details?: string }).details ?? '';
-        fence(/\(cancelled\)$/.test(details) ? 'cancelled' : 'lease-lost', details);
+      const lost = leaseLostOf(err);
+      if (lost) {
+        fence(lost.reason === LeaseLostReason.LEASE_LOST_REASON_CANCELLED ? 'cancelled' : 'lease-lost', (err as { details?: string }).details ?? '');
         return undefined;
       }
       throw err;
@@ -185,11 +185,10 @@ export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialRep
   }
 }
 
-/** Error texts the coordinator accepts (it refuses more than 8000 characters). */
-/** Error text the coordinator accepts: no NUL characters (Postgres text cannot hold them), at most 4000 chars. */
+/** Error text the coordinator accepts: no NUL characters (Postgres text cannot hold them), at most MAX_TEXT_CHARS. */
 function clip(raw: string): string {
   const text = raw.replace(/\u0000/g, '\\0');
-  return text.length > 4000 ? `${text.slice(0, 3990)} …(cut)` : text;
+  return text.length > MAX_TEXT_CHARS ? `${text.slice(0, MAX_TEXT_CHARS - 10)} …(cut)` : text;
 }
 
 function finiteOrUndefined(x: number | null): number | undefined {

@@ -4,8 +4,7 @@ import { AdminServiceClient } from './gen/equiscale/v1/admin.js';
 import { WorkerServiceClient } from './gen/equiscale/v1/worker.js';
 import { AUTH_METADATA_KEY, bearer } from './auth.js';
 
-/** Largest message either side accepts (checkpoints of large models travel in one message). */
-export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+import { MAX_MESSAGE_BYTES } from './limits.js';
 
 export interface ConnectOptions {
   /** Shared token sent on every call (EQUISCALE_TOKEN). */

@@ -8,3 +8,4 @@ export * from './gen/equiscale/v1/admin.js';
 export * from './auth.js';
 export * from './clients.js';
 export * from './errors.js';
+export * from './limits.js';

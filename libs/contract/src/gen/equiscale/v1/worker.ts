@@ -19,6 +19,66 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 
+/**
+ * Why a trial-scoped write was refused with FAILED_PRECONDITION ("lease lost"). The coordinator sends a LeaseLost
+ * message, binary-encoded, in the status trailer metadata "equiscale-lease-lost-bin" (libs/contract errors.ts:
+ * leaseLostError / leaseLostOf); the status text says the same for humans and is never parsed.
+ */
+export enum LeaseLostReason {
+  LEASE_LOST_REASON_UNSPECIFIED = 0,
+  /** LEASE_LOST_REASON_UNKNOWN_TRIAL - No trial with this id. */
+  LEASE_LOST_REASON_UNKNOWN_TRIAL = 1,
+  /** LEASE_LOST_REASON_STALE_TOKEN - The trial is pending again or leased under another token (the lease expired and was taken over). */
+  LEASE_LOST_REASON_STALE_TOKEN = 2,
+  /** LEASE_LOST_REASON_CANCELLED - The trial or its sweep was cancelled: stop and drop the result. */
+  LEASE_LOST_REASON_CANCELLED = 3,
+  /** LEASE_LOST_REASON_FINISHED - The trial already ended (completed, diverged or failed). */
+  LEASE_LOST_REASON_FINISHED = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function leaseLostReasonFromJSON(object: any): LeaseLostReason {
+  switch (object) {
+    case 0:
+    case "LEASE_LOST_REASON_UNSPECIFIED":
+      return LeaseLostReason.LEASE_LOST_REASON_UNSPECIFIED;
+    case 1:
+    case "LEASE_LOST_REASON_UNKNOWN_TRIAL":
+      return LeaseLostReason.LEASE_LOST_REASON_UNKNOWN_TRIAL;
+    case 2:
+    case "LEASE_LOST_REASON_STALE_TOKEN":
+      return LeaseLostReason.LEASE_LOST_REASON_STALE_TOKEN;
+    case 3:
+    case "LEASE_LOST_REASON_CANCELLED":
+      return LeaseLostReason.LEASE_LOST_REASON_CANCELLED;
+    case 4:
+    case "LEASE_LOST_REASON_FINISHED":
+      return LeaseLostReason.LEASE_LOST_REASON_FINISHED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return LeaseLostReason.UNRECOGNIZED;
+  }
+}
+
+export function leaseLostReasonToJSON(object: LeaseLostReason): string {
+  switch (object) {
+    case LeaseLostReason.LEASE_LOST_REASON_UNSPECIFIED:
+      return "LEASE_LOST_REASON_UNSPECIFIED";
+    case LeaseLostReason.LEASE_LOST_REASON_UNKNOWN_TRIAL:
+      return "LEASE_LOST_REASON_UNKNOWN_TRIAL";
+    case LeaseLostReason.LEASE_LOST_REASON_STALE_TOKEN:
+      return "LEASE_LOST_REASON_STALE_TOKEN";
+    case LeaseLostReason.LEASE_LOST_REASON_CANCELLED:
+      return "LEASE_LOST_REASON_CANCELLED";
+    case LeaseLostReason.LEASE_LOST_REASON_FINISHED:
+      return "LEASE_LOST_REASON_FINISHED";
+    case LeaseLostReason.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface RegisterRequest {
   /** Client-chosen stable id (a UUID); empty asks the coordinator to assign one. */
   workerId: string;
@@ -156,6 +216,11 @@ export interface ReleaseTrialRequest {
 }
 
 export interface ReleaseTrialResponse {
+}
+
+export interface LeaseLost {
+  trialId: number;
+  reason: LeaseLostReason;
 }
 
 function createBaseRegisterRequest(): RegisterRequest {
@@ -2411,6 +2476,95 @@ export const ReleaseTrialResponse: MessageFns<ReleaseTrialResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<ReleaseTrialResponse>, I>>(_: I): ReleaseTrialResponse {
     const message = createBaseReleaseTrialResponse();
+    return message;
+  },
+};
+
+function createBaseLeaseLost(): LeaseLost {
+  return { trialId: 0, reason: 0 };
+}
+
+export const LeaseLost: MessageFns<LeaseLost> = {
+  encode(message: LeaseLost, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.trialId !== 0) {
+      writer.uint32(8).int64(message.trialId);
+    }
+    if (message.reason !== 0) {
+      writer.uint32(16).int32(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeaseLost {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeaseLost();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.trialId = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.reason = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LeaseLost {
+    return {
+      trialId: isSet(object.trialId)
+        ? globalThis.Number(object.trialId)
+        : isSet(object.trial_id)
+        ? globalThis.Number(object.trial_id)
+        : 0,
+      reason: isSet(object.reason) ? leaseLostReasonFromJSON(object.reason) : 0,
+    };
+  },
+
+  toJSON(message: LeaseLost): unknown {
+    const obj: any = {};
+    if (message.trialId !== 0) {
+      obj.trialId = Math.round(message.trialId);
+    }
+    if (message.reason !== 0) {
+      obj.reason = leaseLostReasonToJSON(message.reason);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LeaseLost>, I>>(base?: I): LeaseLost {
+    return LeaseLost.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaseLost>, I>>(object: I): LeaseLost {
+    const message = createBaseLeaseLost();
+    message.trialId = object.trialId ?? 0;
+    message.reason = object.reason ?? 0;
     return message;
   },
 };
