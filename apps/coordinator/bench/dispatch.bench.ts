@@ -36,12 +36,8 @@ const TRIALS = Number(process.env.BENCH_TRIALS ?? 2000);
 const WORKERS = 50;
 const TOKEN = 'bench-token';
 
-/** Rows whose cell is complete enough for the sleep trainer. */
-function rows(n: number, prefix: string): TrialRowInput[] {
-  return syntheticTrialRows(n, prefix, (i) => ({
-    cell: JSON.stringify({ cellKey: `${prefix}/${i}`, steps: 1, seed: i, batchSize: 4, checkpointEvery: 0, paramCount: 1000, executedFlops: 1e6 }),
-  }));
-}
+/** Tiny 1-step trials (the sleep trainer's). */
+const rows = (n: number, prefix: string): TrialRowInput[] => syntheticTrialRows(n, prefix);
 
 const q = (s: number[], p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
 

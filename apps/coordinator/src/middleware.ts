@@ -23,7 +23,7 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { invalidArgument, leaseLostError, LeaseLostReason, RpcError, toServiceError, tokenFromMetadata, unauthenticated } from '@equiscale/contract';
-import { LeaseLostError, SweepConflictError } from '@equiscale/db';
+import { LeaseLostError, ParamCountMismatchError, SweepConflictError } from '@equiscale/db';
 import type { Logger } from './logger.js';
 
 export interface CallContext {
@@ -80,6 +80,7 @@ export function toRpcError(err: unknown): RpcError | null {
   if (err instanceof LeaseLostError) return leaseLostError(err.trialId, LEASE_LOST_REASONS[err.state], err.message);
   if (err instanceof Error && err.name === 'SweepSpecError') return new RpcError(status.INVALID_ARGUMENT, err.message);
   if (err instanceof SweepConflictError) return new RpcError(status.ALREADY_EXISTS, err.message);
+  if (err instanceof ParamCountMismatchError) return new RpcError(status.INVALID_ARGUMENT, err.message);
   if (isDatabaseUnavailable(err)) return new RpcError(status.UNAVAILABLE, 'database unavailable; retry later');
   if (err instanceof Error && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(err.message)) {
     return new RpcError(status.UNAVAILABLE, 'database unavailable; retry later');

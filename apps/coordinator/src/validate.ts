@@ -2,6 +2,7 @@
  * Request validation. Every check names the field as the .proto spells it (e.g. `points[3].split`) and says
  * what is expected, and throws RpcError INVALID_ARGUMENT before anything is written.
  */
+import type { MetricPoint } from '@equiscale/models/accounting';
 import { invalidArgument, MAX_MESSAGE_BYTES, MAX_METRIC_POINTS_PER_BATCH, MAX_SPEC_BYTES, MAX_TEXT_CHARS } from '@equiscale/contract';
 
 export { MAX_SPEC_BYTES };
@@ -74,17 +75,9 @@ export function oneOf<T extends string>(v: string, field: string, allowed: reado
   return v as T;
 }
 
-export interface ValidPoint {
-  step: number;
-  split: (typeof SPLITS)[number];
-  loss: number;
-  samplesSeen: number;
-  wallTimeS: number;
-}
-
 export function metricPoints(
   points: { step: number; split: string; loss: number; samplesSeen: number; wallTimeS: number }[],
-): ValidPoint[] {
+): MetricPoint[] {
   if (!Array.isArray(points)) bad('points', 'a list of metric points', points);
   if (points.length > MAX_METRIC_POINTS_PER_BATCH) {
     throw invalidArgument(`points: at most ${MAX_METRIC_POINTS_PER_BATCH} points per batch, got ${points.length}; send several batches`);

@@ -128,7 +128,7 @@ async function loop(s: Session): Promise<void> {
         // on with the next trial; this one's lease expires and the reaper re-queues it
         if (isServiceError(err) && err.code === status.UNAUTHENTICATED) throw registrationError(err, opts.coordinator);
         s.logger.error('trial ended with an error', { trial: claim.trial.trialId, error: err as Error });
-        report = { trialId: claim.trial.trialId, cellKey: claim.trial.cellKey, attempt: claim.trial.attempt, result: 'lease-lost', resumedFrom: 0, step: 0 };
+        report = { trialId: claim.trial.trialId, cellKey: claim.trial.trial?.cellKey ?? '', attempt: claim.trial.attempt, result: 'lease-lost', resumedFrom: 0, step: 0 };
       }
       opts.onTrialEnd?.(report);
       if (opts.once) return;

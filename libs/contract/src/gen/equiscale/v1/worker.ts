@@ -18,6 +18,8 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Struct } from "../../google/protobuf/struct.js";
+import { BaselineLosses, Trial } from "./trial.js";
 
 /**
  * Why a trial-scoped write was refused with FAILED_PRECONDITION ("lease lost"). The coordinator sends a LeaseLost
@@ -114,9 +116,15 @@ export interface TrialAssignment {
   attempt: number;
   sweepId: number;
   sweepName: string;
-  cellKey: string;
-  /** The trial cell as JSON (family, dims, steps, train size, seed, schedule, benchmark config). */
-  cellJson: string;
+  /** The trial as planned (cell key, family, dims, training settings, accounting). */
+  trial:
+    | Trial
+    | undefined;
+  /**
+   * The sweep's benchmark config (libs/rigid-body BenchmarkConfig), stored once with the sweep; its hash is
+   * trial.benchmark.config_hash.
+   */
+  benchmark: { [key: string]: any } | undefined;
   leaseExpiresAtMs: number;
   /** The latest checkpoint of an earlier attempt, empty if none. */
   checkpoint: Buffer;
@@ -191,6 +199,8 @@ export interface CompleteTrialRequest {
   error: string;
   paramCount: number;
   executedFlops: number;
+  /** The trivial predictors' losses on the sweep's test set, when the worker measured them (stored once per sweep). */
+  baselines?: BaselineLosses | undefined;
 }
 
 export interface CompleteTrialResponse {
@@ -712,8 +722,8 @@ function createBaseTrialAssignment(): TrialAssignment {
     attempt: 0,
     sweepId: 0,
     sweepName: "",
-    cellKey: "",
-    cellJson: "",
+    trial: undefined,
+    benchmark: undefined,
     leaseExpiresAtMs: 0,
     checkpoint: Buffer.alloc(0),
     checkpointStep: 0,
@@ -737,11 +747,11 @@ export const TrialAssignment: MessageFns<TrialAssignment> = {
     if (message.sweepName !== "") {
       writer.uint32(42).string(message.sweepName);
     }
-    if (message.cellKey !== "") {
-      writer.uint32(50).string(message.cellKey);
+    if (message.trial !== undefined) {
+      Trial.encode(message.trial, writer.uint32(90).fork()).join();
     }
-    if (message.cellJson !== "") {
-      writer.uint32(58).string(message.cellJson);
+    if (message.benchmark !== undefined) {
+      Struct.encode(Struct.wrap(message.benchmark), writer.uint32(98).fork()).join();
     }
     if (message.leaseExpiresAtMs !== 0) {
       writer.uint32(64).int64(message.leaseExpiresAtMs);
@@ -808,20 +818,20 @@ export const TrialAssignment: MessageFns<TrialAssignment> = {
             message.sweepName = reader.string();
             continue;
           }
-          case 6: {
-            if (tag !== 50) {
+          case 11: {
+            if (tag !== 90) {
               break;
             }
 
-            message.cellKey = reader.string();
+            message.trial = Trial.decode(reader, reader.uint32());
             continue;
           }
-          case 7: {
-            if (tag !== 58) {
+          case 12: {
+            if (tag !== 98) {
               break;
             }
 
-            message.cellJson = reader.string();
+            message.benchmark = Struct.unwrap(Struct.decode(reader, reader.uint32()));
             continue;
           }
           case 8: {
@@ -883,16 +893,8 @@ export const TrialAssignment: MessageFns<TrialAssignment> = {
         : isSet(object.sweep_name)
         ? globalThis.String(object.sweep_name)
         : "",
-      cellKey: isSet(object.cellKey)
-        ? globalThis.String(object.cellKey)
-        : isSet(object.cell_key)
-        ? globalThis.String(object.cell_key)
-        : "",
-      cellJson: isSet(object.cellJson)
-        ? globalThis.String(object.cellJson)
-        : isSet(object.cell_json)
-        ? globalThis.String(object.cell_json)
-        : "",
+      trial: isSet(object.trial) ? Trial.fromJSON(object.trial) : undefined,
+      benchmark: isObject(object.benchmark) ? object.benchmark : undefined,
       leaseExpiresAtMs: isSet(object.leaseExpiresAtMs)
         ? globalThis.Number(object.leaseExpiresAtMs)
         : isSet(object.lease_expires_at_ms)
@@ -924,11 +926,11 @@ export const TrialAssignment: MessageFns<TrialAssignment> = {
     if (message.sweepName !== "") {
       obj.sweepName = message.sweepName;
     }
-    if (message.cellKey !== "") {
-      obj.cellKey = message.cellKey;
+    if (message.trial !== undefined) {
+      obj.trial = Trial.toJSON(message.trial);
     }
-    if (message.cellJson !== "") {
-      obj.cellJson = message.cellJson;
+    if (message.benchmark !== undefined) {
+      obj.benchmark = message.benchmark;
     }
     if (message.leaseExpiresAtMs !== 0) {
       obj.leaseExpiresAtMs = Math.round(message.leaseExpiresAtMs);
@@ -952,8 +954,8 @@ export const TrialAssignment: MessageFns<TrialAssignment> = {
     message.attempt = object.attempt ?? 0;
     message.sweepId = object.sweepId ?? 0;
     message.sweepName = object.sweepName ?? "";
-    message.cellKey = object.cellKey ?? "";
-    message.cellJson = object.cellJson ?? "";
+    message.trial = (object.trial !== undefined && object.trial !== null) ? Trial.fromPartial(object.trial) : undefined;
+    message.benchmark = object.benchmark ?? undefined;
     message.leaseExpiresAtMs = object.leaseExpiresAtMs ?? 0;
     message.checkpoint = object.checkpoint ?? Buffer.alloc(0);
     message.checkpointStep = object.checkpointStep ?? 0;
@@ -1799,6 +1801,7 @@ function createBaseCompleteTrialRequest(): CompleteTrialRequest {
     error: "",
     paramCount: 0,
     executedFlops: 0,
+    baselines: undefined,
   };
 }
 
@@ -1839,6 +1842,9 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     }
     if (message.executedFlops !== 0) {
       writer.uint32(97).double(message.executedFlops);
+    }
+    if (message.baselines !== undefined) {
+      BaselineLosses.encode(message.baselines, writer.uint32(106).fork()).join();
     }
     return writer;
   },
@@ -1952,6 +1958,14 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
             message.executedFlops = reader.double();
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.baselines = BaselineLosses.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2010,6 +2024,7 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
         : isSet(object.executed_flops)
         ? globalThis.Number(object.executed_flops)
         : 0,
+      baselines: isSet(object.baselines) ? BaselineLosses.fromJSON(object.baselines) : undefined,
     };
   },
 
@@ -2051,6 +2066,9 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     if (message.executedFlops !== 0) {
       obj.executedFlops = floatToJson(message.executedFlops);
     }
+    if (message.baselines !== undefined) {
+      obj.baselines = BaselineLosses.toJSON(message.baselines);
+    }
     return obj;
   },
 
@@ -2071,6 +2089,9 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     message.error = object.error ?? "";
     message.paramCount = object.paramCount ?? 0;
     message.executedFlops = object.executedFlops ?? 0;
+    message.baselines = (object.baselines !== undefined && object.baselines !== null)
+      ? BaselineLosses.fromPartial(object.baselines)
+      : undefined;
     return message;
   },
 };
