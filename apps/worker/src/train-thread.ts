@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, trainTrial, type BackendPreference, type TrialData } from '@equiscale/models';
-import { baselineLosses, loadDataset, type BenchmarkConfig } from '@equiscale/rigid-body';
+import { baselineLosses, benchmarkConfigHash, loadDataset, type BenchmarkConfig } from '@equiscale/rigid-body';
 import type { Trial } from '@equiscale/sweeps';
 import { trainingConfig } from './trial-config.js';
 import type { ThreadRequest, ThreadResponse } from './thread-protocol.js';
@@ -41,6 +41,12 @@ async function train(m: Extract<ThreadRequest, { type: 'train' }>): Promise<void
   const backend = await (backendReady ??= initBackend(prefer));
   const stop = new Int32Array(m.stop);
   const trial = m.trial;
+  // the trial names the sweep's benchmark by hash: train on that one, or not at all ('' only in rows migrated from
+  // a spec without a valid benchmark)
+  const hash = benchmarkConfigHash(m.benchmark);
+  if (trial.benchmark.configHash && trial.benchmark.configHash !== hash) {
+    throw new Error(`trial.benchmark.config_hash ${trial.benchmark.configHash.slice(0, 12)}… does not match the assigned benchmark config (${hash.slice(0, 12)}…); the sweep's benchmark changed under the trial`);
+  }
   const config = trainingConfig(trial);
   const loaded = await data(trial, m.benchmark, m.id);
   let lastProgress = 0;
