@@ -1,6 +1,8 @@
 // Lint: TypeScript rules plus Nx module boundaries.
 // Apps may import libs; libs never import apps; the CLI (type:entry, the composition root) may import apps and libs; science libs (models, scaling, rigid-body, sweeps)
 // import neither the gRPC contract nor the database layer.
+// Parts that only count parameters / FLOPs (the planner, the fits, the database, the coordinator, the contract) use
+// @equiscale/models/accounting, never the package root: the root loads TensorFlow.js (test/architecture checks it).
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
@@ -27,6 +29,31 @@ export default [
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:transport', onlyDependOnLibsWithTags: ['scope:transport', 'scope:science'] },
           ],
+        },
+      ],
+    },
+  },
+  {
+    files: [
+      'libs/sweeps/**/*.ts',
+      'libs/scaling/**/*.ts',
+      'libs/study/**/*.ts',
+      'libs/db/**/*.ts',
+      'libs/contract/**/*.ts',
+      'apps/coordinator/**/*.ts',
+      'migrations/**/*.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@equiscale/models',
+              message: "the package root loads TensorFlow.js; import '@equiscale/models/accounting' (ladders, parameter and FLOP counts, types)",
+            },
+          ],
+          patterns: [{ group: ['@tensorflow/*'], message: 'TensorFlow.js belongs to @equiscale/models and the worker only' }],
         },
       ],
     },

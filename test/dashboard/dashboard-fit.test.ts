@@ -106,17 +106,17 @@ describe('dashboard live fit', () => {
 
   /** Completes the given trials with a test loss from their family's law (0.5% log-normal noise). */
   async function finish(ids: number[]) {
-    const trials = await conn.db.selectFrom('trials').select(['id', 'family', 'param_count', 'steps', 'batch_size']).where('id', 'in', ids).execute();
-    for (const t of trials) {
-      const loss = predictLoss(LAWS[t.family]!, Number(t.param_count), t.steps * t.batch_size) * Math.exp(0.005 * rng.normal());
-      await conn.db.updateTable('trials').set({ status: 'completed', test_loss: loss, val_loss: loss, finished_at: new Date(), updated_at: new Date() }).where('id', '=', t.id).execute();
+    const trials = await conn.db.selectFrom('trials').select(['id', 'trial']).where('id', 'in', ids).execute();
+    for (const { id, trial: t } of trials) {
+      const loss = predictLoss(LAWS[t.family]!, t.plan.paramCount, t.steps * t.training.batchSize) * Math.exp(0.005 * rng.normal());
+      await conn.db.updateTable('trials').set({ status: 'completed', test_loss: loss, val_loss: loss, finished_at: new Date(), updated_at: new Date() }).where('id', '=', id).execute();
     }
   }
   const sweep = async () => (await (await fetch(`${dash.url}api/sweep?name=planted`)).json()) as any;
   const fitEvents = () => events.filter((e) => e.event === 'fit' && e.data.sweep === 'planted' && e.data.fittedAt && !e.data.pending);
 
   it('fits the finished runs, pushes the fit over SSE, and serves frontiers with bands', async () => {
-    const all = (await conn.db.selectFrom('trials').select(['id', 'steps']).orderBy('id').execute()).map((t) => ({ id: Number(t.id), steps: t.steps }));
+    const all = (await conn.db.selectFrom('trials').select(['id', 'trial']).orderBy('id').execute()).map((t) => ({ id: Number(t.id), steps: t.trial.steps }));
     // all but the longest runs first
     await finish(all.filter((t) => t.steps < 30_000).map((t) => t.id));
     const first = await until('the first fit event', () => fitEvents()[0]);

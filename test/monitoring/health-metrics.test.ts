@@ -97,7 +97,7 @@ describe('coordinator health service and /metrics', () => {
     assert.equal(value(claimed, 'equiscale_claim_duration_seconds_count'), 1);
     assert.ok(value(claimed, 'equiscale_claim_duration_seconds_sum') > 0);
     assert.equal(value(claimed, 'equiscale_connected_workers'), 1);
-    const family = JSON.parse(a.cellJson).family as string;
+    const family = a.trial!.family;
     assert.equal(value(claimed, `equiscale_trials{sweep="metrics",family="${family}",state="running"}`), 1);
     assert.equal(value(claimed, `equiscale_trials{sweep="metrics",family="${family}",state="pending"}`), 0);
 
@@ -124,7 +124,7 @@ describe('coordinator health service and /metrics', () => {
       const m = await scrape();
       return value(m, 'equiscale_leases_expired_total{outcome="requeued"}') === 1 ? m : null;
     }, 30_000, 200);
-    const other = JSON.parse(b.cellJson).family as string;
+    const other = b.trial!.family;
     assert.equal(value(expired, `equiscale_trials{sweep="metrics",family="${other}",state="pending"}`), 1);
     const idle = await unary<any, ClaimTrialResponse>(s.worker, s.worker.claimTrial as any, { workerId: 'worker-c', maxParamCount: 1 }, s.md);
     assert.equal(idle.trial, undefined, 'a worker that can hold no model gets nothing');

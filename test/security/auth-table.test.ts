@@ -31,7 +31,7 @@ describe('token required on every RPC of both services', () => {
     heartbeat: { workerId: 'holder', ...lease, step: 3 },
     reportMetrics: { ...lease, points: [{ step: 1, split: 'train', loss: 1, samplesSeen: 4, wallTimeS: 0.1 }] },
     saveCheckpoint: { ...lease, step: 1, data: Buffer.from([1, 2, 3]) },
-    completeTrial: { ...lease, outcome: 'completed', steps: 6, trainLoss: 1, valLoss: 1, testLoss: 1, backend: 'cpu', wallTimeS: 1, error: '', paramCount: 1, executedFlops: 1 },
+    completeTrial: { ...lease, outcome: 'completed', steps: 6, trainLoss: 1, valLoss: 1, testLoss: 1, backend: 'cpu', wallTimeS: 1, error: '', paramCount: 0, executedFlops: 1 },
     failTrial: { ...lease, error: 'intruder', retryable: false },
     releaseTrial: { ...lease, reason: 'intruder' },
     createSweep: { specText: JSON.stringify(tinySpec({ name: 'intruder' })), format: 'json', extend: false },

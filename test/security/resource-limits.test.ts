@@ -45,13 +45,14 @@ describe('resource limits', () => {
     s.conn.db
       .selectFrom('trials')
       .innerJoin('sweeps', 'sweeps.id', 'trials.sweep_id')
-      .select(['trials.size_label', 'trials.status', 'trials.attempt', 'trials.error', 'trials.param_count'])
+      .select(['trials.trial', 'trials.status', 'trials.attempt', 'trials.error', 'trials.param_count'])
       .where('sweeps.name', '=', name)
       .orderBy('trials.param_count')
-      .execute();
+      .execute()
+      .then((rows) => rows.map((r) => ({ ...r, size_label: r.trial.sizeLabel })));
 
   it('a model over the memory budget is refused once, without retries, and the worker keeps working', async () => {
-    const cells = planSweep(twoSizes(name)).cells.sort((a, b) => a.paramCount - b.paramCount);
+    const cells = planSweep(twoSizes(name)).cells.sort((a, b) => a.plan.paramCount - b.plan.paramCount);
     assert.equal(cells.length, 2);
     const budget = Math.floor((estimateTrialBytes(cells[0]!) + estimateTrialBytes(cells[1]!)) / 2);
     const only = (label: string) => ({ ...twoSizes(name), modelSizes: (twoSizes(name).modelSizes as { label: string }[]).filter((m) => m.label === label) });
@@ -78,7 +79,7 @@ describe('resource limits', () => {
   });
 
   it('a worker with a parameter limit leaves the larger model pending for another worker', async () => {
-    const cells = planSweep(twoSizes(name)).cells.sort((a, b) => a.paramCount - b.paramCount);
+    const cells = planSweep(twoSizes(name)).cells.sort((a, b) => a.plan.paramCount - b.plan.paramCount);
     await launch(s, twoSizes(name));
     const reports: TrialReport[] = [];
     await runWorker({
@@ -86,7 +87,7 @@ describe('resource limits', () => {
       cacheDir: CACHE_DIR,
       trainer: createSleepTrainer(),
       logger: silentLogger,
-      maxParamCount: cells[0]!.paramCount,
+      maxParamCount: cells[0]!.plan.paramCount,
       idleExitMs: 500,
       onTrialEnd: (r) => reports.push(r),
     });

@@ -33,7 +33,7 @@ describe('fencing of a worker whose lease was taken over', () => {
     backend: 'cpu',
     wallTimeS: 1,
     error: '',
-    paramCount: 10,
+    paramCount: a.trial!.plan!.paramCount,
     executedFlops: 100,
   });
   const counts = async () =>
@@ -114,6 +114,9 @@ describe('fencing of a worker whose lease was taken over', () => {
       ['unknown outcome', () => call(w().completeTrial, { ...complete(a, 1), outcome: 'great' }), /^outcome: /],
       ['NaN test loss', () => call(w().completeTrial, complete(a, NaN)), /^test_loss: /],
       ['negative steps', () => call(w().completeTrial, { ...complete(a, 1), steps: -1 }), /^steps: /],
+      // the coordinator checks the model the worker built against the trial's plan (it no longer drops param_count)
+      ['another model', () => call(w().completeTrial, { ...complete(a, 1), paramCount: a.trial!.plan!.paramCount + 1 }), /^param_count: expected \d+ \(the trial's planned parameter count\)/],
+      ['negative baseline', () => call(w().completeTrial, { ...complete(a, 1), baselines: { noMotion: -1, constantVelocity: 1 } }), /^baselines\.no_motion: /],
       ['empty error', () => call(w().failTrial, { ...ref, error: '', retryable: true }), /^error: /],
       ['empty worker id', () => call(w().claimTrial, { workerId: '', maxParamCount: 0 }), /^worker_id: /],
       ['negative max_param_count', () => call(w().claimTrial, { workerId: 'C', maxParamCount: -1 }), /^max_param_count: /],

@@ -52,9 +52,9 @@ export function tinySpec(over: Record<string, unknown> = {}): Record<string, unk
 
 /** Generates (or finds) the tiny dataset in CACHE_DIR, so workers only read it. */
 export async function warmDatasetCache(spec: Record<string, unknown> = tinySpec()): Promise<void> {
-  const cells = planSweep(spec).cells;
-  const largest = cells.reduce((a, c) => (c.trainSize > a.trainSize ? c : a));
-  await loadDataset(largest.benchmark, { trainSize: largest.trainSize, cacheDir: CACHE_DIR });
+  const plan = planSweep(spec);
+  const largest = plan.cells.reduce((a, c) => (c.trainSize > a.trainSize ? c : a));
+  await loadDataset(plan.spec.benchmark, { trainSize: largest.trainSize, cacheDir: CACHE_DIR });
 }
 
 export interface Stack {

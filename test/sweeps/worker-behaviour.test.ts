@@ -81,7 +81,7 @@ describe('worker endings', () => {
     const trainer = createSleepTrainer();
     const w = work({
       checkpointEvery: 5,
-      trainer: { ...trainer, train: (cell, resume, cb) => trainer.train(cell, resume, { ...cb, onCheckpoint: async (d, at) => { saved.push(at); await cb.onCheckpoint(d, at); } }) },
+      trainer: { ...trainer, train: (cell, benchmark, resume, cb) => trainer.train(cell, benchmark, resume, { ...cb, onCheckpoint: async (d, at) => { saved.push(at); await cb.onCheckpoint(d, at); } }) },
     });
     await w.done;
     assert.deepEqual(saved, [5, 10, 15, 20]);

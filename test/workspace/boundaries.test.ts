@@ -43,4 +43,12 @@ describe('module boundaries (nx lint)', () => {
     const r = lintProbe('sweeps', "import type { BenchmarkConfig } from '@equiscale/rigid-body';\nexport type X = BenchmarkConfig;\n");
     assert.equal(r.status, 0, r.out);
   });
+
+  it('fails when a part that only counts FLOPs imports the models root (TensorFlow.js) instead of its accounting entry', () => {
+    const bad = lintProbe('sweeps', "import { summarize } from '@equiscale/models';\nexport const x = summarize;\n");
+    assert.equal(bad.status, 1, bad.out);
+    assert.match(bad.out, /no-restricted-imports/);
+    const ok = lintProbe('sweeps', "import { summarize } from '@equiscale/models/accounting';\nexport const x = summarize;\n");
+    assert.equal(ok.status, 0, ok.out);
+  });
 });

@@ -5,10 +5,9 @@
  *    trials/s and ClaimTrial latency p50/p99 as the client sees it, and the server-side handler time p50/p99
  *    measured inside the coordinator (the middleware's onCall hook; serve.ts answers SIGUSR2 with them). The
  *    difference is client-side queueing: bench client, coordinator and Postgres share 2 cores.
- * 2. 50 real worker loops (runWorker from @equiscale/worker, in this process, 1-step sleep trainer: claim,
- *    ReportMetrics, CompleteTrial, heartbeats): trials/s end to end.
- * 3. ReportMetrics of 1,000-point batches from 8 concurrent trials: points/s through gRPC.
- * The queue functions alone (and pg-boss side by side) are measured by libs/db/bench/queue.bench.ts.
+ * 2. ReportMetrics of 1,000-point batches from 8 concurrent trials: points/s through gRPC.
+ * The queue functions alone (and pg-boss side by side) are measured by libs/db/bench/queue.bench.ts; 50 real
+ * worker loops against a coordinator process by apps/worker/bench/loops.bench.ts (this bench imports no app).
  * BENCH_POOL sets the coordinator's pool (default 20, its production default); BENCH_PROF=1 profiles it.
  *
  * Measured (2 cores shared with other jobs, load 3.5-5; trials/s, claim p50/p99 client-side, then server-side
@@ -31,20 +30,14 @@
 import { unary, callMetadata, makeWorkerClient, type ClaimTrialResponse } from '@equiscale/contract';
 import { createSweep, type TrialRowInput } from '@equiscale/db';
 import { openTestDatabase, syntheticTrialRows } from '@equiscale/db/testing';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- bench only: drives the real worker loops (scenario 2)
-import { createSleepTrainer, runWorker, silentLogger as quietWorker } from '@equiscale/worker';
 import { spawn } from 'node:child_process';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 2000);
 const WORKERS = 50;
 const TOKEN = 'bench-token';
 
-/** Rows whose cell is complete enough for the sleep trainer. */
-function rows(n: number, prefix: string): TrialRowInput[] {
-  return syntheticTrialRows(n, prefix, (i) => ({
-    cell: JSON.stringify({ cellKey: `${prefix}/${i}`, steps: 1, seed: i, batchSize: 4, checkpointEvery: 0, paramCount: 1000, executedFlops: 1e6 }),
-  }));
-}
+/** Tiny 1-step trials (the sleep trainer's). */
+const rows = (n: number, prefix: string): TrialRowInput[] => syntheticTrialRows(n, prefix);
 
 const q = (s: number[], p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
 
@@ -113,30 +106,13 @@ try {
       }
     }),
   );
-  let secs = (performance.now() - t0) / 1000;
+  const secs0 = (performance.now() - t0) / 1000;
   lat.sort((a, b) => a - b);
-  console.log(`gRPC ClaimTrial → CompleteTrial, 50 clients        ${(n / secs).toFixed(0).padStart(6)} trials/s   claim p50 ${q(lat, 0.5).toFixed(1)} ms   p99 ${q(lat, 0.99).toFixed(1)} ms   (n=${n})`);
-  let st = await serverTimes();
+  console.log(`gRPC ClaimTrial → CompleteTrial, 50 clients        ${(n / secs0).toFixed(0).padStart(6)} trials/s   claim p50 ${q(lat, 0.5).toFixed(1)} ms   p99 ${q(lat, 0.99).toFixed(1)} ms   (n=${n})`);
+  const st = await serverTimes();
   console.log(`  server-side handler time: ${fmt(st, 'ClaimTrial')}; ${fmt(st, 'CompleteTrial')}`);
 
-  // 2. real worker loops
-  await createSweep(conn.db, { name: 'loops', spec: {}, specHash: 'l', maxAttempts: 3, trials: rows(TRIALS, 'l'), extend: false });
-  let finished = 0;
-  t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: WORKERS }, () =>
-      runWorker({
-        coordinator: c.address, token: TOKEN, cacheDir: '/tmp', trainer: createSleepTrainer(), logger: quietWorker,
-        idleExitMs: 1, metricFlushMs: 0, onTrialEnd: () => void finished++,
-      }),
-    ),
-  );
-  secs = (performance.now() - t0) / 1000;
-  console.log(`runWorker loops (sleep trainer, 1 step), 50 workers ${(finished / secs).toFixed(0).padStart(6)} trials/s   (n=${finished}, incl. register and idle exit)`);
-  st = await serverTimes();
-  console.log(`  server-side handler time: ${fmt(st, 'ClaimTrial')}; ${fmt(st, 'CompleteTrial')}; ${fmt(st, 'ReportMetrics')}; ${fmt(st, 'Heartbeat')}`);
-
-  // 3. metrics through gRPC
+  // 2. metrics through gRPC
   await createSweep(conn.db, { name: 'metrics', spec: {}, specHash: 'm', maxAttempts: 3, trials: rows(8, 'm'), extend: false });
   const leases = [];
   for (let i = 0; i < 8; i++) leases.push((await unary<unknown, ClaimTrialResponse>(clients[i]!, clients[i]!.claimTrial as any, { workerId: `m${i}`, maxParamCount: 0 }, md)).trial!);
@@ -150,7 +126,7 @@ try {
       }
     }),
   );
-  secs = (performance.now() - t0) / 1000;
+  const secs = (performance.now() - t0) / 1000;
   console.log(`gRPC ReportMetrics, 8 trials, 1,000-point batches  ${((8 * BATCHES * 1000) / secs).toFixed(0).padStart(7)} points/s`);
   for (const cl of clients) cl.close();
 } finally {

@@ -1,17 +1,17 @@
 /** AdminService: launch, inspect and cancel sweeps (what the CLI calls). */
 import type { AdminServiceServer, SweepSummary, TrialSummary } from '@equiscale/contract';
-import { invalidArgument, notFound } from '@equiscale/contract';
+import { invalidArgument, notFound, Trial } from '@equiscale/contract';
+import type { TrialRecord } from '@equiscale/sweeps';
 import {
   cancelSweep,
   createSweep,
   getSweepByName,
   listSweeps,
-  listTrials,
+  listTrialRecords,
   SweepConflictError,
   sweepOverview,
   type Database,
   type DbSweep,
-  type DbTrial,
   type TrialStatus,
 } from '@equiscale/db';
 import type { Kysely } from 'kysely';
@@ -46,24 +46,18 @@ async function summary(db: Kysely<Database>, sweep: DbSweep): Promise<SweepSumma
   };
 }
 
-function trialSummary(t: DbTrial): TrialSummary {
+function trialSummary(t: TrialRecord): TrialSummary {
   return {
-    trialId: Number(t.id),
-    cellKey: t.cell_key,
-    family: t.family,
+    trialId: t.id,
+    trial: Trial.fromPartial(t.trial),
     status: t.status,
     attempt: t.attempt,
-    steps: t.steps,
-    trainSize: t.train_size,
-    seed: t.seed,
-    paramCount: Number(t.param_count),
-    nominalFlops: t.nominal_flops,
-    trainLoss: t.train_loss ?? undefined,
-    valLoss: t.val_loss ?? undefined,
-    testLoss: t.test_loss ?? undefined,
+    trainLoss: t.trainLoss ?? undefined,
+    valLoss: t.valLoss ?? undefined,
+    testLoss: t.testLoss ?? undefined,
     error: t.error ?? '',
-    progressStep: t.progress_step,
-    leaseOwner: t.lease_owner ?? '',
+    progressStep: t.progressStep,
+    leaseOwner: t.leaseOwner ?? '',
   };
 }
 
@@ -121,7 +115,7 @@ export function adminServiceImpl(deps: AdminServiceDeps): ServiceImpl<AdminServi
         throw invalidArgument(`limit: expected at most ${MAX_TRIAL_LIMIT} (0: ${DEFAULT_TRIAL_LIMIT}), got ${limit}; page with after_trial_id`);
       }
       const afterId = v.nonNegInt(req.afterTrialId, 'after_trial_id');
-      const rows = await listTrials(db, Number(sweep.id), {
+      const rows = await listTrialRecords(db, Number(sweep.id), {
         status,
         limit: limit || DEFAULT_TRIAL_LIMIT,
         afterId: afterId || undefined,

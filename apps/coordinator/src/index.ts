@@ -9,7 +9,7 @@ export { workerServiceImpl, type WorkerServiceDeps } from './worker-service.js';
 export { adminServiceImpl, type AdminServiceDeps } from './admin-service.js';
 export { withMiddleware, toRpcError, type CallContext, type ServiceImpl, type UnaryHandler } from './middleware.js';
 export { createLogger, silentLogger, redactValue, type Logger, type LogLevel, type LogFields } from './logger.js';
-export { planFromText, trialRow, checkOnlyAdditions, type SweepPlanRows } from './sweep-plan.js';
+export { planFromText, checkOnlyAdditions, type SweepPlanRows } from './sweep-plan.js';
 export { startReaper, type Reaper } from './reaper.js';
 export { coordinatorMain, type CoordinatorMainOptions } from './main.js';
 export { healthService, HEALTH_SERVICES, type HealthState } from './health.js';

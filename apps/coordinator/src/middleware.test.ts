@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
-import { RpcError } from '@equiscale/contract';
+import { leaseLostOf, LeaseLostReason, RpcError, toServiceError } from '@equiscale/contract';
 import { LeaseLostError, SweepConflictError } from '@equiscale/db';
 import { createLogger, redactValue } from './logger.js';
 import { toRpcError } from './middleware.js';
@@ -14,6 +14,10 @@ describe('error mapping', () => {
       [status.FAILED_PRECONDITION, 'lease lost: trial 4 is no longer leased with this token (stale-token)'],
     );
     assert.equal(toRpcError(new LeaseLostError(9, 'unknown-trial'))?.message, 'lease lost: trial 9 does not exist');
+    // the reason travels typed, in the trailer metadata
+    const cancelled = toServiceError(toRpcError(new LeaseLostError(5, 'cancelled')));
+    assert.deepEqual(leaseLostOf(cancelled), { trialId: 5, reason: LeaseLostReason.LEASE_LOST_REASON_CANCELLED });
+    assert.equal(leaseLostOf(toServiceError(toRpcError(new LeaseLostError(5, 'finished'))))?.reason, LeaseLostReason.LEASE_LOST_REASON_FINISHED);
     assert.equal(toRpcError(new SweepConflictError('x'))?.code, status.ALREADY_EXISTS);
     assert.equal(toRpcError(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }))?.code, status.UNAVAILABLE);
     assert.equal(toRpcError(Object.assign(new Error('shutdown'), { code: '57P01' }))?.code, status.UNAVAILABLE);

@@ -6,7 +6,8 @@
  * - auth: with a token configured, a call without `authorization: Bearer <token>` is refused UNAUTHENTICATED
  *   before its handler runs (so nothing is written).
  * - RpcError (validation: INVALID_ARGUMENT naming the field, NOT_FOUND, …) → its code and message.
- * - LeaseLostError → FAILED_PRECONDITION "lease lost: …" (the fencing refusal workers recognise).
+ * - LeaseLostError → FAILED_PRECONDITION "lease lost: …" with the typed LeaseLost reason in the trailer metadata
+ *   (contract leaseLostError; workers read it with leaseLostOf, not from the text).
  * - SweepSpecError → INVALID_ARGUMENT listing every problem by field path; SweepConflictError → ALREADY_EXISTS.
  * - the database being unreachable → UNAVAILABLE (workers retry with backoff).
  * - anything else → UNKNOWN with a generic message; the stack goes to the log, never to the client.
@@ -21,8 +22,8 @@ import {
   status,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { invalidArgument, LEASE_LOST, RpcError, toServiceError, tokenFromMetadata, unauthenticated } from '@equiscale/contract';
-import { LeaseLostError, SweepConflictError } from '@equiscale/db';
+import { invalidArgument, leaseLostError, LeaseLostReason, RpcError, toServiceError, tokenFromMetadata, unauthenticated } from '@equiscale/contract';
+import { LeaseLostError, ParamCountMismatchError, SweepConflictError } from '@equiscale/db';
 import type { Logger } from './logger.js';
 
 export interface CallContext {
@@ -65,15 +66,21 @@ function isDatabaseUnavailable(err: unknown): boolean {
   return /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND)$/.test(code) || /^08/.test(code) || /^57P0[123]$/.test(code);
 }
 
+/** The database's fencing states as the contract's typed reasons. */
+const LEASE_LOST_REASONS: Record<LeaseLostError['state'], LeaseLostReason> = {
+  'unknown-trial': LeaseLostReason.LEASE_LOST_REASON_UNKNOWN_TRIAL,
+  'stale-token': LeaseLostReason.LEASE_LOST_REASON_STALE_TOKEN,
+  cancelled: LeaseLostReason.LEASE_LOST_REASON_CANCELLED,
+  finished: LeaseLostReason.LEASE_LOST_REASON_FINISHED,
+};
+
 /** Maps a thrown value to a status error that is safe to send. */
 export function toRpcError(err: unknown): RpcError | null {
   if (err instanceof RpcError) return err;
-  if (err instanceof LeaseLostError) {
-    const msg = err.message.startsWith(LEASE_LOST) ? err.message : `${LEASE_LOST}: ${err.message}`;
-    return new RpcError(status.FAILED_PRECONDITION, msg);
-  }
+  if (err instanceof LeaseLostError) return leaseLostError(err.trialId, LEASE_LOST_REASONS[err.state], err.message);
   if (err instanceof Error && err.name === 'SweepSpecError') return new RpcError(status.INVALID_ARGUMENT, err.message);
   if (err instanceof SweepConflictError) return new RpcError(status.ALREADY_EXISTS, err.message);
+  if (err instanceof ParamCountMismatchError) return new RpcError(status.INVALID_ARGUMENT, err.message);
   if (isDatabaseUnavailable(err)) return new RpcError(status.UNAVAILABLE, 'database unavailable; retry later');
   if (err instanceof Error && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(err.message)) {
     return new RpcError(status.UNAVAILABLE, 'database unavailable; retry later');

@@ -1,37 +1,17 @@
 /**
- * From spec text to trial rows: parse + validate with @equiscale/sweeps (SweepSpecError names every bad
- * field), expand into cells, and map each cell onto one `trials` row. Also the extension rule: a changed spec
+ * From spec text to trials: parse + validate with @equiscale/sweeps (SweepSpecError names every bad field) and
+ * plan the trials (equiscale.v1.Trial), each stored as is in one `trials` row. Also the extension rule: a changed spec
  * may only add cells; every cell of the stored spec must still be there, unchanged (diffSpecs).
  */
-import type { TrialRowInput } from '@equiscale/db';
 import * as sweeps from '@equiscale/sweeps';
-import type { TrialCell } from '@equiscale/sweeps';
+import type { Trial } from '@equiscale/sweeps';
 
 export interface SweepPlanRows {
   name: string;
   spec: unknown;
   specHash: string;
   maxAttempts: number;
-  trials: TrialRowInput[];
-  cells: TrialCell[];
-}
-
-export function trialRow(cell: TrialCell): TrialRowInput {
-  return {
-    cell_key: cell.cellKey,
-    family: cell.family,
-    model_family: cell.modelFamily,
-    augment: cell.augment,
-    size_label: cell.sizeLabel,
-    model_config: JSON.stringify(cell.dims),
-    param_count: cell.paramCount,
-    steps: cell.steps,
-    train_size: cell.trainSize,
-    seed: cell.seed,
-    batch_size: cell.batchSize,
-    nominal_flops: cell.nominalFlops,
-    cell: JSON.stringify(cell),
-  };
+  trials: Trial[];
 }
 
 /** Parses, validates and expands a spec; throws SweepSpecError (→ INVALID_ARGUMENT) on any problem. */
@@ -43,8 +23,7 @@ export function planFromText(text: string, format?: 'yaml' | 'json'): SweepPlanR
     spec: plan.spec,
     specHash: plan.specHash,
     maxAttempts: plan.spec.maxAttempts,
-    trials: plan.cells.map(trialRow),
-    cells: plan.cells,
+    trials: plan.cells,
   };
 }
 

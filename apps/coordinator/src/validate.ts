@@ -2,11 +2,11 @@
  * Request validation. Every check names the field as the .proto spells it (e.g. `points[3].split`) and says
  * what is expected, and throws RpcError INVALID_ARGUMENT before anything is written.
  */
-import { invalidArgument, MAX_MESSAGE_BYTES } from '@equiscale/contract';
+import type { MetricPoint } from '@equiscale/models/accounting';
+import { invalidArgument, MAX_MESSAGE_BYTES, MAX_METRIC_POINTS_PER_BATCH, MAX_SPEC_BYTES, MAX_TEXT_CHARS } from '@equiscale/contract';
 
-export const MAX_METRIC_POINTS = 10_000;
-export const MAX_SPEC_BYTES = 1024 * 1024;
-export const MAX_TEXT = 8_000;
+export { MAX_SPEC_BYTES };
+export const MAX_TEXT = MAX_TEXT_CHARS;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SPLITS = ['train', 'val', 'test'] as const;
@@ -75,20 +75,12 @@ export function oneOf<T extends string>(v: string, field: string, allowed: reado
   return v as T;
 }
 
-export interface ValidPoint {
-  step: number;
-  split: (typeof SPLITS)[number];
-  loss: number;
-  samplesSeen: number;
-  wallTimeS: number;
-}
-
 export function metricPoints(
   points: { step: number; split: string; loss: number; samplesSeen: number; wallTimeS: number }[],
-): ValidPoint[] {
+): MetricPoint[] {
   if (!Array.isArray(points)) bad('points', 'a list of metric points', points);
-  if (points.length > MAX_METRIC_POINTS) {
-    throw invalidArgument(`points: at most ${MAX_METRIC_POINTS} points per batch, got ${points.length}; send several batches`);
+  if (points.length > MAX_METRIC_POINTS_PER_BATCH) {
+    throw invalidArgument(`points: at most ${MAX_METRIC_POINTS_PER_BATCH} points per batch, got ${points.length}; send several batches`);
   }
   return points.map((p, i) => ({
     step: nonNegInt(p.step, `points[${i}].step`),

@@ -3,7 +3,7 @@
  * fenced by (trial_id, lease_token) inside libs/db/src/queue; this file only validates and translates.
  */
 import { randomUUID } from 'node:crypto';
-import type { TrialAssignment, WorkerServiceServer } from '@equiscale/contract';
+import { Trial, type TrialAssignment, type WorkerServiceServer } from '@equiscale/contract';
 import {
   claimTrial,
   completeTrial,
@@ -55,8 +55,9 @@ function assignment(c: ClaimedTrial): TrialAssignment {
     attempt: t.attempt,
     sweepId: Number(t.sweep_id),
     sweepName: c.sweepName,
-    cellKey: t.cell_key,
-    cellJson: typeof t.cell === 'string' ? t.cell : JSON.stringify(t.cell),
+    // the trial as the planner built it and the database stored it (fromPartial only fills proto3 defaults)
+    trial: Trial.fromPartial(typeof t.trial === 'string' ? JSON.parse(t.trial) : t.trial),
+    benchmark: c.benchmark ?? undefined,
     leaseExpiresAtMs: t.lease_expires_at ? new Date(t.lease_expires_at).getTime() : 0,
     checkpoint: c.checkpoint ? Buffer.from(c.checkpoint.data) : Buffer.alloc(0),
     checkpointStep: c.checkpoint?.step ?? 0,
@@ -138,8 +139,15 @@ export function workerServiceImpl(deps: WorkerServiceDeps): ServiceImpl<WorkerSe
         wallTimeS: v.finite(req.wallTimeS, 'wall_time_s', { min: 0 }),
         error: v.optionalText(req.error, 'error') || undefined,
         executedFlops: v.finite(req.executedFlops, 'executed_flops', { min: 0 }) || undefined,
+        // checked against the trial's planned count in the same fenced update (mismatch: INVALID_ARGUMENT)
+        paramCount: v.nonNegInt(req.paramCount, 'param_count'),
+        baselines: req.baselines
+          ? {
+              noMotion: v.finite(req.baselines.noMotion, 'baselines.no_motion', { min: 0 }),
+              constantVelocity: v.finite(req.baselines.constantVelocity, 'baselines.constant_velocity', { min: 0 }),
+            }
+          : null,
       };
-      v.nonNegInt(req.paramCount, 'param_count');
       await completeTrial(db, ref, input);
       return {};
     },

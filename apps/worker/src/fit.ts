@@ -1,6 +1,6 @@
 /** Whether a trial fits this worker, and how many worker processes a machine should run. */
 import { availableParallelism, totalmem } from 'node:os';
-import type { TrialCell } from '@equiscale/sweeps';
+import type { Trial } from '@equiscale/sweeps';
 import { estimateTrialBytes } from './trainer.js';
 
 /**
@@ -11,16 +11,16 @@ export function workerProcessCount(backend: string): number {
   return backend === 'tensorflow' ? 1 : availableParallelism();
 }
 
-/** Why this worker cannot take `cell`, or null. */
-export function fitProblem(cell: TrialCell, opts: { maxParamCount?: number; memoryBudgetBytes?: number }): string | null {
-  if (opts.maxParamCount && cell.paramCount > opts.maxParamCount) {
-    return `the model has ${cell.paramCount} parameters, more than this worker's limit of ${opts.maxParamCount} (--max-params); run it on a worker with a larger limit`;
+/** Why this worker cannot take `trial`, or null. */
+export function fitProblem(trial: Trial, opts: { maxParamCount?: number; memoryBudgetBytes?: number }): string | null {
+  if (opts.maxParamCount && trial.plan.paramCount > opts.maxParamCount) {
+    return `the model has ${trial.plan.paramCount} parameters, more than this worker's limit of ${opts.maxParamCount} (--max-params); run it on a worker with a larger limit`;
   }
   const budget = opts.memoryBudgetBytes ?? Math.floor(totalmem() / availableParallelism());
-  const need = estimateTrialBytes(cell);
+  const need = estimateTrialBytes(trial);
   if (need > budget) {
     const mb = (x: number) => `${Math.ceil(x / 2 ** 20)} MiB`;
-    return `the model needs at least ${mb(need)} (${cell.paramCount} parameters × 20 bytes of weights, gradients and optimizer state) but this worker's memory budget is ${mb(budget)}; run it on a worker with more memory (--memory-budget)`;
+    return `the model needs at least ${mb(need)} (${trial.plan.paramCount} parameters × 20 bytes of weights, gradients and optimizer state) but this worker's memory budget is ${mb(budget)}; run it on a worker with more memory (--memory-budget)`;
   }
   return null;
 }

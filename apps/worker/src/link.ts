@@ -7,9 +7,8 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import {
   callMetadata,
-  isServiceError,
   isTransient,
-  LEASE_LOST,
+  leaseLostOf,
   makeWorkerClient,
   unary,
   type ConnectOptions,
@@ -34,7 +33,7 @@ export interface CallOptions {
 
 /** The coordinator refused a trial-scoped write: the lease was taken over, expired, or the trial was cancelled. */
 export function isLeaseLost(err: unknown): boolean {
-  return isServiceError(err) && err.code === status.FAILED_PRECONDITION && err.details.startsWith(LEASE_LOST);
+  return leaseLostOf(err) !== null;
 }
 
 export class GaveUpError extends Error {

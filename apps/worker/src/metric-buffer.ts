@@ -4,10 +4,11 @@
  * (a diverging step) are not sent: the coordinator accepts finite losses only, and divergence is reported by
  * the outcome instead.
  */
+import { MAX_METRIC_POINTS_PER_BATCH } from '@equiscale/contract';
 import type { MetricPoint } from './trainer.js';
 
-/** The coordinator's largest batch. */
-export const MAX_POINTS_PER_BATCH = 10_000;
+/** The coordinator's largest batch (the protocol limit). */
+export const MAX_POINTS_PER_BATCH = MAX_METRIC_POINTS_PER_BATCH;
 
 export class MetricBuffer {
   private pending: MetricPoint[] = [];

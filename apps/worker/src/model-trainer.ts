@@ -8,7 +8,8 @@
  * newer one is skipped (only the latest matters), so a slow coordinator never piles up checkpoints.
  */
 import { Worker } from 'node:worker_threads';
-import type { TrialCell } from '@equiscale/sweeps';
+import type { BenchmarkConfig } from '@equiscale/rigid-body';
+import type { Trial } from '@equiscale/sweeps';
 import type { Logger } from './logger.js';
 import type { ThreadRequest, ThreadResponse } from './thread-protocol.js';
 import type { ResumePoint, Trainer, TrainerCallbacks, TrainerOutcome } from './trainer.js';
@@ -81,7 +82,8 @@ export function createModelTrainer(opts: ModelTrainerOptions): Trainer {
       return backendName;
     },
 
-    async train(cell: TrialCell, resume: ResumePoint | null, cb: TrainerCallbacks): Promise<TrainerOutcome> {
+    async train(trial: Trial, benchmark: BenchmarkConfig | null, resume: ResumePoint | null, cb: TrainerCallbacks): Promise<TrainerOutcome> {
+      if (!benchmark) throw new Error(`trial ${trial.cellKey}: the assignment carries no benchmark config (TrialAssignment.benchmark); the model trainer needs the sweep's`);
       const stopBuf = new SharedArrayBuffer(4);
       const stop = new Int32Array(stopBuf);
       const poll = setInterval(() => {
@@ -99,11 +101,11 @@ export function createModelTrainer(opts: ModelTrainerOptions): Trainer {
       };
       try {
         const outcome = await request<TrainerOutcome>(
-          (id) => ({ type: 'train', id, cell, resume: resume ? resume.data : null, stop: stopBuf }),
+          (id) => ({ type: 'train', id, trial, benchmark, resume: resume ? resume.data : null, stop: stopBuf }),
           (m, resolve, reject) => {
             if (m.type === 'metrics') enqueue(() => cb.onMetrics(m.points));
             else if (m.type === 'progress') cb.onProgress(m.step, m.steps);
-            else if (m.type === 'dataset') opts.logger.info('generating dataset', { cell: cell.cellKey, examples: m.done, of: m.total });
+            else if (m.type === 'dataset') opts.logger.info('generating dataset', { cell: trial.cellKey, examples: m.done, of: m.total });
             else if (m.type === 'checkpoint') {
               const seq = ++latestCheckpoint;
               enqueue(() => (seq === latestCheckpoint ? cb.onCheckpoint(m.data, m.step) : undefined));

@@ -3,26 +3,29 @@
  * ReportMetrics and checkpoints to SaveCheckpoint, then exactly one of CompleteTrial / FailTrial / ReleaseTrial,
  * unless the attempt was fenced off (cancelled, or the lease was lost), in which case nothing more is written.
  */
-import type { TrialAssignment } from '@equiscale/contract';
-import type { TrialCell } from '@equiscale/sweeps';
+import { leaseLostOf, LeaseLostReason, MAX_TEXT_CHARS, type TrialAssignment } from '@equiscale/contract';
+import type { BenchmarkConfig } from '@equiscale/rigid-body';
+import type { Trial } from '@equiscale/sweeps';
 import { pause } from './backoff.js';
 import { fitProblem } from './fit.js';
-import { GaveUpError, isLeaseLost } from './link.js';
+import { GaveUpError } from './link.js';
 import { MetricBuffer } from './metric-buffer.js';
+import { checkedTrial, trialProblem } from './trial-config.js';
 import type { Session } from './session.js';
 import type { TrainerOutcome } from './trainer.js';
-import type { TrialReport, TrialResult } from './worker.js';
+import type { TrialReport, TrialResult } from './options.js';
 
 /** Why training of this attempt should stop early; null while it should go on. */
 type StopReason = null | 'signal' | 'lease-lost' | 'cancelled';
 
 export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialReport> {
-  const log = s.logger.child({ trial: a.trialId, cell: a.cellKey, attempt: a.attempt });
+  const cellKey = a.trial?.cellKey ?? '';
+  const log = s.logger.child({ trial: a.trialId, cell: cellKey, attempt: a.attempt });
   const ref = { trialId: a.trialId, leaseToken: a.leaseToken };
   const resumedFrom = a.checkpoint.length > 0 ? a.checkpointStep : 0;
   const report = (result: TrialResult, step: number): TrialReport => ({
     trialId: a.trialId,
-    cellKey: a.cellKey,
+    cellKey,
     attempt: a.attempt,
     result,
     resumedFrom,
@@ -44,9 +47,9 @@ export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialRep
     try {
       return await f();
     } catch (err) {
-      if (isLeaseLost(err)) {
-        const details = (err as { details?: string }).details ?? '';
-        fence(/\(cancelled\)$/.test(details) ? 'cancelled' : 'lease-lost', details);
+      const lost = leaseLostOf(err);
+      if (lost) {
+        fence(lost.reason === LeaseLostReason.LEASE_LOST_REASON_CANCELLED ? 'cancelled' : 'lease-lost', (err as { details?: string }).details ?? '');
         return undefined;
       }
       throw err;
@@ -54,23 +57,20 @@ export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialRep
   };
 
   // 1. what to train, and whether it fits
-  let cell: TrialCell;
-  try {
-    cell = JSON.parse(a.cellJson) as TrialCell;
-    if (typeof cell !== 'object' || cell === null || !(cell.steps > 0)) throw new Error('not a trial cell');
-  } catch (err) {
-    await write(() =>
-      s.link.call('failTrial', { ...ref, error: `cell_json of trial ${a.trialId} is not a valid trial cell (${(err as Error).message})`, retryable: false }),
-    );
+  const problem = trialProblem(a.trial);
+  if (problem) {
+    await write(() => s.link.call('failTrial', { ...ref, error: `trial ${a.trialId} cannot be trained: ${problem}`, retryable: false }));
     return report('refused', step);
   }
-  const refusal = fitProblem(cell, s.opts);
+  const trial: Trial = checkedTrial(a.trial!);
+  const benchmark = (a.benchmark ?? null) as BenchmarkConfig | null;
+  const refusal = fitProblem(trial, s.opts);
   if (refusal) {
     log.warn('refusing trial: it does not fit this worker', { reason: refusal });
     await write(() => s.link.call('failTrial', { ...ref, error: refusal, retryable: false }));
     return report('refused', step);
   }
-  log.info(resumedFrom > 0 ? 'trial claimed; resuming from checkpoint' : 'trial claimed', { resumedFrom, steps: cell.steps });
+  log.info(resumedFrom > 0 ? 'trial claimed; resuming from checkpoint' : 'trial claimed', { resumedFrom, steps: trial.steps });
 
   // 2. heartbeats on a timer, independent of training
   const hbAbort = new AbortController();
@@ -110,8 +110,9 @@ export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialRep
   let trainError: unknown;
   const started = performance.now();
   try {
-    const trainCell = s.opts.checkpointEvery === undefined ? cell : { ...cell, checkpointEvery: s.opts.checkpointEvery };
-    outcome = await s.trainer.train(trainCell, a.checkpoint.length > 0 ? { data: new Uint8Array(a.checkpoint), step: a.checkpointStep } : null, {
+    const toTrain =
+      s.opts.checkpointEvery === undefined ? trial : { ...trial, training: { ...trial.training, checkpointEvery: s.opts.checkpointEvery } };
+    outcome = await s.trainer.train(toTrain, benchmark, a.checkpoint.length > 0 ? { data: new Uint8Array(a.checkpoint), step: a.checkpointStep } : null, {
       onMetrics: (points) => metrics.add(points),
       onCheckpoint: async (data, at) => {
         if (fenced()) return;
@@ -168,6 +169,7 @@ export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialRep
         error: clip(o.error ?? ''),
         paramCount: o.paramCount,
         executedFlops: Number.isFinite(o.executedFlops) && o.executedFlops > 0 ? o.executedFlops : 0,
+        baselines: o.baselines && Number.isFinite(o.baselines.noMotion) && Number.isFinite(o.baselines.constantVelocity) ? o.baselines : undefined,
       }),
     );
     if (!r) return report('lease-lost', step);
@@ -185,11 +187,10 @@ export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialRep
   }
 }
 
-/** Error texts the coordinator accepts (it refuses more than 8000 characters). */
-/** Error text the coordinator accepts: no NUL characters (Postgres text cannot hold them), at most 4000 chars. */
+/** Error text the coordinator accepts: no NUL characters (Postgres text cannot hold them), at most MAX_TEXT_CHARS. */
 function clip(raw: string): string {
   const text = raw.replace(/\u0000/g, '\\0');
-  return text.length > 4000 ? `${text.slice(0, 3990)} …(cut)` : text;
+  return text.length > MAX_TEXT_CHARS ? `${text.slice(0, MAX_TEXT_CHARS - 10)} …(cut)` : text;
 }
 
 function finiteOrUndefined(x: number | null): number | undefined {

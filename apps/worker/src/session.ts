@@ -2,7 +2,7 @@
 import type { CoordinatorLink } from './link.js';
 import type { Logger } from './logger.js';
 import type { Trainer } from './trainer.js';
-import type { RunWorkerOptions } from './worker.js';
+import type { RunWorkerOptions } from './options.js';
 
 export interface Session {
   link: CoordinatorLink;

@@ -5,7 +5,7 @@
  * training. Same cell + same seed → same losses, with or without an interruption.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TrialCell } from '@equiscale/sweeps';
+import type { Trial } from '@equiscale/sweeps';
 import type { MetricPoint, ResumePoint, Trainer, TrainerCallbacks, TrainerOutcome } from './trainer.js';
 
 export interface SleepTrainerOptions {
@@ -37,7 +37,7 @@ export function createSleepTrainer(opts: SleepTrainerOptions = {}): Trainer {
     async backend() {
       return 'sleep';
     },
-    async train(cell: TrialCell, resume: ResumePoint | null, cb: TrainerCallbacks): Promise<TrainerOutcome> {
+    async train(cell: Trial, _benchmark: unknown, resume: ResumePoint | null, cb: TrainerCallbacks): Promise<TrainerOutcome> {
       let step = 0;
       if (resume) {
         const view = new DataView(resume.data.buffer, resume.data.byteOffset, resume.data.byteLength);
@@ -48,12 +48,12 @@ export function createSleepTrainer(opts: SleepTrainerOptions = {}): Trainer {
       }
       const started = performance.now();
       const logEvery = opts.logEvery ?? Math.max(1, Math.round(cell.steps / 20));
-      const every = opts.checkpointEvery ?? cell.checkpointEvery;
+      const every = opts.checkpointEvery ?? cell.training.checkpointEvery;
       const point = (split: MetricPoint['split'], loss: number): MetricPoint => ({
         step,
         split,
         loss,
-        samplesSeen: step * cell.batchSize,
+        samplesSeen: step * cell.training.batchSize,
         wallTimeS: (performance.now() - started) / 1000,
       });
       const checkpoint = async () => {
@@ -71,8 +71,8 @@ export function createSleepTrainer(opts: SleepTrainerOptions = {}): Trainer {
         valLoss: null,
         testLoss: null,
         backend: 'sleep',
-        paramCount: cell.paramCount,
-        executedFlops: cell.executedFlops,
+        paramCount: cell.plan.paramCount,
+        executedFlops: cell.steps > 0 ? (cell.plan.executedFlops * step) / cell.steps : 0,
         ...extra,
       });
       while (step < cell.steps) {

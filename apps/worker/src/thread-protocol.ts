@@ -1,5 +1,6 @@
 /** Messages between model-trainer.ts (main thread) and train-thread.ts. */
-import type { TrialCell } from '@equiscale/sweeps';
+import type { BenchmarkConfig } from '@equiscale/rigid-body';
+import type { Trial } from '@equiscale/sweeps';
 import type { MetricPoint, TrainerOutcome } from './trainer.js';
 
 export type ThreadRequest =
@@ -7,7 +8,8 @@ export type ThreadRequest =
   | {
       type: 'train';
       id: number;
-      cell: TrialCell;
+      trial: Trial;
+      benchmark: BenchmarkConfig;
       resume: Uint8Array | null;
       /** SharedArrayBuffer of one Int32: 1 = stop after the current step */
       stop: SharedArrayBuffer;

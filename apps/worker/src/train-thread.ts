@@ -5,23 +5,25 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, trainTrial, type BackendPreference, type TrialData } from '@equiscale/models';
-import { loadDataset } from '@equiscale/rigid-body';
-import { trialConfigFromCell, type TrialCell } from '@equiscale/sweeps';
+import { baselineLosses, benchmarkConfigHash, loadDataset, type BenchmarkConfig } from '@equiscale/rigid-body';
+import type { Trial } from '@equiscale/sweeps';
+import { trainingConfig } from './trial-config.js';
 import type { ThreadRequest, ThreadResponse } from './thread-protocol.js';
 
 const port = parentPort!;
 const { cacheDir, backend: prefer } = workerData as { cacheDir: string; backend?: BackendPreference };
 let backendReady: Promise<string> | undefined;
-let lastData: { key: string; data: TrialData } | undefined;
+let lastData: { key: string; data: TrialData; baselines: { noMotion: number; constantVelocity: number } } | undefined;
 
 const post = (m: ThreadResponse, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
-async function data(cell: TrialCell, id: number): Promise<TrialData> {
-  const key = JSON.stringify([cell.benchmark, cell.trainSize]);
-  if (lastData?.key === key) return lastData.data;
+/** The trial's data, and the trivial predictors' losses on its test set (measured once per dataset). */
+async function data(trial: Trial, benchmark: BenchmarkConfig, id: number): Promise<NonNullable<typeof lastData>> {
+  const key = JSON.stringify([benchmark, trial.trainSize]);
+  if (lastData?.key === key) return lastData;
   let lastPost = 0;
-  const d = await loadDataset(cell.benchmark, {
-    trainSize: cell.trainSize,
+  const d = await loadDataset(benchmark, {
+    trainSize: trial.trainSize,
     cacheDir,
     onProgress: (done, total) => {
       const now = performance.now();
@@ -31,19 +33,26 @@ async function data(cell: TrialCell, id: number): Promise<TrialData> {
       }
     },
   });
-  lastData = { key, data: { train: d.train, val: d.val, test: d.test } };
-  return lastData.data;
+  lastData = { key, data: { train: d.train, val: d.val, test: d.test }, baselines: baselineLosses(d.test, benchmark.pastOffset, benchmark.horizon) };
+  return lastData;
 }
 
 async function train(m: Extract<ThreadRequest, { type: 'train' }>): Promise<void> {
   const backend = await (backendReady ??= initBackend(prefer));
   const stop = new Int32Array(m.stop);
-  const cell = m.cell;
-  const config = trialConfigFromCell(cell);
+  const trial = m.trial;
+  // the trial names the sweep's benchmark by hash: train on that one, or not at all ('' only in rows migrated from
+  // a spec without a valid benchmark)
+  const hash = benchmarkConfigHash(m.benchmark);
+  if (trial.benchmark.configHash && trial.benchmark.configHash !== hash) {
+    throw new Error(`trial.benchmark.config_hash ${trial.benchmark.configHash.slice(0, 12)}… does not match the assigned benchmark config (${hash.slice(0, 12)}…); the sweep's benchmark changed under the trial`);
+  }
+  const config = trainingConfig(trial);
+  const loaded = await data(trial, m.benchmark, m.id);
   let lastProgress = 0;
   const o = await trainTrial(
     config,
-    await data(cell, m.id),
+    loaded.data,
     {
       onMetrics: (points) => post({ type: 'metrics', id: m.id, points }),
       onCheckpoint: (bytes, step) => {
@@ -71,8 +80,11 @@ async function train(m: Extract<ThreadRequest, { type: 'train' }>): Promise<void
       valLoss: o.valLoss,
       testLoss: o.testLoss,
       backend: o.backend || backend,
+      // the model actually built, checked by the coordinator against trial.plan.paramCount
       paramCount: o.summary.paramCount,
-      executedFlops: o.summary.executedFlopsPerSample * config.batchSize * o.step,
+      // the plan's executed FLOPs, prorated to the steps done (no recomputation here)
+      executedFlops: (trial.plan.executedFlops * o.step) / trial.steps,
+      baselines: loaded.baselines,
       ...(o.error ? { error: o.error } : {}),
     },
   });

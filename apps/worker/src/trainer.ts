@@ -1,19 +1,14 @@
-import type { TrialOutcome } from '@equiscale/models';
 /**
  * The Trainer seam: what the worker loop needs from "something that trains one trial cell". The real one
  * (model-trainer.ts) loads the rigid-body data and runs @equiscale/models' trainTrial in a worker thread; the
  * sleep trainer (sleep-trainer.ts) pretends, for the queue bench and orchestration tests.
  */
-import type { TrialCell } from '@equiscale/sweeps';
+import type { MetricPoint, TrialOutcome } from '@equiscale/models';
+import type { BenchmarkConfig } from '@equiscale/rigid-body';
+import type { Trial } from '@equiscale/sweeps';
 
-export interface MetricPoint {
-  step: number;
-  split: 'train' | 'val' | 'test';
-  loss: number;
-  samplesSeen: number;
-  /** seconds since the start of this attempt's training */
-  wallTimeS: number;
-}
+/** The one metric point type (libs/models), which is also the wire message (libs/contract checks it). */
+export type { MetricPoint };
 
 export interface TrainerCallbacks {
   /** batches of metric points, in order */
@@ -25,11 +20,14 @@ export interface TrainerCallbacks {
   onProgress(step: number, steps: number): void;
 }
 
-/** The models library's outcome, with the model summary reduced to what the coordinator records. */
+/** The models library's outcome, with what the coordinator records instead of the model summary. */
 export interface TrainerOutcome extends Omit<TrialOutcome, 'summary'> {
+  /** parameters of the model actually built (the coordinator checks it against trial.plan.paramCount; 0: unknown) */
   paramCount: number;
-  /** FLOPs this implementation executed for the whole trial (0 when unknown) */
+  /** FLOPs executed: the trial's planned executed FLOPs prorated to the steps done (0 when unknown) */
   executedFlops: number;
+  /** the trivial predictors' losses on the test set, when the trainer loaded it */
+  baselines?: { noMotion: number; constantVelocity: number };
 }
 
 export interface ResumePoint {
@@ -40,8 +38,11 @@ export interface ResumePoint {
 export interface Trainer {
   /** the backend name the worker registers with ("cpu", "wasm", "tensorflow", "sleep") */
   backend(): Promise<string>;
-  /** Trains one cell, resuming from `resume` when given. Throws on a bug or bad cell (→ FailTrial). */
-  train(cell: TrialCell, resume: ResumePoint | null, callbacks: TrainerCallbacks): Promise<TrainerOutcome>;
+  /**
+   * Trains one trial (as planned, equiscale.v1.Trial) on the sweep's benchmark, resuming from `resume` when given.
+   * Throws on a bug or a bad trial (→ FailTrial).
+   */
+  train(trial: Trial, benchmark: BenchmarkConfig | null, resume: ResumePoint | null, callbacks: TrainerCallbacks): Promise<TrainerOutcome>;
   /** releases threads or other resources */
   close?(): Promise<void>;
 }
@@ -53,6 +54,6 @@ export const BYTES_PER_PARAM = 20;
  * Lower bound of the memory a trial needs: parameter state only (activations come on top and grow with batch
  * and sequence length). Used to refuse trials that cannot possibly fit a worker's budget.
  */
-export function estimateTrialBytes(cell: Pick<TrialCell, 'paramCount'>): number {
-  return BYTES_PER_PARAM * cell.paramCount;
+export function estimateTrialBytes(trial: { plan: { paramCount: number } }): number {
+  return BYTES_PER_PARAM * trial.plan.paramCount;
 }

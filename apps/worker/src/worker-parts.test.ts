@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { TrialCell } from '@equiscale/sweeps';
+import { syntheticTrialRows } from '@equiscale/db/testing';
+import type { Trial } from '@equiscale/sweeps';
+import { trainingConfig, trialProblem } from './trial-config.js';
 import { backoffDelay } from './backoff.js';
 import { MetricBuffer } from './metric-buffer.js';
 import { createSleepTrainer } from './sleep-trainer.js';
@@ -51,7 +53,12 @@ describe('MetricBuffer', () => {
   });
 });
 
-const cell = { cellKey: 'c', steps: 10, seed: 3, batchSize: 4, checkpointEvery: 4, paramCount: 1000, executedFlops: 1 } as TrialCell;
+const cell: Trial = syntheticTrialRows(1, 'c', () => ({
+  steps: 10,
+  seed: 3,
+  training: { batchSize: 4, lr: { peak: 1e-3, kind: 'cosine', warmupSteps: 0, minRatio: 0.1, cooldownFraction: 0.2 }, gradClip: 1, evalEvery: 0, evalExamples: 4, checkpointEvery: 4 },
+  plan: { paramCount: 1000, nominalFlopsPerSample: 10, nominalFlops: 400, executedFlops: 1 },
+}))[0]!;
 
 function collect(stopAt?: number) {
   const points: MetricPoint[] = [];
@@ -72,23 +79,23 @@ describe('sleep trainer', () => {
   it('checkpoints, stops on request and resumes to the uninterrupted result', async () => {
     const t = createSleepTrainer({ logEvery: 1 });
     const full = collect();
-    const whole = await t.train(cell, null, full.cb);
+    const whole = await t.train(cell, null, null, full.cb);
     assert.equal(whole.status, 'completed');
     assert.deepEqual(full.checkpoints.map((c) => c.step), [4, 8]);
 
     const part = collect(6);
-    const stopped = await t.train(cell, null, part.cb);
+    const stopped = await t.train(cell, null, null, part.cb);
     assert.deepEqual([stopped.status, stopped.step], ['stopped', 6]);
     const last = part.checkpoints.at(-1)!;
     assert.equal(last.step, 6, 'a checkpoint is written at the stop');
     const rest = collect();
-    const resumed = await t.train(cell, last, rest.cb);
+    const resumed = await t.train(cell, null, last, rest.cb);
     assert.deepEqual([resumed.status, resumed.step, resumed.testLoss], ['completed', 10, whole.testLoss]);
     assert.deepEqual(
       [...part.points, ...rest.points].map((p) => [p.split, p.step, p.loss]),
       full.points.map((p) => [p.split, p.step, p.loss]),
     );
-    await assert.rejects(t.train({ ...cell, seed: 4 }, last, collect().cb), /not one of this cell/);
+    await assert.rejects(t.train({ ...cell, seed: 4 }, null, last, collect().cb), /not one of this cell/);
   });
 });
 
@@ -96,7 +103,34 @@ describe('fitting a trial', () => {
   it('refuses models over the parameter limit or the memory budget, saying which', () => {
     assert.equal(fitProblem(cell, { maxParamCount: 1000, memoryBudgetBytes: 1e9 }), null);
     assert.match(fitProblem(cell, { maxParamCount: 999 })!, /1000 parameters, more than this worker's limit of 999/);
-    assert.match(fitProblem({ ...cell, paramCount: 1e8 }, { memoryBudgetBytes: 2 ** 30 })!, /needs at least 1908 MiB .* memory budget is 1024 MiB/);
+    assert.match(fitProblem({ ...cell, plan: { ...cell.plan, paramCount: 1e8 } }, { memoryBudgetBytes: 2 ** 30 })!, /needs at least 1908 MiB .* memory budget is 1024 MiB/);
+  });
+});
+
+describe('reading the assigned trial', () => {
+  it('reads the models TrialConfig off the trial as planned (no planner, no recomputation)', () => {
+    assert.equal(trialProblem(cell), null);
+    assert.deepEqual(trainingConfig(cell), {
+      family: 'transformer',
+      augment: false,
+      dims: { family: 'transformer', width: 8, depth: 1, heads: 1, mlpRatio: 4 },
+      steps: 10,
+      batchSize: 4,
+      lr: cell.training.lr,
+      gradClip: 1,
+      evalEvery: 0,
+      evalExamples: 4,
+      checkpointEvery: 4,
+      seed: 3,
+    });
+  });
+
+  it('refuses a malformed trial message with one line naming the field', () => {
+    assert.match(trialProblem(undefined)!, /^trial: missing/);
+    assert.match(trialProblem({ ...cell, steps: 0 })!, /^trial\.steps: expected an integer > 0, got 0/);
+    assert.match(trialProblem({ ...cell, dims: { gatr: { mvChannels: 1, sChannels: 8, blocks: 1, heads: 1 } } })!, /^trial\.dims: expected exactly the transformer dims/);
+    assert.match(trialProblem({ ...cell, training: undefined })!, /^trial\.training: missing/);
+    assert.match(trialProblem({ ...cell, modelFamily: 'mlp' })!, /^trial\.model_family/);
   });
 });
 

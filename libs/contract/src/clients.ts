@@ -5,8 +5,7 @@ import { WorkerServiceClient } from './gen/equiscale/v1/worker.js';
 import { HealthClient } from './gen/grpc/health/v1/health.js';
 import { AUTH_METADATA_KEY, bearer } from './auth.js';
 
-/** Largest message either side accepts (checkpoints of large models travel in one message). */
-export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+import { MAX_MESSAGE_BYTES } from './limits.js';
 
 export interface ConnectOptions {
   /** Shared token sent on every call (EQUISCALE_TOKEN). */

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { Server, ServerCredentials, status, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, Server, ServerCredentials, status, type ServiceError } from '@grpc/grpc-js';
 import {
   callMetadata,
+  leaseLostError,
+  leaseLostOf,
+  LeaseLostReason,
+  toServiceError,
   makeWorkerClient,
   tokenFromMetadata,
   unary,
@@ -29,7 +33,9 @@ describe('gRPC contract', () => {
         seen.push(call.request);
         cb(null, { workerId: call.request.workerId || 'assigned', heartbeatIntervalMs: 5000, leaseTtlMs: 30000 });
       },
-      claimTrial: notUsed,
+      claimTrial(_call, cb) {
+        cb(toServiceError(leaseLostError(7, LeaseLostReason.LEASE_LOST_REASON_CANCELLED, 'trial 7 was cancelled')));
+      },
       heartbeat: notUsed,
       reportMetrics: notUsed,
       saveCheckpoint: notUsed,
@@ -55,6 +61,23 @@ describe('gRPC contract', () => {
         unary(client, client.register, req, callMetadata({})),
         (e: ServiceError) => e.code === status.UNAUTHENTICATED,
       );
+    } finally {
+      client.close();
+    }
+  });
+
+  it('carries the lease-lost reason as a typed message in the trailer metadata, not in the text', async () => {
+    const client = makeWorkerClient(`127.0.0.1:${port}`);
+    try {
+      const err = await unary(client, client.claimTrial, { workerId: 'w', maxParamCount: 0 }, callMetadata({})).then(
+        () => assert.fail('expected a refusal'),
+        (e: ServiceError) => e,
+      );
+      assert.equal(err.code, status.FAILED_PRECONDITION);
+      assert.equal(err.details, 'lease lost: trial 7 was cancelled');
+      assert.deepEqual(leaseLostOf(err), { trialId: 7, reason: LeaseLostReason.LEASE_LOST_REASON_CANCELLED });
+      // a FAILED_PRECONDITION without the typed reason is not a lease refusal, whatever its text says
+      assert.equal(leaseLostOf({ code: status.FAILED_PRECONDITION, details: 'lease lost: (cancelled)', metadata: new Metadata() }), null);
     } finally {
       client.close();
     }

@@ -22,7 +22,8 @@ import { migrateToLatest } from '../src/migrate.js';
 import { claimTrial } from '../src/queue/claim-trial.js';
 import { completeTrial, settleSweep } from '../src/queue/finish-trial.js';
 import { lockLease } from '../src/queue/lease.js';
-import { reportMetrics, type MetricInput } from '../src/queue/report-metrics.js';
+import type { MetricPoint } from '@equiscale/models/accounting';
+import { reportMetrics } from '../src/queue/report-metrics.js';
 import { createSweep, type TrialRowInput } from '../src/sweeps/create-sweep.js';
 import type { Database, DbTrial } from '../src/schema.js';
 import { createTestDatabase, syntheticTrialRows, type TestDatabase } from '../src/testing.js';
@@ -199,7 +200,7 @@ async function main() {
       leases.push({ trialId: Number(c.trial.id), leaseToken: c.trial.lease_token! });
     }
     const BATCH = 1000;
-    const batch = (from: number): MetricInput[] =>
+    const batch = (from: number): MetricPoint[] =>
       Array.from({ length: BATCH }, (_, k) => ({ step: from + k, split: 'train', loss: 1 / (1 + from + k), samplesSeen: (from + k) * 64, wallTimeS: (from + k) * 0.01 }));
     for (const [label, trials, batches] of [
       ['reportMetrics, 1 trial, 1,000-point batches', 1, 60],

@@ -4,6 +4,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database, SweepStatus, TrialStatus } from './schema.js';
+import { listTrialRecords } from './sweeps/index.js';
 
 /** Changes whenever a sweep or trial row is written (heartbeats included: they move progress_step). */
 export async function dashboardVersion(db: Kysely<Database>): Promise<string> {
@@ -99,39 +100,29 @@ export interface DashboardTrial {
   error: string | null;
 }
 
-/** A sweep's trials in id order (at most `limit`). */
+/** A sweep's trials in id order (at most `limit`), as the browser shows them (a flat view of TrialRecord). */
 export async function dashboardTrials(db: Kysely<Database>, sweepId: number, limit = 100_000): Promise<DashboardTrial[]> {
-  const rows = await db
-    .selectFrom('trials')
-    .select([
-      'id', 'cell_key', 'family', 'augment', 'size_label', 'param_count', 'steps', 'train_size', 'seed', 'batch_size',
-      'nominal_flops', 'status', 'attempt', 'progress_step', 'train_loss', 'val_loss', 'test_loss', 'wall_time_s', 'backend', 'error',
-    ])
-    .where('sweep_id', '=', sweepId)
-    .orderBy('id')
-    .limit(limit)
-    .execute();
-  return rows.map((t) => ({
-    id: Number(t.id),
-    cellKey: t.cell_key,
-    family: t.family,
-    augment: t.augment,
-    sizeLabel: t.size_label,
-    paramCount: Number(t.param_count),
-    steps: t.steps,
-    trainSize: t.train_size,
-    seed: t.seed,
-    batchSize: t.batch_size,
-    nominalFlops: t.nominal_flops,
-    status: t.status,
-    attempt: t.attempt,
-    progressStep: t.progress_step,
-    trainLoss: t.train_loss,
-    valLoss: t.val_loss,
-    testLoss: t.test_loss,
-    wallTimeS: t.wall_time_s,
-    backend: t.backend,
-    error: t.error,
+  return (await listTrialRecords(db, sweepId, { limit })).map((r) => ({
+    id: r.id,
+    cellKey: r.trial.cellKey,
+    family: r.trial.family,
+    augment: r.trial.augment,
+    sizeLabel: r.trial.sizeLabel,
+    paramCount: r.trial.plan.paramCount,
+    steps: r.trial.steps,
+    trainSize: r.trial.trainSize,
+    seed: r.trial.seed,
+    batchSize: r.trial.training.batchSize,
+    nominalFlops: r.trial.plan.nominalFlops,
+    status: r.status,
+    attempt: r.attempt,
+    progressStep: r.progressStep,
+    trainLoss: r.trainLoss,
+    valLoss: r.valLoss,
+    testLoss: r.testLoss,
+    wallTimeS: r.wallTimeS,
+    backend: r.backend,
+    error: r.error,
   }));
 }
 

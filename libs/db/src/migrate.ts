@@ -34,3 +34,11 @@ export async function migrateToLatest(db: Kysely<any>, dir = MIGRATIONS_DIR): Pr
   }
   return results;
 }
+
+/** Applies migrations up to and including `name` (e.g. "0001_initial"); tests of old databases use it. */
+export async function migrateTo(db: Kysely<any>, name: string, dir = MIGRATIONS_DIR): Promise<MigrationResult[]> {
+  const migrator = new Migrator({ db, provider: new FolderMigrationProvider(dir) });
+  const { error, results = [] } = await migrator.migrateTo(name);
+  if (error) throw new Error(`database migration to ${name} failed: ${(error as Error).message}`, { cause: error });
+  return results;
+}

@@ -3,18 +3,23 @@
  *
  * Glossary
  * - sweep: a researcher's study; its spec expands into one trial per cell.
- * - trial: one cell of a sweep (family x model size x steps x training-set size x seed).
+ * - trial: one cell of a sweep (family x model size x steps x training-set size x seed); its plan is the proto
+ *   message equiscale.v1.Trial, stored once in trials.trial.
  * - attempt: one try at training a trial; incremented at each claim. A failure counts against max_attempts;
  *   a release (preemption) or an expired lease does not.
  * - lease: the right of one worker to write for one attempt, identified by lease_token (a fencing token: every
  *   trial-scoped write must present it, so a worker that lost its lease cannot write).
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { BaselineLosses } from '@equiscale/rigid-body';
+import type { Trial } from '@equiscale/sweeps';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** int8 columns: both connections parse them into JS numbers (see connect.ts); all our values are < 2^53. */
 type BigIntCol = number;
 type Json<T = unknown> = ColumnType<T, string, string>;
+/** A generated column (migrations/0002): read only. */
+type Derived<T> = ColumnType<T, never, never>;
 
 export type SweepStatus = 'active' | 'completed' | 'cancelled';
 export type TrialStatus = 'pending' | 'running' | 'completed' | 'diverged' | 'failed' | 'cancelled';
@@ -33,30 +38,26 @@ export interface SweepsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** the trivial predictors' test losses on the sweep's test set (BaselineLosses), reported once by a worker */
+  baselines: ColumnType<BaselineLosses | null, string | null | undefined, string | null>;
 }
+
+/** equiscale.v1.BaselineLosses (libs/rigid-body's) */
+export type { BaselineLosses };
 
 export interface TrialsTable {
   id: Generated<BigIntCol>;
   sweep_id: BigIntCol;
-  /** stable key of the cell within its sweep, e.g. "gatr/s2/steps400/n1024/seed0" */
-  cell_key: string;
-  /** sweep family name, e.g. "transformer+augment" */
-  family: string;
-  /** architecture: "transformer" | "gatr" */
-  model_family: string;
-  augment: boolean;
-  size_label: string;
-  /** resolved model dims (ModelDims) */
-  model_config: Json;
-  param_count: BigIntCol;
-  steps: number;
-  train_size: number;
-  seed: number;
-  batch_size: number;
-  /** total nominal training FLOPs of the trial (authors' convention) */
-  nominal_flops: number;
-  /** the full trial cell a worker trains from */
-  cell: Json;
+  /** the trial as planned: the proto message equiscale.v1.Trial in JSON form (libs/sweeps Trial), stored once */
+  trial: Json<Trial>;
+  /** generated from trial.cellKey: stable key of the cell within its sweep, e.g. "gatr/s2/steps400/n1024/seed0" */
+  cell_key: Derived<string>;
+  /** generated from trial.family: sweep family name, e.g. "transformer+augment" */
+  family: Derived<string>;
+  /** generated from trial.plan.paramCount (the claim filter) */
+  param_count: Derived<BigIntCol>;
+  /** generated from trial.plan.nominalFlops: total nominal training FLOPs, authors' convention (the claim order) */
+  nominal_flops: Derived<number>;
   status: ColumnType<TrialStatus, TrialStatus | undefined, TrialStatus>;
   /** number of claims so far (the current attempt's number while running) */
   attempt: ColumnType<number, number | undefined, number>;

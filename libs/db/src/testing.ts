@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase, type EquiscaleDb } from './connect.js';
 import { migrateToLatest } from './migrate.js';
-import type { TrialRowInput } from './sweeps/create-sweep.js';
+import type { Trial } from '@equiscale/sweeps';
 
 export const TEST_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -59,24 +59,30 @@ export async function openTestDatabase(): Promise<EquiscaleDb & { url: string }>
 }
 
 /**
- * n synthetic trial rows (tiny transformer cells, keys `${prefix}/${i}`) for tests and benches of the queue;
- * `override(i)` replaces any column of row i.
+ * n synthetic trials (tiny transformer cells, keys `${prefix}/${i}`, 1 step) for tests and benches of the queue;
+ * `override(i)` replaces any field of trial i.
  */
-export function syntheticTrialRows(n: number, prefix: string, override: (i: number) => Partial<TrialRowInput> = () => ({})): TrialRowInput[] {
+export function syntheticTrialRows(n: number, prefix: string, override: (i: number) => Partial<Trial> = () => ({})): Trial[] {
   return Array.from({ length: n }, (_, i) => ({
-    cell_key: `${prefix}/${i}`,
+    cellKey: `${prefix}/${i}`,
     family: 'transformer',
-    model_family: 'transformer',
+    modelFamily: 'transformer',
     augment: false,
-    size_label: 's0',
-    model_config: JSON.stringify({ width: 8 }),
-    param_count: 1000,
-    steps: 1,
-    train_size: 16,
+    sizeLabel: 's0',
+    dims: { transformer: { width: 8, depth: 1, heads: 1, mlpRatio: 4 } },
+    benchmark: { name: 'rigid-body', configHash: '' },
+    training: {
+      batchSize: 4,
+      lr: { peak: 1e-3, kind: 'cosine', warmupSteps: 0, minRatio: 0.1, cooldownFraction: 0.2 },
+      gradClip: 1,
+      evalEvery: 0,
+      evalExamples: 16,
+      checkpointEvery: 0,
+    },
     seed: i,
-    batch_size: 4,
-    nominal_flops: 1e6 + (i % 97),
-    cell: JSON.stringify({ i }),
+    steps: 1,
+    trainSize: 16,
+    plan: { paramCount: 1000, nominalFlopsPerSample: 2.5e5 + (i % 97) / 4, nominalFlops: 1e6 + (i % 97), executedFlops: 1e6 },
     ...override(i),
   }));
 }

@@ -9,7 +9,7 @@
 import type { FamilyName, ModelDims, ModelSummary, TaskShapes, TransformerDims } from './api.js';
 import { summarizeTransformer } from './flops.js';
 import { checkTransformerDims } from './transformer/layout.js';
-import { summarizeGatr } from './gatr/index.js';
+import { summarizeGatr } from './gatr/flops.js';
 
 const TRANSFORMER_RUNGS: [width: number, depth: number, heads: number][] = [
   [4, 1, 1], [8, 1, 1], [12, 1, 2], [16, 2, 2], [24, 2, 2], [32, 2, 4], [48, 3, 4], [64, 3, 4], [96, 4, 4],

@@ -10,8 +10,8 @@ import {
   validateBenchmarkConfig,
   type BenchmarkConfig,
 } from '@equiscale/rigid-body';
-import { dimsForParams, sizeLadder, summarize } from '@equiscale/models';
-import type { FamilyName, ModelDims, ModelSummary } from '@equiscale/models';
+import { dimsForParams, sizeLadder, summarize } from '@equiscale/models/accounting';
+import type { FamilyName, ModelDims, ModelSummary } from '@equiscale/models/accounting';
 
 /** Padded task sizes a model is built for (structurally the models lib's TaskShapes). */
 export interface TaskShapes {

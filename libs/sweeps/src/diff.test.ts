@@ -42,15 +42,15 @@ test('changing a training setting changes existing cells: refused, naming the fi
   const d = diffSpecs(spec(), { ...spec(), perFamily: { transformer: { lr: { peak: 5e-4 } } } });
   assert.equal(d.extendable, false);
   assert.equal(d.changed.length, 4);
-  assert.ok(d.changed.every((c) => c.cellKey.startsWith('transformer/') && c.fields.join() === 'lr'));
-  assert.match(d.reasons.join('\n'), /4 existing cells would change \(lr\)/);
+  assert.ok(d.changed.every((c) => c.cellKey.startsWith('transformer/') && c.fields.join() === 'training.lr'));
+  assert.match(d.reasons.join('\n'), /4 existing cells would change \(training.lr\)/);
 });
 
 test('changing the benchmark changes every cell', () => {
   const d = diffSpecs(spec(), { ...spec(), benchmark: { bodiesMax: 3, maxBodies: 3, seed: 9 } });
   assert.equal(d.extendable, false);
   assert.equal(d.changed.length, 8);
-  assert.ok(d.changed.every((c) => c.fields.includes('benchmark')));
+  assert.ok(d.changed.every((c) => c.fields.includes('benchmark.configHash')), 'the trial names the benchmark by its hash');
 });
 
 test('removing an axis value is refused', () => {

@@ -4,7 +4,8 @@
  */
 import { defaultSweepDeps, type SweepDeps } from './deps.js';
 import { canonicalJson } from './canonical.js';
-import { planSweep, type TrialCell } from './expand.js';
+import { planSweep } from './expand.js';
+import type { TrialCell } from './trial.js';
 
 export interface CellChange {
   cellKey: string;
@@ -22,6 +23,19 @@ export interface CellDiff {
   unchanged: number;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Paths of the fields that differ, one level into sub-messages (e.g. "training.lr", "plan.nominalFlops"). */
+function changedFields(a: unknown, b: unknown, prefix = '', depth = 0): string[] {
+  if (!isObject(a) || !isObject(b)) return canonicalJson(a ?? null) === canonicalJson(b ?? null) ? [] : [prefix.slice(0, -1)];
+  const out: string[] = [];
+  for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    if (depth < 1 && isObject(a[k]) && isObject(b[k])) out.push(...changedFields(a[k], b[k], `${prefix}${k}.`, depth + 1));
+    else if (canonicalJson(a[k] ?? null) !== canonicalJson(b[k] ?? null)) out.push(`${prefix}${k}`);
+  }
+  return out;
+}
+
 /** Compare two cell lists by cellKey (e.g. the expansion of a new spec against the rows already stored). */
 export function diffCells(oldCells: readonly TrialCell[], newCells: readonly TrialCell[]): CellDiff {
   const byKey = new Map(oldCells.map((c) => [c.cellKey, c] as const));
@@ -35,13 +49,7 @@ export function diffCells(oldCells: readonly TrialCell[], newCells: readonly Tri
       added.push(cell);
       continue;
     }
-    const fields = [...new Set([...Object.keys(old), ...Object.keys(cell)])]
-      .filter(
-        (k) =>
-          canonicalJson((old as unknown as Record<string, unknown>)[k] ?? null) !==
-          canonicalJson((cell as unknown as Record<string, unknown>)[k] ?? null),
-      )
-      .sort();
+    const fields = changedFields(old, cell);
     if (fields.length > 0) changed.push({ cellKey: cell.cellKey, fields });
     else unchanged++;
   }

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { MAX_CELLS, SweepSpecError, planSweep, expandSweep, trialConfigFromCell, type TrialCell } from './index.js';
+import { MAX_CELLS, SweepSpecError, planSweep, expandSweep, modelDims, type TrialCell } from './index.js';
+import { benchmarkConfigHash } from '@equiscale/rigid-body';
 import { fakeDeps, fakeSummary } from './testing/fake-deps.js';
 
 const SHAPES = { maxBodies: 3, maxVerts: 8, bodyFeatureCount: 4 };
@@ -65,41 +66,30 @@ test('grid: cells carry the resolved family, dims, settings and FLOP accounting'
   assert.deepEqual([t.modelFamily, t.augment, a.modelFamily, a.augment, g.modelFamily, g.augment], [
     'transformer', false, 'transformer', true, 'gatr', false,
   ]);
-  assert.deepEqual(t.dims, fakeDeps.sizeLadder('transformer', 2));
+  assert.deepEqual(modelDims(t), fakeDeps.sizeLadder('transformer', 2));
+  assert.ok(t.dims.transformer && !t.dims.gatr, 'exactly one architecture');
   assert.deepEqual(a.dims, t.dims, 'augmented transformer uses the same model');
-  assert.deepEqual(g.dims, fakeDeps.sizeLadder('gatr', 2));
-  const ts = fakeSummary(t.dims, SHAPES);
-  assert.equal(t.paramCount, ts.paramCount);
-  assert.equal(t.nominalFlopsPerSample, ts.nominalFlopsPerSample);
-  assert.equal(t.nominalFlops, ts.nominalFlopsPerSample * 64 * 400);
-  assert.equal(t.executedFlops, ts.executedFlopsPerSample * 64 * 400);
-  assert.equal(g.nominalFlops, fakeSummary(g.dims, SHAPES).nominalFlopsPerSample * 16 * 400);
+  assert.deepEqual(modelDims(g), fakeDeps.sizeLadder('gatr', 2));
+  const ts = fakeSummary(modelDims(t), SHAPES);
+  assert.equal(t.plan.paramCount, ts.paramCount);
+  assert.equal(t.plan.nominalFlopsPerSample, ts.nominalFlopsPerSample);
+  assert.equal(t.plan.nominalFlops, ts.nominalFlopsPerSample * 64 * 400);
+  assert.equal(t.plan.executedFlops, ts.executedFlopsPerSample * 64 * 400);
+  assert.equal(g.plan.nominalFlops, fakeSummary(modelDims(g), SHAPES).nominalFlopsPerSample * 16 * 400);
   // built-in lr defaults, warmup = floor(0.05 * steps); gatr override
-  assert.deepEqual(t.lr, { peak: 1e-3, kind: 'cosine', warmupSteps: 20, minRatio: 0.1, cooldownFraction: 0.2 });
-  assert.equal(g.lr.peak, 3e-4);
-  assert.equal(g.batchSize, 16);
-  assert.equal(byKey.get('gatr/s0/steps100/n64/seed0')!.lr.warmupSteps, 5);
-  assert.deepEqual([t.steps, t.trainSize, t.seed, t.sizeLabel, t.flopBudget], [400, 256, 1, 's2', null]);
-  assert.deepEqual([t.evalEvery, t.evalExamples, t.checkpointEvery, t.gradClip], [50, 80, 100, 1]);
-  assert.equal(t.benchmark.maxBodies, 3);
+  assert.deepEqual(t.training.lr, { peak: 1e-3, kind: 'cosine', warmupSteps: 20, minRatio: 0.1, cooldownFraction: 0.2 });
+  assert.equal(g.training.lr.peak, 3e-4);
+  assert.equal(g.training.batchSize, 16);
+  assert.equal(byKey.get('gatr/s0/steps100/n64/seed0')!.training.lr.warmupSteps, 5);
+  assert.deepEqual([t.steps, t.trainSize, t.seed, t.sizeLabel, t.plan.flopBudget], [400, 256, 1, 's2', undefined]);
+  assert.ok(!('flopBudget' in t.plan), 'a grid trial has no budget');
+  const tr = t.training;
+  assert.deepEqual([tr.evalEvery, tr.evalExamples, tr.checkpointEvery, tr.gradClip], [50, 80, 100, 1]);
+  // the benchmark config stays with the sweep; the trial names it by hash
+  const plan = planSweep(grid(), fakeDeps);
+  assert.deepEqual(t.benchmark, { name: 'rigid-body', configHash: benchmarkConfigHash(plan.spec.benchmark) });
+  assert.equal(plan.spec.benchmark.maxBodies, 3);
   assert.ok(Object.isFrozen(t.benchmark));
-});
-
-test('trialConfigFromCell gives the models TrialConfig of a cell', () => {
-  const cell = expandSweep(grid(), fakeDeps).find((c) => c.family === 'transformer+augment')!;
-  assert.deepEqual(trialConfigFromCell(cell), {
-    family: 'transformer',
-    augment: true,
-    dims: cell.dims,
-    steps: cell.steps,
-    batchSize: cell.batchSize,
-    lr: cell.lr,
-    gradClip: cell.gradClip,
-    evalEvery: cell.evalEvery,
-    evalExamples: cell.evalExamples,
-    checkpointEvery: cell.checkpointEvery,
-    seed: cell.seed,
-  });
 });
 
 test('model sizes by target parameter count and by explicit dims', () => {
@@ -119,10 +109,10 @@ test('model sizes by target parameter count and by explicit dims', () => {
     cells.map((c) => c.cellKey),
     ['transformer/p6.144k/steps100/n64/seed0', 'transformer/custom/steps100/n64/seed0', 'gatr/p6.144k/steps100/n64/seed0', 'gatr/custom/steps100/n64/seed0'],
   );
-  assert.deepEqual(cells[0]!.dims, fakeDeps.sizeLadder('transformer', 1));
-  assert.deepEqual(cells[2]!.dims, fakeDeps.dimsForParams('gatr', 6144, SHAPES));
-  assert.deepEqual(cells[1]!.dims, { family: 'transformer', width: 40, depth: 1, heads: 4, mlpRatio: 2 });
-  assert.deepEqual(cells[3]!.dims, { family: 'gatr', mvChannels: 3, sChannels: 6, blocks: 2, heads: 1 });
+  assert.deepEqual(modelDims(cells[0]!), fakeDeps.sizeLadder('transformer', 1));
+  assert.deepEqual(modelDims(cells[2]!), fakeDeps.dimsForParams('gatr', 6144, SHAPES));
+  assert.deepEqual(modelDims(cells[1]!), { family: 'transformer', width: 40, depth: 1, heads: 4, mlpRatio: 2 });
+  assert.deepEqual(modelDims(cells[3]!), { family: 'gatr', mvChannels: 3, sChannels: 6, blocks: 2, heads: 1 });
 });
 
 test('sizes that resolve to the same model are refused, naming both entries', () => {
@@ -167,9 +157,9 @@ test('isoflop: steps = round(budget / (nominal FLOPs per sample x batch size)) p
   assert.equal(plan.dropped.length, 0);
   assert.equal(plan.cells.length, 2 * 3 * 2);
   for (const c of plan.cells) {
-    const perSample = fakeSummary(c.dims, SHAPES).nominalFlopsPerSample;
-    assert.equal(c.steps, Math.round(c.flopBudget! / (perSample * 8)), c.cellKey);
-    assert.ok(Math.abs(c.nominalFlops - c.flopBudget!) <= 0.5 * perSample * 8, 'within half a step of the budget');
+    const perSample = fakeSummary(modelDims(c), SHAPES).nominalFlopsPerSample;
+    assert.equal(c.steps, Math.round(c.plan.flopBudget! / (perSample * 8)), c.cellKey);
+    assert.ok(Math.abs(c.plan.nominalFlops - c.plan.flopBudget!) <= 0.5 * perSample * 8, 'within half a step of the budget');
     assert.equal(c.trainSize, 4096);
   }
   // a hand-checked cell: transformer rung 0 = 12*1*8^2 = 768 params, 6*768*3 = 13824 FLOPs/sample, batch 8
@@ -223,7 +213,7 @@ test('isoflop: a fixed warmup raises the minimum step count', () => {
   const plan = planSweep(spec, fakeDeps);
   assert.ok(plan.dropped.length > 0);
   assert.ok(plan.dropped.every((d) => d.steps <= 100 && /to get past 100 warmup steps/.test(d.reason)));
-  assert.ok(plan.cells.every((c) => c.steps > 100 && c.lr.warmupSteps === 100));
+  assert.ok(plan.cells.every((c) => c.steps > 100 && c.training.lr.warmupSteps === 100));
 });
 
 test('a sweep with too many cells is refused before expanding', () => {

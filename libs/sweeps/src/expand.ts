@@ -1,10 +1,10 @@
 /**
- * Expansion of a spec into trial cells: one cell per point of the design, each carrying everything a worker
- * needs to build a TrialConfig and fetch its data. Deterministic: families in spec order, then model sizes
+ * Expansion of a spec into trials (./trial.ts, the proto message equiscale.v1.Trial): one per point of the
+ * design, each carrying everything a worker needs to train it, given the sweep's benchmark config. Deterministic: families in spec order, then model sizes
  * in spec order, then steps (or budgets), training-set sizes and seeds ascending.
  */
-import type { BenchmarkConfig } from '@equiscale/rigid-body';
-import type { FamilyName, LrSchedule, ModelDims, ModelSummary, TrialConfig } from '@equiscale/models';
+import { benchmarkConfigHash } from '@equiscale/rigid-body';
+import type { FamilyName, ModelDims, ModelSummary } from '@equiscale/models/accounting';
 import { defaultSweepDeps, type SweepDeps, type TaskShapes } from './deps.js';
 import { sweepFamily } from './families.js';
 import { IssueList, SweepSpecError, formatPath, type PathSegment } from './issues.js';
@@ -12,39 +12,7 @@ import { canonicalJson, sha256Hex } from './canonical.js';
 import { exponential } from './labels.js';
 import { MAX_INT32 } from './schema.js';
 import { isGridSpec, normalizeSpec, type FamilySettings, type ModelSizeSpec, type NormalizedSweepSpec } from './normalize.js';
-
-export interface TrialCell {
-  /** Stable unique key from the axes, e.g. `gatr/s2/steps400/n1024/seed0` (isoflop: `gatr/s2/C1e15/n1024/seed0`). */
-  cellKey: string;
-  /** Sweep family name (registry), e.g. `transformer+augment`. */
-  family: string;
-  modelFamily: FamilyName;
-  augment: boolean;
-  dims: ModelDims;
-  sizeLabel: string;
-  steps: number;
-  /** Training-set size in examples (prefix of the benchmark's training stream). */
-  trainSize: number;
-  seed: number;
-  batchSize: number;
-  /** Schedule with warmup resolved to a step count. */
-  lr: LrSchedule;
-  gradClip: number;
-  evalEvery: number;
-  evalExamples: number;
-  checkpointEvery: number;
-  paramCount: number;
-  /** Nominal training FLOPs (fwd+bwd) per sample, authors' convention. */
-  nominalFlopsPerSample: number;
-  /** Total nominal training FLOPs = nominalFlopsPerSample * batchSize * steps. */
-  nominalFlops: number;
-  /** Total executed training FLOPs = executedFlopsPerSample * batchSize * steps. */
-  executedFlops: number;
-  /** The iso-FLOP budget this cell was derived from; null in a grid design. */
-  flopBudget: number | null;
-  /** Full benchmark config (validated, defaults filled in); shared and frozen across cells. */
-  benchmark: BenchmarkConfig;
-}
+import { trialDims, type BenchmarkRef, type Trial, type TrialCell, type TrialLrSchedule } from './trial.js';
 
 /** An iso-FLOP cell left out because its budget buys too few steps (design.tooFewSteps: drop). */
 export interface DroppedCell {
@@ -61,7 +29,8 @@ export interface SweepPlan {
   spec: NormalizedSweepSpec;
   /** specHash(spec) */
   specHash: string;
-  cells: TrialCell[];
+  /** the trials, one per cell of the design */
+  cells: Trial[];
   dropped: DroppedCell[];
 }
 
@@ -147,7 +116,7 @@ function resolveSizes(
   return out;
 }
 
-function resolveLr(settings: FamilySettings, steps: number): LrSchedule {
+function resolveLr(settings: FamilySettings, steps: number): TrialLrSchedule {
   const lr = settings.lr;
   const warmupSteps = lr.warmupSteps ?? Math.floor((lr.warmupFraction ?? 0) * steps);
   return { peak: lr.peak, kind: lr.kind, warmupSteps, minRatio: lr.minRatio, cooldownFraction: lr.cooldownFraction };
@@ -161,8 +130,9 @@ function resolveLr(settings: FamilySettings, steps: number): LrSchedule {
 export function planSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): SweepPlan {
   const s = normalizeSpec(spec, deps);
   const issues = new IssueList();
-  const benchmark = deepFreeze(structuredClone(s.benchmark));
-  const shapes = deps.taskShapes(benchmark);
+  const benchmarkConfig = deepFreeze(structuredClone(s.benchmark));
+  const shapes = deps.taskShapes(benchmarkConfig);
+  const benchmark: BenchmarkRef = deepFreeze({ name: 'rigid-body', configHash: benchmarkConfigHash(benchmarkConfig) });
   const sizes = isGridSpec(s) ? s.modelSizes : s.design.modelSizes;
   const points = isGridSpec(s) ? s.steps.length * s.trainSizes.length : s.design.budgets.length;
   const count = s.families.length * sizes.length * points * s.seeds.length;
@@ -174,34 +144,38 @@ export function planSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): Sw
   const resolved = resolveSizes(s, sizes, shapes, deps, issues);
   issues.throwIfAny();
 
-  const cells: TrialCell[] = [];
+  const cells: Trial[] = [];
   const dropped: DroppedCell[] = [];
   for (const family of s.families) {
     const fam = sweepFamily(family);
     const settings = s.perFamily[family]!;
     for (const size of resolved.get(fam.modelFamily)!) {
-      const base = (steps: number, trainSize: number, seed: number, cellKey: string, flopBudget: number | null): TrialCell => ({
+      const base = (steps: number, trainSize: number, seed: number, cellKey: string, flopBudget: number | null): Trial => ({
         cellKey,
         family,
         modelFamily: fam.modelFamily,
         augment: fam.augment,
-        dims: size.summary.dims,
         sizeLabel: size.label,
+        dims: trialDims(size.summary.dims),
+        benchmark,
+        training: {
+          batchSize: settings.batchSize,
+          lr: resolveLr(settings, steps),
+          gradClip: settings.gradClip,
+          evalEvery: s.eval.every,
+          evalExamples: s.eval.examples,
+          checkpointEvery: s.checkpointEvery,
+        },
+        seed,
         steps,
         trainSize,
-        seed,
-        batchSize: settings.batchSize,
-        lr: resolveLr(settings, steps),
-        gradClip: settings.gradClip,
-        evalEvery: s.eval.every,
-        evalExamples: s.eval.examples,
-        checkpointEvery: s.checkpointEvery,
-        paramCount: size.summary.paramCount,
-        nominalFlopsPerSample: size.summary.nominalFlopsPerSample,
-        nominalFlops: size.summary.nominalFlopsPerSample * settings.batchSize * steps,
-        executedFlops: size.summary.executedFlopsPerSample * settings.batchSize * steps,
-        flopBudget,
-        benchmark,
+        plan: {
+          paramCount: size.summary.paramCount,
+          nominalFlopsPerSample: size.summary.nominalFlopsPerSample,
+          nominalFlops: size.summary.nominalFlopsPerSample * settings.batchSize * steps,
+          executedFlops: size.summary.executedFlopsPerSample * settings.batchSize * steps,
+          ...(flopBudget === null ? {} : { flopBudget }),
+        },
       });
       if (isGridSpec(s)) {
         for (const steps of s.steps) {
@@ -257,21 +231,4 @@ export function planSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): Sw
 /** The cells of a spec (see planSweep; cells dropped by an iso-FLOP design are only listed there). */
 export function expandSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): TrialCell[] {
   return planSweep(spec, deps).cells;
-}
-
-/** The models lib's TrialConfig for one cell (the training-set size travels separately, with the data). */
-export function trialConfigFromCell(cell: TrialCell): TrialConfig {
-  return {
-    family: cell.modelFamily,
-    augment: cell.augment,
-    dims: structuredClone(cell.dims),
-    steps: cell.steps,
-    batchSize: cell.batchSize,
-    lr: { ...cell.lr },
-    gradClip: cell.gradClip,
-    evalEvery: cell.evalEvery,
-    evalExamples: cell.evalExamples,
-    checkpointEvery: cell.checkpointEvery,
-    seed: cell.seed,
-  };
 }

@@ -3,7 +3,7 @@
  * A sweep family is a model family plus trial options (today only data augmentation). To add one (e.g. an
  * approximately equivariant GATr), add an entry here; the schema, defaults and expansion pick it up.
  */
-import type { FamilyName } from '@equiscale/models';
+import type { FamilyName } from '@equiscale/models/accounting';
 
 export interface SweepFamily {
   /** Name used in specs and in cell keys (no "/"). */

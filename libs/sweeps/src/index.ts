@@ -35,7 +35,9 @@ export type {
 export { parseSweepSpec, parseSpecText, loadSweepSpecFile } from './parse.js';
 export type { SpecFormat } from './parse.js';
 export { canonicalJson } from './canonical.js';
-export { planSweep, expandSweep, trialConfigFromCell, MAX_CELLS } from './expand.js';
-export type { TrialCell, DroppedCell, SweepPlan } from './expand.js';
+export { planSweep, expandSweep, MAX_CELLS } from './expand.js';
+export type { DroppedCell, SweepPlan } from './expand.js';
+export { modelDims, trialDims } from './trial.js';
+export type { Trial, TrialCell, TrialDims, BenchmarkRef, TrainingSettings, TrialLrSchedule, TrialPlan, TrialRecord, TrialStatus } from './trial.js';
 export { diffSpecs, diffCells } from './diff.js';
 export type { SpecDiff, CellDiff, CellChange } from './diff.js';

@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import type { BenchmarkConfig } from '@equiscale/rigid-body';
-import type { FamilyName, GatrDims, TransformerDims } from '@equiscale/models';
+import type { FamilyName, GatrDims, TransformerDims } from '@equiscale/models/accounting';
 import { defaultSweepDeps, type SweepDeps } from './deps.js';
 import { findSweepFamily, SWEEP_FAMILY_NAMES } from './families.js';
 import { IssueList, SweepSpecError, formatPath, oneOfHint, show, type PathSegment } from './issues.js';

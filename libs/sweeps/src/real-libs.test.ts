@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { sizeLadder, summarize } from '@equiscale/models';
-import { benchmarkTaskShapes, loadSweepSpecFile, parseSweepSpec, planSweep, specHash, trialConfigFromCell } from './index.js';
+import { sizeLadder, summarize } from '@equiscale/models/accounting';
+import { benchmarkTaskShapes, loadSweepSpecFile, parseSweepSpec, planSweep, specHash, modelDims } from './index.js';
 
 const EXAMPLE = fileURLToPath(new URL('../examples/small.yaml', import.meta.url));
 
@@ -26,10 +26,10 @@ test('the example spec expands with the real libs (transformer families)', () =>
   for (const c of plan.cells) {
     const index = Number(c.sizeLabel.slice(1));
     const summary = summarize(sizeLadder('transformer', index), shapes);
-    assert.deepEqual(c.dims, summary.dims);
-    assert.equal(c.paramCount, summary.paramCount);
-    assert.equal(c.nominalFlops, summary.nominalFlopsPerSample * 32 * c.steps);
-    assert.equal(trialConfigFromCell(c).family, 'transformer');
+    assert.deepEqual(modelDims(c), summary.dims);
+    assert.equal(c.plan.paramCount, summary.paramCount);
+    assert.equal(c.plan.nominalFlops, summary.nominalFlopsPerSample * 32 * c.steps);
+    assert.equal(c.modelFamily, 'transformer');
   }
 });
 
@@ -42,11 +42,11 @@ test('the whole example spec expands with the real libs (all three families)', (
   const shapes = benchmarkTaskShapes(plan.spec.benchmark);
   for (const c of g) {
     const summary = summarize(sizeLadder('gatr', Number(c.sizeLabel.slice(1))), shapes);
-    assert.deepEqual(c.dims, summary.dims);
-    assert.equal(c.paramCount, summary.paramCount);
-    assert.equal(c.nominalFlops, summary.nominalFlopsPerSample * 32 * c.steps);
-    assert.equal(c.lr.peak, 3e-4, 'perFamily override');
-    assert.deepEqual(trialConfigFromCell(c).dims, summary.dims);
+    assert.deepEqual(modelDims(c), summary.dims);
+    assert.equal(c.plan.paramCount, summary.paramCount);
+    assert.equal(c.plan.nominalFlops, summary.nominalFlopsPerSample * 32 * c.steps);
+    assert.equal(c.training.lr.peak, 3e-4, 'perFamily override');
+    assert.ok(c.dims.gatr && !c.dims.transformer);
   }
   // the augmented transformer trains the same models as the plain one
   const t = plan.cells.filter((c) => c.family === 'transformer');
@@ -70,10 +70,10 @@ test('iso-FLOP steps from the real FLOP accounting of both architectures', () =>
   const at = (key: string) => plan.cells.find((c) => c.cellKey === key)!;
   const t = at('transformer/p300k/C1e12/n2048/seed0');
   const g = at('gatr/p300k/C1e12/n2048/seed0');
-  assert.ok(g.nominalFlopsPerSample / g.paramCount > t.nominalFlopsPerSample / t.paramCount);
+  assert.ok(g.plan.nominalFlopsPerSample / g.plan.paramCount > t.plan.nominalFlopsPerSample / t.plan.paramCount);
   for (const c of plan.cells) {
-    const perSample = summarize(c.dims, shapes).nominalFlopsPerSample;
-    assert.equal(c.steps, Math.round(c.flopBudget! / (perSample * 16)));
+    const perSample = summarize(modelDims(c), shapes).nominalFlopsPerSample;
+    assert.equal(c.steps, Math.round(c.plan.flopBudget! / (perSample * 16)));
     assert.ok(c.steps >= 1);
   }
 });

@@ -23,6 +23,19 @@ function asUsage<T>(what: string, f: () => T): T {
   }
 }
 
+/** A sweep's study from the database (libs/db loadStudyRows → libs/study studyFromRows). */
+async function loadStudy(f: DatabaseFlags, name: string): Promise<import('@equiscale/study').Study> {
+  const conn = await openDb(f);
+  try {
+    const { loadStudyRows } = await import('@equiscale/db');
+    const rows = await loadStudyRows(conn.db, name);
+    if (!rows) throw new UsageError(`no sweep named "${name}" in ${conn.describe}; check the name or DATABASE_URL`);
+    return (await import('@equiscale/study')).studyFromRows(rows);
+  } finally {
+    await conn.close();
+  }
+}
+
 export function registerAnalysisCommands(program: Command): void {
   addDatabaseOptions(
     program
@@ -36,6 +49,7 @@ export function registerAnalysisCommands(program: Command): void {
   ).action(async (o: FitFlags, cmd: Command) => {
     if (Boolean(o.csv) === Boolean(o.sweep)) throw new UsageError('fit needs exactly one of --csv FILE or --sweep NAME');
     const scaling = await import('@equiscale/scaling');
+    const study = await import('@equiscale/study');
     let runs: import('@equiscale/scaling').Run[];
     if (o.csv) {
       let text: string;
@@ -46,24 +60,19 @@ export function registerAnalysisCommands(program: Command): void {
       }
       runs = asUsage(`--csv ${o.csv}`, () => scaling.parseRunsCsv(text));
     } else {
-      const { loadStudy, fitRunsOf } = await import('../analysis/study.js');
-      const conn = await openDb(o);
-      try {
-        runs = fitRunsOf((await loadStudy(conn, o.sweep!)).trials);
-      } finally {
-        await conn.close();
-      }
+      runs = study.fitRunsOf((await loadStudy(o, o.sweep!)).trials);
       if (runs.length === 0) throw new UsageError(`sweep ${o.sweep} has no finished trials with a test loss yet; check \`equiscale sweep status ${o.sweep}\``);
     }
     const quiet = Boolean(cmd.optsWithGlobals().quiet) || Boolean(o.json);
     const progress = makeProgress(quiet);
-    const results = asUsage('fit', () =>
-      scaling.fitFamilies(runs, {
-        bootstrap: o.bootstrap > 0 ? { resamples: o.bootstrap, seed: o.seed } : 0,
-        onProgress: (family, done, total) => progress.update(`bootstrap ${family}`, done, total),
-      }),
+    // the same fits as `plot` and the demo (libs/study analyzeRuns); a family that cannot be fitted says why
+    const analysis = asUsage('fit', () =>
+      study.analyzeRuns(runs, { bootstrap: o.bootstrap, seed: o.seed, onProgress: (family, done, total) => progress.update(`bootstrap ${family}`, done, total) }),
     );
     progress.done();
+    const failed = analysis.families.filter((f) => !f.result);
+    if (failed.length > 0) throw new UsageError(`fit: ${failed.map((f) => (f.family === 'all' ? f.problem : `family ${f.family}: ${f.problem}`)).join('; ')}`);
+    const results = analysis.families.flatMap((f) => (f.result ? [f.result] : []));
     if (o.json) {
       console.log(
         JSON.stringify(
@@ -103,17 +112,10 @@ export function registerAnalysisCommands(program: Command): void {
   ).action(async (o: DatabaseFlags & { sweep: string; out: string; bootstrap: number; seed: number }, cmd: Command) => {
     const out = resolve(o.out);
     mkdirSync(out, { recursive: true });
-    const { loadStudy } = await import('../analysis/study.js');
-    const conn = await openDb(o);
-    let study;
-    try {
-      study = await loadStudy(conn, o.sweep);
-    } finally {
-      await conn.close();
-    }
+    const s = await loadStudy(o, o.sweep);
     const progress = makeProgress(Boolean(cmd.optsWithGlobals().quiet));
-    const { writeStudyReport } = await import('../analysis/index.js');
-    const r = await writeStudyReport(study, out, { bootstrap: o.bootstrap, seed: o.seed, progress });
+    const { writeStudyReport } = await import('@equiscale/study');
+    const r = await writeStudyReport(s, out, { bootstrap: o.bootstrap, seed: o.seed, progress });
     console.log(`wrote ${r.figures.length} figures and ${r.report.html}`);
   });
 }

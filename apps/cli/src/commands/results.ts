@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import type { TrialRecord } from '@equiscale/sweeps';
 import { UsageError } from '../errors.js';
 import { addDatabaseOptions, fmtNum, openDb, textTable, type DatabaseFlags } from './common.js';
 
@@ -9,21 +10,26 @@ export const RESULT_COLUMNS = [
 
 export type ResultRow = Record<(typeof RESULT_COLUMNS)[number], string | number | boolean | null>;
 
+/** One trial record as a flat row of the columns above (the trial's own fields plus its state and results). */
+export function resultRow(r: TrialRecord): ResultRow {
+  const t = r.trial;
+  return {
+    trial_id: r.id, cell_key: t.cellKey, family: t.family, model_family: t.modelFamily, augment: t.augment,
+    size_label: t.sizeLabel, param_count: t.plan.paramCount, steps: t.steps, train_size: t.trainSize, seed: t.seed,
+    batch_size: t.training.batchSize, nominal_flops: t.plan.nominalFlops, status: r.status, attempt: r.attempt,
+    train_loss: r.trainLoss, val_loss: r.valLoss, test_loss: r.testLoss, wall_time_s: r.wallTimeS,
+    backend: r.backend, error: r.error,
+  };
+}
+
 /** Loads a sweep's trials as flat result rows (from the database). */
 export async function loadResults(f: DatabaseFlags, name: string): Promise<ResultRow[]> {
   const conn = await openDb(f);
   try {
-    const { getSweepByName, listTrials } = await import('@equiscale/db');
+    const { getSweepByName, listTrialRecords } = await import('@equiscale/db');
     const sweep = await getSweepByName(conn.db, name);
     if (!sweep) throw new UsageError(`no sweep named "${name}" in ${conn.describe}; list sweeps with \`equiscale sweep status\` or check DATABASE_URL`);
-    const trials = await listTrials(conn.db, sweep.id, { limit: 1_000_000 });
-    return trials.map((t) => ({
-      trial_id: t.id, cell_key: t.cell_key, family: t.family, model_family: t.model_family, augment: t.augment,
-      size_label: t.size_label, param_count: t.param_count, steps: t.steps, train_size: t.train_size, seed: t.seed,
-      batch_size: t.batch_size, nominal_flops: t.nominal_flops, status: t.status, attempt: t.attempt,
-      train_loss: t.train_loss, val_loss: t.val_loss, test_loss: t.test_loss, wall_time_s: t.wall_time_s,
-      backend: t.backend, error: t.error,
-    }));
+    return (await listTrialRecords(conn.db, sweep.id, { limit: 1_000_000 })).map(resultRow);
   } finally {
     await conn.close();
   }

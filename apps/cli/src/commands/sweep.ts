@@ -86,7 +86,7 @@ export function registerSweepCommands(program: Command): void {
         console.log(
           textTable(
             ['id', 'cell', 'status', 'attempt', 'step', 'test_loss', 'error'],
-            trials.map((t) => [t.trialId, t.cellKey, t.status, t.attempt, `${t.progressStep}/${t.steps}`, fmtNum(t.testLoss), t.error.slice(0, 60)]),
+            trials.map((t) => [t.trialId, t.trial?.cellKey ?? '', t.status, t.attempt, `${t.progressStep}/${t.trial?.steps ?? '?'}`, fmtNum(t.testLoss), t.error.slice(0, 60)]),
           ),
         );
       }

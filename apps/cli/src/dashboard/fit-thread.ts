@@ -4,12 +4,12 @@
  * { id, error }.
  */
 import { parentPort } from 'node:worker_threads';
-import type { DashboardTrial } from '@equiscale/db';
+import type { TrialRecord } from '@equiscale/sweeps';
 import { fitSweep } from './fit.js';
 
 interface FitRequest {
   id: number;
-  trials: DashboardTrial[];
+  trials: TrialRecord[];
   bootstrap: number;
   title?: string;
 }

@@ -2,13 +2,11 @@
  * The dashboard's live scaling fit: the same analysis as `equiscale plot` (fitted runs, Approach-3 fits per family
  * with bootstrap bands, compute-optimal frontiers, the loss-vs-compute figure spec of libs/scaling).
  *
- * This is the ONLY dashboard file that reaches into the CLI's analysis code (../analysis); when that code moves
- * into a library, re-point the imports here.
+ * It reads the trials as stored (TrialRecord, the same shape `plot` analyses).
  */
-import type { DashboardTrial } from '@equiscale/db';
 import { frontierSeries, plotLossVsCompute } from '@equiscale/scaling';
-import { analyzeRuns } from '../analysis/analyze.js';
-import { fitRunsOf, runsOf, type StudyTrial } from '../analysis/study.js';
+import { analyzeRuns, fitRunsOf, runsOf } from '@equiscale/study';
+import type { TrialRecord } from '@equiscale/sweeps';
 
 export interface FamilyFitView {
   family: string;
@@ -36,32 +34,12 @@ export interface FitView {
   ms: number;
 }
 
-function studyTrial(t: DashboardTrial): StudyTrial {
-  return {
-    id: t.id,
-    cellKey: t.cellKey,
-    family: t.family,
-    augment: t.augment,
-    paramCount: t.paramCount,
-    steps: t.steps,
-    batchSize: t.batchSize,
-    trainSize: t.trainSize,
-    seed: t.seed,
-    nominalFlops: t.nominalFlops,
-    status: t.status,
-    testLoss: t.testLoss,
-    valLoss: t.valLoss,
-    wallTimeS: t.wallTimeS,
-  };
-}
-
 const interval = (iv: { lo: number; hi: number } | undefined): [number, number] | undefined => (iv ? [iv.lo, iv.hi] : undefined);
 
-export async function fitSweep(trials: readonly DashboardTrial[], opts: { bootstrap: number; seed?: number; title?: string }): Promise<FitView> {
+export async function fitSweep(trials: readonly TrialRecord[], opts: { bootstrap: number; seed?: number; title?: string }): Promise<FitView> {
   const started = performance.now();
-  const study = trials.map(studyTrial);
-  const shown = runsOf(study);
-  const analysis = analyzeRuns(fitRunsOf(study), { bootstrap: opts.bootstrap, seed: opts.seed ?? 0 });
+  const shown = runsOf(trials);
+  const analysis = analyzeRuns(fitRunsOf(trials), { bootstrap: opts.bootstrap, seed: opts.seed ?? 0 });
   const fitted = analysis.families.filter((f) => f.result && !f.problem && f.result.kappa !== undefined);
   const spec = shown.length
     ? (

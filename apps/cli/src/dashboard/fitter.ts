@@ -8,7 +8,7 @@
  * page request and event stream for that long.
  */
 import { Worker } from 'node:worker_threads';
-import type { DashboardTrial } from '@equiscale/db';
+import type { TrialRecord } from '@equiscale/sweeps';
 import type { FitView } from './fit.js';
 
 export interface FitState {
@@ -20,13 +20,13 @@ export interface FitState {
 
 export interface Fitter {
   /** Offers a sweep's current trials; schedules a refit when its finished runs changed. */
-  offer(sweep: string, trials: readonly DashboardTrial[]): void;
+  offer(sweep: string, trials: readonly TrialRecord[]): void;
   get(sweep: string): FitState | undefined;
   close(): Promise<void>;
 }
 
 /** What a fit depends on: the finished runs and their test losses. */
-function fingerprint(trials: readonly DashboardTrial[]): string {
+function fingerprint(trials: readonly TrialRecord[]): string {
   return trials
     .filter((t) => t.status === 'completed')
     .map((t) => `${t.id}:${t.testLoss}`)
@@ -42,7 +42,7 @@ function startThread(): Worker {
 }
 
 export function createFitter(opts: { bootstrap: number; minIntervalMs: number; onFit(sweep: string, state: FitState): void; onError?(err: Error): void }): Fitter {
-  const states = new Map<string, FitState & { fingerprint?: string; lastStart: number; latest?: readonly DashboardTrial[]; latestFp?: string }>();
+  const states = new Map<string, FitState & { fingerprint?: string; lastStart: number; latest?: readonly TrialRecord[]; latestFp?: string }>();
   const queue: string[] = [];
   let busy = false;
   let closed = false;

@@ -19,6 +19,7 @@ import {
   dashboardCurves,
   dashboardSweeps,
   dashboardTrials,
+  listTrialRecords,
   dashboardVersion,
   getSweepByName,
   type DashboardSweep,
@@ -133,7 +134,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
         const mark = JSON.stringify(s.families.map((f) => [f.family, f.counts.completed, f.bestTestLoss]));
         if (sweepMarks.get(s.name) === mark) continue;
         sweepMarks.set(s.name, mark);
-        fitter.offer(s.name, await dashboardTrials(db, s.id));
+        fitter.offer(s.name, await listTrialRecords(db, s.id, { limit: 100_000 }));
       }
       send('overview', { sweeps: withReports(), at: overview.at });
     })().finally(() => (refreshing = undefined)));
@@ -216,7 +217,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
       const sweep = await sweepByName(url.searchParams.get('name'));
       if (!sweep) return json(res, 404, { error: `no sweep named ${JSON.stringify(url.searchParams.get('name'))}` });
       const trials = await dashboardTrials(db, Number(sweep.id));
-      fitter.offer(sweep.name, trials);
+      fitter.offer(sweep.name, await listTrialRecords(db, Number(sweep.id), { limit: 100_000 }));
       const fit = fitter.get(sweep.name);
       json(res, 200, { name: sweep.name, status: sweep.status, trials, fit: { ...summaryOf(fit), view: fit?.view ?? null } });
       return;

@@ -9,7 +9,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EquiscaleDb, SweepOverview } from '@equiscale/db';
+import type { FamilyProgress, SweepOverview } from '@equiscale/db';
 import { UsageError } from '../errors.js';
 import { makeProgress } from '../progress.js';
 import { formatDuration } from '../commands/common.js';
@@ -58,30 +58,7 @@ function takeLock(stateDir: string): () => void {
   return () => rmSync(lock, { force: true });
 }
 
-interface FamilyLine {
-  family: string;
-  done: number;
-  total: number;
-  bestTest: number | null;
-  lastVal: number | null;
-}
-
-async function familyLines(conn: EquiscaleDb, sweepId: number): Promise<FamilyLine[]> {
-  const { sql } = await import('kysely');
-  const r = await sql<{ family: string; done: number; total: number; best: number | null; last_val: number | null }>`
-    select t.family,
-      count(*) filter (where t.status in ('completed', 'diverged', 'failed', 'cancelled'))::int as done,
-      count(*)::int as total,
-      min(t.test_loss) filter (where t.status = 'completed') as best,
-      (select m.loss from trial_metrics m join trials u on u.id = m.trial_id
-        where u.sweep_id = ${sweepId} and u.family = t.family and m.split = 'val'
-        order by m.recorded_at desc limit 1) as last_val
-    from trials t where t.sweep_id = ${sweepId}
-    group by t.family order by t.family`.execute(conn.db);
-  return r.rows.map((x) => ({ family: x.family, done: x.done, total: x.total, bestTest: x.best, lastVal: x.last_val }));
-}
-
-function statusBlock(ov: SweepOverview, fams: FamilyLine[], workers: number): string[] {
+function statusBlock(ov: SweepOverview, fams: FamilyProgress[], workers: number): string[] {
   const c = ov.counts;
   const total = Object.values(c).reduce((a, b) => a + b, 0);
   const done = c.completed + c.diverged + c.failed + c.cancelled;
@@ -108,7 +85,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     rmSync(dbDir, { recursive: true, force: true });
     rmSync(outDir, { recursive: true, force: true });
   }
-  const { openDatabase, getSweepByName, sweepOverview } = await import('@equiscale/db');
+  const { openDatabase, getSweepByName, sweepOverview, familyProgress, loadStudyRows, sweepBackends } = await import('@equiscale/db');
   const { startCoordinator, createLogger } = await import('@equiscale/coordinator');
   const { makeAdminClient, callMetadata, unary } = await import('@equiscale/contract');
   type CreateReq = import('@equiscale/contract').CreateSweepRequest;
@@ -192,7 +169,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         ov = await sweepOverview(conn.db, sweep);
         const done = ov.counts.completed + ov.counts.diverged + ov.counts.failed + ov.counts.cancelled;
         trialsRun = done - startDone;
-        const lines = statusBlock(ov, await familyLines(conn, sweep.id), children.size);
+        const lines = statusBlock(ov, await familyProgress(conn.db, sweep.id), children.size);
         if (!o.quiet && process.stderr.isTTY) {
           process.stderr.write(`${lastPrinted ? `\x1b[${lastPrinted.split('\n').length}A` : ''}${lines.map((l) => `${l}\x1b[K`).join('\n')}\n`);
           lastPrinted = lines.join('\n');
@@ -227,16 +204,15 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 
     log('fitting scaling laws per family (with bootstrap) and drawing the figures…');
     mkdirSync(outDir, { recursive: true });
-    const { loadStudy, writeStudyReport } = await import('../analysis/index.js');
-    const s = await loadStudy(conn, created.name);
+    const { studyFromRows, writeStudyReport } = await import('@equiscale/study');
+    const s = studyFromRows((await loadStudyRows(conn.db, created.name))!);
     const wall = s.trials.reduce((a, t) => a + (t.wallTimeS ?? 0), 0);
     // the workers' backend and kernels as recorded per trial, e.g. "wasm+openblas" (OpenBLAS matmuls) or "wasm"
-    const backend = [...new Set((await conn.db.selectFrom('trials').select('backend').where('sweep_id', '=', sweep.id).execute()).map((x) => x.backend).filter(Boolean))].join(', ');
+    const backend = (await sweepBackends(conn.db, sweep.id)).join(', ');
     log(`trained on: ${backend || 'no trial recorded a backend'}`);
     const r = await writeStudyReport(s, outDir, {
       bootstrap: study.bootstrap,
       seed: 0,
-      cacheDir: join(stateDir, 'cache'),
       progress: o.quiet ? undefined : progress,
       context: {
         backend,

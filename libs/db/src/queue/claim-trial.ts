@@ -4,6 +4,8 @@ import type { Database, DbTrial } from '../schema.js';
 export interface ClaimedTrial {
   trial: DbTrial;
   sweepName: string;
+  /** the sweep's benchmark config (its spec's benchmark), sent with the trial */
+  benchmark: Record<string, unknown> | null;
   /** latest checkpoint of an earlier attempt */
   checkpoint: { data: Uint8Array; step: number } | null;
 }
@@ -38,7 +40,7 @@ export async function claimTrial(
   opts: { workerId: string; leaseTtlMs: number; maxParamCount?: number },
 ): Promise<ClaimedTrial | null> {
   const maxParams = opts.maxParamCount && opts.maxParamCount > 0 ? opts.maxParamCount : null;
-  const res = await sql<DbTrial & { sweep_name: string }>`
+  const res = await sql<DbTrial & { sweep_name: string; sweep_benchmark: Record<string, unknown> | null }>`
     with next as (
       select t.id from trials t
       where t.status = 'pending'
@@ -56,13 +58,13 @@ export async function claimTrial(
       last_heartbeat_at = now(),
       started_at = coalesce(t.started_at, now()),
       updated_at = now()
-    from next
-    where t.id = next.id
-    returning t.*, (select name from sweeps s where s.id = t.sweep_id) as sweep_name
+    from next, sweeps s
+    where t.id = next.id and s.id = t.sweep_id
+    returning t.*, s.name as sweep_name, s.spec -> 'benchmark' as sweep_benchmark
   `.execute(db);
   const row = res.rows[0];
   if (!row) return null;
-  const { sweep_name, ...trial } = row;
+  const { sweep_name, sweep_benchmark, ...trial } = row;
   let checkpoint: ClaimedTrial['checkpoint'] = null;
   if (trial.checkpoint_ref) {
     const ck = await db
@@ -74,5 +76,6 @@ export async function claimTrial(
       .executeTakeFirst();
     if (ck) checkpoint = { data: new Uint8Array(ck.data), step: ck.step };
   }
-  return { trial: trial as DbTrial, sweepName: sweep_name, checkpoint };
+  const benchmark = typeof sweep_benchmark === 'string' ? (JSON.parse(sweep_benchmark) as Record<string, unknown>) : sweep_benchmark;
+  return { trial: trial as DbTrial, sweepName: sweep_name, benchmark: benchmark ?? null, checkpoint };
 }

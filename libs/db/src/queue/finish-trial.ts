@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../schema.js';
+import type { BaselineLosses, Database } from '../schema.js';
 import { lockLease, lostLease, tokenParam, type LeaseRef } from './lease.js';
 
 const clearLease = { lease_token: null, lease_owner: null, lease_expires_at: null } as const;
@@ -19,6 +19,18 @@ export async function settleSweep(tx: Transaction<Database>, trialId: number): P
   `.execute(tx);
 }
 
+/** A completion whose model is not the planned one (the worker built a different parameter count). */
+export class ParamCountMismatchError extends Error {
+  constructor(
+    readonly trialId: number,
+    readonly planned: number,
+    readonly reported: number,
+  ) {
+    super(`param_count: expected ${planned} (the trial's planned parameter count), got ${reported}; the worker built a different model than planned`);
+    this.name = 'ParamCountMismatchError';
+  }
+}
+
 export interface CompleteInput {
   outcome: 'completed' | 'diverged';
   steps: number;
@@ -29,6 +41,10 @@ export interface CompleteInput {
   wallTimeS: number;
   error?: string;
   executedFlops?: number;
+  /** parameters of the model the worker built; must equal the trial's planned count (0: not reported) */
+  paramCount?: number;
+  /** the trivial predictors' losses on the sweep's test set, when the worker measured them: kept once per sweep */
+  baselines?: BaselineLosses | null;
 }
 
 /**
@@ -64,9 +80,27 @@ export async function completeTrial(db: Kysely<Database>, ref: LeaseRef, r: Comp
     .where('id', '=', ref.trialId)
     .where('status', '=', 'running')
     .where('lease_token', '=', tokenParam(ref.leaseToken))
+    .where(sql<boolean>`(${r.paramCount ?? 0}::bigint = 0 or param_count = ${r.paramCount ?? 0}::bigint)`)
     .returning('sweep_id')
     .executeTakeFirst();
-  if (!row) throw await lostLease(db, ref);
+  if (!row) {
+    if (r.paramCount) {
+      const t = await db.selectFrom('trials').select(['status', 'lease_token', 'param_count']).where('id', '=', ref.trialId).executeTakeFirst();
+      if (t && t.status === 'running' && t.lease_token === tokenParam(ref.leaseToken) && Number(t.param_count) !== r.paramCount) {
+        throw new ParamCountMismatchError(ref.trialId, Number(t.param_count), r.paramCount);
+      }
+    }
+    throw await lostLease(db, ref);
+  }
+  if (r.baselines) {
+    // the test set is the sweep's (its benchmark config), so the first measurement stands for all its trials
+    await db
+      .updateTable('sweeps')
+      .set({ baselines: JSON.stringify(r.baselines) })
+      .where('id', '=', Number(row.sweep_id))
+      .where('baselines', 'is', null)
+      .execute();
+  }
   await settleIfLast(db, Number(row.sweep_id), ref.trialId);
 }
 

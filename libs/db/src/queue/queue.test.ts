@@ -17,11 +17,11 @@ import { reapExpiredLeases } from './reap-expired-leases.js';
 function cells(n: number, prefix = 'c'): TrialRowInput[] {
   return syntheticTrialRows(n, prefix, (i) => ({
     family: i % 2 ? 'gatr' : 'transformer',
-    model_family: i % 2 ? 'gatr' : 'transformer',
-    param_count: 100 + i,
+    modelFamily: i % 2 ? 'gatr' : 'transformer',
+    dims: i % 2 ? { gatr: { mvChannels: 1, sChannels: 8, blocks: 1, heads: 1 } } : { transformer: { width: 8, depth: 1, heads: 1, mlpRatio: 4 } },
     steps: 10,
-    train_size: 32,
-    nominal_flops: 1000 * (n - i),
+    trainSize: 32,
+    plan: { paramCount: 100 + i, nominalFlopsPerSample: 25 * (n - i), nominalFlops: 1000 * (n - i), executedFlops: 1000 * (n - i) },
   }));
 }
 

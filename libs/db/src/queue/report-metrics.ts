@@ -1,14 +1,7 @@
 import { sql, type Kysely } from 'kysely';
+import type { MetricPoint } from '@equiscale/models/accounting';
 import type { Database } from '../schema.js';
 import { lockLease, lostLease, tokenParam, type LeaseRef } from './lease.js';
-
-export interface MetricInput {
-  step: number;
-  split: 'train' | 'val' | 'test';
-  loss: number;
-  samplesSeen: number;
-  wallTimeS: number;
-}
 
 /**
  * Inserts a batch of metric points for the current attempt in one statement (unnest of column arrays). Points
@@ -18,7 +11,7 @@ export interface MetricInput {
  * running under this token (FOR UPDATE: a concurrent reap or cancel waits for the insert, or the insert sees its
  * result), and the insert takes the attempt from it. No lease row → lostLease says why.
  */
-export async function reportMetrics(db: Kysely<Database>, ref: LeaseRef, points: MetricInput[]): Promise<number> {
+export async function reportMetrics(db: Kysely<Database>, ref: LeaseRef, points: MetricPoint[]): Promise<number> {
   if (points.length === 0) {
     await lockLease(db, ref);
     return 0;

@@ -1,8 +1,9 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database, NewTrial } from '../schema.js';
+import type { Trial } from '@equiscale/sweeps';
+import type { Database } from '../schema.js';
 
-/** One trial row to create, without the sweep id. */
-export type TrialRowInput = Omit<NewTrial, 'sweep_id' | 'status' | 'attempt' | 'max_attempts'>;
+/** One trial to create: the planner's trial (equiscale.v1.Trial), stored as is in trials.trial. */
+export type TrialRowInput = Trial;
 
 export interface CreateSweepInput {
   name: string;
@@ -95,7 +96,7 @@ export async function createSweep(db: Kysely<Database>, input: CreateSweepInput)
     const before = existing ? await count(sweepId) : 0;
     for (let i = 0; i < input.trials.length; i += 500) {
       const chunk = input.trials.slice(i, i + 500).map((t) => ({
-        ...t,
+        trial: JSON.stringify(t),
         sweep_id: sweepId,
         max_attempts: input.maxAttempts,
       }));

@@ -1,5 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database, DbSweep, DbTrial, TrialStatus } from '../schema.js';
+import type { StudyRows } from '@equiscale/study';
+import type { Trial, TrialRecord } from '@equiscale/sweeps';
+import type { BaselineLosses, Database, DbSweep, DbTrial, TrialStatus } from '../schema.js';
 
 export type StatusCounts = Record<TrialStatus, number>;
 
@@ -112,4 +114,73 @@ export async function sweepMetrics(
     order by m.trial_id, m.split, m.step, m.attempt
   `.execute(db);
   return r.rows.map((x) => ({ ...x, trial_id: Number(x.trial_id), samples_seen: Number(x.samples_seen) }));
+}
+
+/** A stored trial row as the rest of the system sees it: its plan (equiscale.v1.Trial) and its state and results. */
+export function trialRecord(t: DbTrial): TrialRecord {
+  return {
+    id: Number(t.id),
+    trial: (typeof t.trial === 'string' ? JSON.parse(t.trial) : t.trial) as Trial,
+    status: t.status,
+    attempt: t.attempt,
+    progressStep: t.progress_step,
+    leaseOwner: t.lease_owner,
+    trainLoss: t.train_loss,
+    valLoss: t.val_loss,
+    testLoss: t.test_loss,
+    wallTimeS: t.wall_time_s,
+    executedFlops: t.executed_flops,
+    backend: t.backend,
+    error: t.error,
+  };
+}
+
+/** A sweep's trials as records (listTrials, mapped by trialRecord). */
+export async function listTrialRecords(
+  db: Kysely<Database>,
+  sweepId: number,
+  opts: { status?: TrialStatus; limit?: number; afterId?: number } = {},
+): Promise<TrialRecord[]> {
+  return (await listTrials(db, sweepId, opts)).map(trialRecord);
+}
+
+/** Everything the study analysis needs of one sweep (libs/study studyFromRows), or undefined when there is no sweep of that name. */
+export async function loadStudyRows(db: Kysely<Database>, name: string): Promise<StudyRows | undefined> {
+  const sweep = await getSweepByName(db, name);
+  if (!sweep) return undefined;
+  const trials = await listTrialRecords(db, sweep.id, { limit: 1_000_000 });
+  const valPoints = (await sweepMetrics(db, sweep.id, 'val')).map((m) => ({ trialId: m.trial_id, step: m.step, loss: m.loss }));
+  const overview = await sweepOverview(db, sweep);
+  const spec = typeof sweep.spec === 'string' ? JSON.parse(sweep.spec) : sweep.spec;
+  const baselines = (typeof sweep.baselines === 'string' ? JSON.parse(sweep.baselines) : sweep.baselines) as BaselineLosses | null;
+  return { name: sweep.name, spec, baselines: baselines ?? null, trials, valPoints, elapsedS: overview.elapsedS };
+}
+
+/** Per family of a sweep: trials finished of all, best completed test loss, latest validation loss (demo progress). */
+export interface FamilyProgress {
+  family: string;
+  done: number;
+  total: number;
+  bestTest: number | null;
+  lastVal: number | null;
+}
+
+export async function familyProgress(db: Kysely<Database>, sweepId: number): Promise<FamilyProgress[]> {
+  const r = await sql<{ family: string; done: number; total: number; best: number | null; last_val: number | null }>`
+    select t.family,
+      count(*) filter (where t.status in ('completed', 'diverged', 'failed', 'cancelled'))::int as done,
+      count(*)::int as total,
+      min(t.test_loss) filter (where t.status = 'completed') as best,
+      (select m.loss from trial_metrics m join trials u on u.id = m.trial_id
+        where u.sweep_id = ${sweepId} and u.family = t.family and m.split = 'val'
+        order by m.recorded_at desc limit 1) as last_val
+    from trials t where t.sweep_id = ${sweepId}
+    group by t.family order by t.family`.execute(db);
+  return r.rows.map((x) => ({ family: x.family, done: x.done, total: x.total, bestTest: x.best, lastVal: x.last_val }));
+}
+
+/** The training backends a sweep's trials ran on (distinct, in first-use order). */
+export async function sweepBackends(db: Kysely<Database>, sweepId: number): Promise<string[]> {
+  const rows = await db.selectFrom('trials').select('backend').where('sweep_id', '=', sweepId).where('backend', 'is not', null).orderBy('id').execute();
+  return [...new Set(rows.map((x) => x.backend!))];
 }

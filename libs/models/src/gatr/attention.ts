@@ -18,7 +18,6 @@
  * temperature that is identical to plain sdp at init, so the parameter always receives a gradient.
  */
 
-export type AttentionVariant = 'sdp' | 'distance';
 
 /** Normaliser constant of the distance features (reference normalizer_eps). */
 const DISTANCE_EPS = 1e-3;
@@ -28,18 +27,9 @@ import { INNER_PRODUCT_MASK } from './basis.js';
 import { EquiLinear } from './equi-linear.js';
 import type { ParamFactory } from './params.js';
 import { constant } from './primitives.js';
+import { attentionSizes, type AttentionSizes, type AttentionVariant } from './sizes.js';
 
-export interface AttentionSizes {
-  heads: number;
-  /** multivector channels per head: max(floor(2c / H), 1) */
-  headMv: number;
-  /** scalar channels per head: max(floor(2s / H), 4) (also 4 when s = 0, where the reference has none) */
-  headS: number;
-}
-
-export function attentionSizes(c: number, s: number, heads: number): AttentionSizes {
-  return { heads, headMv: Math.max(Math.floor((2 * c) / heads), 1), headS: Math.max(Math.floor((2 * s) / heads), 4) };
-}
+export { attentionSizes, type AttentionSizes, type AttentionVariant };
 
 export class GeometricAttention {
   readonly sizes: AttentionSizes;

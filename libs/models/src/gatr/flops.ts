@@ -16,9 +16,16 @@
  * elementwise ops, softmax and the per-step weight materialisation (independent of the token count) are
  * not counted.
  */
-import { attentionSizes } from './attention.js';
-import { equiLinearExecutedFlops, equiLinearNominalFlops, equiLinearParamCount, type EquiLinearShape } from './equi-linear.js';
+import type { GatrDims, ModelSummary, TaskShapes } from '../api.js';
 import type { GatrNetConfig } from './network.js';
+import {
+  attentionSizes,
+  equiLinearExecutedFlops,
+  equiLinearNominalFlops,
+  equiLinearParamCount,
+  type AttentionVariant,
+  type EquiLinearShape,
+} from './sizes.js';
 
 /** The EquiLinear layers of one block, in forward order. */
 /** The attention's two layers always run split (their outputs / inputs are grouped per head). */
@@ -79,3 +86,43 @@ export function gatrFlopsPerToken(cfg: GatrNetConfig, items: number): GatrFlops 
   const executedPerToken = ends + blocks * (blockLinear + 3 * perBlockForward);
   return { nominalPerToken, executedPerToken };
 }
+
+/** What the accounting of a GATr model depends on besides its dims (a subset of GatrModelOptions). */
+export interface GatrAccountingOptions {
+  /** 'symmetrize' (default) runs every sample twice, and counts both */
+  reflections?: 'symmetrize' | 'ignore';
+  attention?: AttentionVariant;
+}
+
+/** Multivector channels of the embedding for V vertex slots. */
+export const gatrInputChannels = (maxVerts: number): number => 2 * maxVerts + 2;
+/** Auxiliary scalars of the embedding: the body features and, per vertex slot, height and normal motion. */
+export const gatrInputScalars = (shapes: TaskShapes): number => shapes.bodyFeatureCount + 2 * shapes.maxVerts;
+
+export function gatrNetConfig(dims: GatrDims, shapes: TaskShapes, attention: AttentionVariant = 'sdp'): GatrNetConfig {
+  return {
+    attention,
+    inMv: gatrInputChannels(shapes.maxVerts),
+    mvChannels: dims.mvChannels,
+    outMv: shapes.maxVerts,
+    inS: gatrInputScalars(shapes),
+    sChannels: dims.sChannels,
+    outS: 0,
+    blocks: dims.blocks,
+    heads: dims.heads,
+  };
+}
+
+/** Parameters and FLOPs per training sample (tokens = shapes.maxBodies, doubled when symmetrizing). */
+export function summarizeGatr(dims: GatrDims, shapes: TaskShapes, options: GatrAccountingOptions = {}): ModelSummary {
+  const cfg = gatrNetConfig(dims, shapes, options.attention);
+  const passes = (options.reflections ?? 'symmetrize') === 'symmetrize' ? 2 : 1;
+  const f = gatrFlopsPerToken(cfg, shapes.maxBodies);
+  return {
+    dims,
+    paramCount: gatrParamCount(cfg),
+    nominalFlopsPerSample: passes * shapes.maxBodies * f.nominalPerToken,
+    executedFlopsPerSample: passes * shapes.maxBodies * f.executedPerToken,
+  };
+}
+

@@ -44,17 +44,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Examples } from '@equiscale/rigid-body';
-import type { GatrDims, ModelSummary, TaskShapes } from '../api.js';
+import type { GatrDims, TaskShapes } from '../api.js';
 import type { Net } from '../task/net.js';
-import { gatrFlopsPerToken, gatrParamCount } from './flops.js';
+import { gatrFlopsPerToken, gatrInputChannels, gatrInputScalars, gatrNetConfig, summarizeGatr } from './flops.js';
 import type { AttentionVariant } from './attention.js';
-import { GatrNet, type GatrNetConfig } from './network.js';
+import { GatrNet } from './network.js';
 import { constant } from './primitives.js';
 
 /** Gravity is divided by this before embedding (m/s^2). */
 export const GRAVITY_SCALE = 9.81;
 /** Vertex motions (curr - prev) are divided by this before embedding, and the output displacement multiplied (m). */
 export const MOTION_SCALE = 0.1;
+
+export { gatrInputChannels, gatrInputScalars, gatrNetConfig, summarizeGatr };
 
 export type ReflectionHandling = 'symmetrize' | 'ignore';
 
@@ -98,11 +100,6 @@ export function batchTensors(ex: Examples): RigidBodyBatch {
     floor: tf.tensor2d(ex.floor, [n, 4]),
   };
 }
-
-/** Multivector channels of the embedding for V vertex slots. */
-export const gatrInputChannels = (maxVerts: number): number => 2 * maxVerts + 2;
-/** Auxiliary scalars of the embedding: the body features and, per vertex slot, height and normal motion. */
-export const gatrInputScalars = (shapes: TaskShapes): number => shapes.bodyFeatureCount + 2 * shapes.maxVerts;
 
 function embeddingMatrix(key: string, rows: [number, number, number][], inDim: number): tf.Tensor2D {
   return constant(key, () => {
@@ -161,33 +158,6 @@ export function gatrEmbed(batch: RigidBodyBatch): { mv: tf.Tensor4D; s: tf.Tenso
     const s = tf.concat([batch.bodyFeatures.toFloat(), height, normalMotion], 2) as tf.Tensor3D;
     return { mv, s, mask: batch.bodyMask.toFloat() as tf.Tensor2D };
   });
-}
-
-export function gatrNetConfig(dims: GatrDims, shapes: TaskShapes, attention: AttentionVariant = 'sdp'): GatrNetConfig {
-  return {
-    attention,
-    inMv: gatrInputChannels(shapes.maxVerts),
-    mvChannels: dims.mvChannels,
-    outMv: shapes.maxVerts,
-    inS: gatrInputScalars(shapes),
-    sChannels: dims.sChannels,
-    outS: 0,
-    blocks: dims.blocks,
-    heads: dims.heads,
-  };
-}
-
-/** Parameters and FLOPs per training sample (tokens = shapes.maxBodies, doubled when symmetrizing). */
-export function summarizeGatr(dims: GatrDims, shapes: TaskShapes, options: GatrModelOptions = {}): ModelSummary {
-  const cfg = gatrNetConfig(dims, shapes, options.attention);
-  const passes = (options.reflections ?? 'symmetrize') === 'symmetrize' ? 2 : 1;
-  const f = gatrFlopsPerToken(cfg, shapes.maxBodies);
-  return {
-    dims,
-    paramCount: gatrParamCount(cfg),
-    nominalFlopsPerSample: passes * shapes.maxBodies * f.nominalPerToken,
-    executedFlopsPerSample: passes * shapes.maxBodies * f.executedPerToken,
-  };
 }
 
 export interface GatrModel extends Net {

@@ -3,7 +3,7 @@
  * ladders and FLOP counts, so expected values can be derived independently in the tests). Not exported.
  */
 import type { BenchmarkConfig } from '@equiscale/rigid-body';
-import type { FamilyName, ModelDims, ModelSummary } from '@equiscale/models';
+import type { FamilyName, ModelDims, ModelSummary } from '@equiscale/models/accounting';
 import type { SweepDeps, TaskShapes } from '../deps.js';
 
 export const FAKE_LADDER_LENGTH = 6;

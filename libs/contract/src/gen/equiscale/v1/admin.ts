@@ -18,6 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Trial } from "./trial.js";
 
 export interface CreateSweepRequest {
   /** The spec as YAML or JSON text. */
@@ -86,15 +87,10 @@ export interface ListTrialsRequest {
 
 export interface TrialSummary {
   trialId: number;
-  cellKey: string;
-  family: string;
+  /** The trial as planned (cell key, family, dims, steps, training-set size, seed, accounting). */
+  trial: Trial | undefined;
   status: string;
   attempt: number;
-  steps: number;
-  trainSize: number;
-  seed: number;
-  paramCount: number;
-  nominalFlops: number;
   trainLoss?: number | undefined;
   valLoss?: number | undefined;
   testLoss?: number | undefined;
@@ -1173,15 +1169,9 @@ export const ListTrialsRequest: MessageFns<ListTrialsRequest> = {
 function createBaseTrialSummary(): TrialSummary {
   return {
     trialId: 0,
-    cellKey: "",
-    family: "",
+    trial: undefined,
     status: "",
     attempt: 0,
-    steps: 0,
-    trainSize: 0,
-    seed: 0,
-    paramCount: 0,
-    nominalFlops: 0,
     trainLoss: undefined,
     valLoss: undefined,
     testLoss: undefined,
@@ -1196,32 +1186,14 @@ export const TrialSummary: MessageFns<TrialSummary> = {
     if (message.trialId !== 0) {
       writer.uint32(8).int64(message.trialId);
     }
-    if (message.cellKey !== "") {
-      writer.uint32(18).string(message.cellKey);
-    }
-    if (message.family !== "") {
-      writer.uint32(26).string(message.family);
+    if (message.trial !== undefined) {
+      Trial.encode(message.trial, writer.uint32(138).fork()).join();
     }
     if (message.status !== "") {
       writer.uint32(34).string(message.status);
     }
     if (message.attempt !== 0) {
       writer.uint32(40).int32(message.attempt);
-    }
-    if (message.steps !== 0) {
-      writer.uint32(48).int32(message.steps);
-    }
-    if (message.trainSize !== 0) {
-      writer.uint32(56).int32(message.trainSize);
-    }
-    if (message.seed !== 0) {
-      writer.uint32(64).int32(message.seed);
-    }
-    if (message.paramCount !== 0) {
-      writer.uint32(72).int64(message.paramCount);
-    }
-    if (message.nominalFlops !== 0) {
-      writer.uint32(81).double(message.nominalFlops);
     }
     if (message.trainLoss !== undefined) {
       writer.uint32(89).double(message.trainLoss);
@@ -1265,20 +1237,12 @@ export const TrialSummary: MessageFns<TrialSummary> = {
             message.trialId = longToNumber(reader.int64());
             continue;
           }
-          case 2: {
-            if (tag !== 18) {
+          case 17: {
+            if (tag !== 138) {
               break;
             }
 
-            message.cellKey = reader.string();
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.family = reader.string();
+            message.trial = Trial.decode(reader, reader.uint32());
             continue;
           }
           case 4: {
@@ -1295,46 +1259,6 @@ export const TrialSummary: MessageFns<TrialSummary> = {
             }
 
             message.attempt = reader.int32();
-            continue;
-          }
-          case 6: {
-            if (tag !== 48) {
-              break;
-            }
-
-            message.steps = reader.int32();
-            continue;
-          }
-          case 7: {
-            if (tag !== 56) {
-              break;
-            }
-
-            message.trainSize = reader.int32();
-            continue;
-          }
-          case 8: {
-            if (tag !== 64) {
-              break;
-            }
-
-            message.seed = reader.int32();
-            continue;
-          }
-          case 9: {
-            if (tag !== 72) {
-              break;
-            }
-
-            message.paramCount = longToNumber(reader.int64());
-            continue;
-          }
-          case 10: {
-            if (tag !== 81) {
-              break;
-            }
-
-            message.nominalFlops = reader.double();
             continue;
           }
           case 11: {
@@ -1404,31 +1328,9 @@ export const TrialSummary: MessageFns<TrialSummary> = {
         : isSet(object.trial_id)
         ? globalThis.Number(object.trial_id)
         : 0,
-      cellKey: isSet(object.cellKey)
-        ? globalThis.String(object.cellKey)
-        : isSet(object.cell_key)
-        ? globalThis.String(object.cell_key)
-        : "",
-      family: isSet(object.family) ? globalThis.String(object.family) : "",
+      trial: isSet(object.trial) ? Trial.fromJSON(object.trial) : undefined,
       status: isSet(object.status) ? globalThis.String(object.status) : "",
       attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
-      steps: isSet(object.steps) ? globalThis.Number(object.steps) : 0,
-      trainSize: isSet(object.trainSize)
-        ? globalThis.Number(object.trainSize)
-        : isSet(object.train_size)
-        ? globalThis.Number(object.train_size)
-        : 0,
-      seed: isSet(object.seed) ? globalThis.Number(object.seed) : 0,
-      paramCount: isSet(object.paramCount)
-        ? globalThis.Number(object.paramCount)
-        : isSet(object.param_count)
-        ? globalThis.Number(object.param_count)
-        : 0,
-      nominalFlops: isSet(object.nominalFlops)
-        ? globalThis.Number(object.nominalFlops)
-        : isSet(object.nominal_flops)
-        ? globalThis.Number(object.nominal_flops)
-        : 0,
       trainLoss: isSet(object.trainLoss)
         ? globalThis.Number(object.trainLoss)
         : isSet(object.train_loss)
@@ -1463,32 +1365,14 @@ export const TrialSummary: MessageFns<TrialSummary> = {
     if (message.trialId !== 0) {
       obj.trialId = Math.round(message.trialId);
     }
-    if (message.cellKey !== "") {
-      obj.cellKey = message.cellKey;
-    }
-    if (message.family !== "") {
-      obj.family = message.family;
+    if (message.trial !== undefined) {
+      obj.trial = Trial.toJSON(message.trial);
     }
     if (message.status !== "") {
       obj.status = message.status;
     }
     if (message.attempt !== 0) {
       obj.attempt = Math.round(message.attempt);
-    }
-    if (message.steps !== 0) {
-      obj.steps = Math.round(message.steps);
-    }
-    if (message.trainSize !== 0) {
-      obj.trainSize = Math.round(message.trainSize);
-    }
-    if (message.seed !== 0) {
-      obj.seed = Math.round(message.seed);
-    }
-    if (message.paramCount !== 0) {
-      obj.paramCount = Math.round(message.paramCount);
-    }
-    if (message.nominalFlops !== 0) {
-      obj.nominalFlops = floatToJson(message.nominalFlops);
     }
     if (message.trainLoss !== undefined) {
       obj.trainLoss = floatToJson(message.trainLoss);
@@ -1517,15 +1401,9 @@ export const TrialSummary: MessageFns<TrialSummary> = {
   fromPartial<I extends Exact<DeepPartial<TrialSummary>, I>>(object: I): TrialSummary {
     const message = createBaseTrialSummary();
     message.trialId = object.trialId ?? 0;
-    message.cellKey = object.cellKey ?? "";
-    message.family = object.family ?? "";
+    message.trial = (object.trial !== undefined && object.trial !== null) ? Trial.fromPartial(object.trial) : undefined;
     message.status = object.status ?? "";
     message.attempt = object.attempt ?? 0;
-    message.steps = object.steps ?? 0;
-    message.trainSize = object.trainSize ?? 0;
-    message.seed = object.seed ?? 0;
-    message.paramCount = object.paramCount ?? 0;
-    message.nominalFlops = object.nominalFlops ?? 0;
     message.trainLoss = object.trainLoss ?? undefined;
     message.valLoss = object.valLoss ?? undefined;
     message.testLoss = object.testLoss ?? undefined;

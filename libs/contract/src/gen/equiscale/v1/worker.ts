@@ -18,6 +18,68 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Struct } from "../../google/protobuf/struct.js";
+import { BaselineLosses, Trial } from "./trial.js";
+
+/**
+ * Why a trial-scoped write was refused with FAILED_PRECONDITION ("lease lost"). The coordinator sends a LeaseLost
+ * message, binary-encoded, in the status trailer metadata "equiscale-lease-lost-bin" (libs/contract errors.ts:
+ * leaseLostError / leaseLostOf); the status text says the same for humans and is never parsed.
+ */
+export enum LeaseLostReason {
+  LEASE_LOST_REASON_UNSPECIFIED = 0,
+  /** LEASE_LOST_REASON_UNKNOWN_TRIAL - No trial with this id. */
+  LEASE_LOST_REASON_UNKNOWN_TRIAL = 1,
+  /** LEASE_LOST_REASON_STALE_TOKEN - The trial is pending again or leased under another token (the lease expired and was taken over). */
+  LEASE_LOST_REASON_STALE_TOKEN = 2,
+  /** LEASE_LOST_REASON_CANCELLED - The trial or its sweep was cancelled: stop and drop the result. */
+  LEASE_LOST_REASON_CANCELLED = 3,
+  /** LEASE_LOST_REASON_FINISHED - The trial already ended (completed, diverged or failed). */
+  LEASE_LOST_REASON_FINISHED = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function leaseLostReasonFromJSON(object: any): LeaseLostReason {
+  switch (object) {
+    case 0:
+    case "LEASE_LOST_REASON_UNSPECIFIED":
+      return LeaseLostReason.LEASE_LOST_REASON_UNSPECIFIED;
+    case 1:
+    case "LEASE_LOST_REASON_UNKNOWN_TRIAL":
+      return LeaseLostReason.LEASE_LOST_REASON_UNKNOWN_TRIAL;
+    case 2:
+    case "LEASE_LOST_REASON_STALE_TOKEN":
+      return LeaseLostReason.LEASE_LOST_REASON_STALE_TOKEN;
+    case 3:
+    case "LEASE_LOST_REASON_CANCELLED":
+      return LeaseLostReason.LEASE_LOST_REASON_CANCELLED;
+    case 4:
+    case "LEASE_LOST_REASON_FINISHED":
+      return LeaseLostReason.LEASE_LOST_REASON_FINISHED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return LeaseLostReason.UNRECOGNIZED;
+  }
+}
+
+export function leaseLostReasonToJSON(object: LeaseLostReason): string {
+  switch (object) {
+    case LeaseLostReason.LEASE_LOST_REASON_UNSPECIFIED:
+      return "LEASE_LOST_REASON_UNSPECIFIED";
+    case LeaseLostReason.LEASE_LOST_REASON_UNKNOWN_TRIAL:
+      return "LEASE_LOST_REASON_UNKNOWN_TRIAL";
+    case LeaseLostReason.LEASE_LOST_REASON_STALE_TOKEN:
+      return "LEASE_LOST_REASON_STALE_TOKEN";
+    case LeaseLostReason.LEASE_LOST_REASON_CANCELLED:
+      return "LEASE_LOST_REASON_CANCELLED";
+    case LeaseLostReason.LEASE_LOST_REASON_FINISHED:
+      return "LEASE_LOST_REASON_FINISHED";
+    case LeaseLostReason.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
 
 export interface RegisterRequest {
   /** Client-chosen stable id (a UUID); empty asks the coordinator to assign one. */
@@ -54,9 +116,15 @@ export interface TrialAssignment {
   attempt: number;
   sweepId: number;
   sweepName: string;
-  cellKey: string;
-  /** The trial cell as JSON (family, dims, steps, train size, seed, schedule, benchmark config). */
-  cellJson: string;
+  /** The trial as planned (cell key, family, dims, training settings, accounting). */
+  trial:
+    | Trial
+    | undefined;
+  /**
+   * The sweep's benchmark config (libs/rigid-body BenchmarkConfig), stored once with the sweep; its hash is
+   * trial.benchmark.config_hash.
+   */
+  benchmark: { [key: string]: any } | undefined;
   leaseExpiresAtMs: number;
   /** The latest checkpoint of an earlier attempt, empty if none. */
   checkpoint: Buffer;
@@ -131,6 +199,8 @@ export interface CompleteTrialRequest {
   error: string;
   paramCount: number;
   executedFlops: number;
+  /** The trivial predictors' losses on the sweep's test set, when the worker measured them (stored once per sweep). */
+  baselines?: BaselineLosses | undefined;
 }
 
 export interface CompleteTrialResponse {
@@ -156,6 +226,11 @@ export interface ReleaseTrialRequest {
 }
 
 export interface ReleaseTrialResponse {
+}
+
+export interface LeaseLost {
+  trialId: number;
+  reason: LeaseLostReason;
 }
 
 function createBaseRegisterRequest(): RegisterRequest {
@@ -647,8 +722,8 @@ function createBaseTrialAssignment(): TrialAssignment {
     attempt: 0,
     sweepId: 0,
     sweepName: "",
-    cellKey: "",
-    cellJson: "",
+    trial: undefined,
+    benchmark: undefined,
     leaseExpiresAtMs: 0,
     checkpoint: Buffer.alloc(0),
     checkpointStep: 0,
@@ -672,11 +747,11 @@ export const TrialAssignment: MessageFns<TrialAssignment> = {
     if (message.sweepName !== "") {
       writer.uint32(42).string(message.sweepName);
     }
-    if (message.cellKey !== "") {
-      writer.uint32(50).string(message.cellKey);
+    if (message.trial !== undefined) {
+      Trial.encode(message.trial, writer.uint32(90).fork()).join();
     }
-    if (message.cellJson !== "") {
-      writer.uint32(58).string(message.cellJson);
+    if (message.benchmark !== undefined) {
+      Struct.encode(Struct.wrap(message.benchmark), writer.uint32(98).fork()).join();
     }
     if (message.leaseExpiresAtMs !== 0) {
       writer.uint32(64).int64(message.leaseExpiresAtMs);
@@ -743,20 +818,20 @@ export const TrialAssignment: MessageFns<TrialAssignment> = {
             message.sweepName = reader.string();
             continue;
           }
-          case 6: {
-            if (tag !== 50) {
+          case 11: {
+            if (tag !== 90) {
               break;
             }
 
-            message.cellKey = reader.string();
+            message.trial = Trial.decode(reader, reader.uint32());
             continue;
           }
-          case 7: {
-            if (tag !== 58) {
+          case 12: {
+            if (tag !== 98) {
               break;
             }
 
-            message.cellJson = reader.string();
+            message.benchmark = Struct.unwrap(Struct.decode(reader, reader.uint32()));
             continue;
           }
           case 8: {
@@ -818,16 +893,8 @@ export const TrialAssignment: MessageFns<TrialAssignment> = {
         : isSet(object.sweep_name)
         ? globalThis.String(object.sweep_name)
         : "",
-      cellKey: isSet(object.cellKey)
-        ? globalThis.String(object.cellKey)
-        : isSet(object.cell_key)
-        ? globalThis.String(object.cell_key)
-        : "",
-      cellJson: isSet(object.cellJson)
-        ? globalThis.String(object.cellJson)
-        : isSet(object.cell_json)
-        ? globalThis.String(object.cell_json)
-        : "",
+      trial: isSet(object.trial) ? Trial.fromJSON(object.trial) : undefined,
+      benchmark: isObject(object.benchmark) ? object.benchmark : undefined,
       leaseExpiresAtMs: isSet(object.leaseExpiresAtMs)
         ? globalThis.Number(object.leaseExpiresAtMs)
         : isSet(object.lease_expires_at_ms)
@@ -859,11 +926,11 @@ export const TrialAssignment: MessageFns<TrialAssignment> = {
     if (message.sweepName !== "") {
       obj.sweepName = message.sweepName;
     }
-    if (message.cellKey !== "") {
-      obj.cellKey = message.cellKey;
+    if (message.trial !== undefined) {
+      obj.trial = Trial.toJSON(message.trial);
     }
-    if (message.cellJson !== "") {
-      obj.cellJson = message.cellJson;
+    if (message.benchmark !== undefined) {
+      obj.benchmark = message.benchmark;
     }
     if (message.leaseExpiresAtMs !== 0) {
       obj.leaseExpiresAtMs = Math.round(message.leaseExpiresAtMs);
@@ -887,8 +954,8 @@ export const TrialAssignment: MessageFns<TrialAssignment> = {
     message.attempt = object.attempt ?? 0;
     message.sweepId = object.sweepId ?? 0;
     message.sweepName = object.sweepName ?? "";
-    message.cellKey = object.cellKey ?? "";
-    message.cellJson = object.cellJson ?? "";
+    message.trial = (object.trial !== undefined && object.trial !== null) ? Trial.fromPartial(object.trial) : undefined;
+    message.benchmark = object.benchmark ?? undefined;
     message.leaseExpiresAtMs = object.leaseExpiresAtMs ?? 0;
     message.checkpoint = object.checkpoint ?? Buffer.alloc(0);
     message.checkpointStep = object.checkpointStep ?? 0;
@@ -1734,6 +1801,7 @@ function createBaseCompleteTrialRequest(): CompleteTrialRequest {
     error: "",
     paramCount: 0,
     executedFlops: 0,
+    baselines: undefined,
   };
 }
 
@@ -1774,6 +1842,9 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     }
     if (message.executedFlops !== 0) {
       writer.uint32(97).double(message.executedFlops);
+    }
+    if (message.baselines !== undefined) {
+      BaselineLosses.encode(message.baselines, writer.uint32(106).fork()).join();
     }
     return writer;
   },
@@ -1887,6 +1958,14 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
             message.executedFlops = reader.double();
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.baselines = BaselineLosses.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1945,6 +2024,7 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
         : isSet(object.executed_flops)
         ? globalThis.Number(object.executed_flops)
         : 0,
+      baselines: isSet(object.baselines) ? BaselineLosses.fromJSON(object.baselines) : undefined,
     };
   },
 
@@ -1986,6 +2066,9 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     if (message.executedFlops !== 0) {
       obj.executedFlops = floatToJson(message.executedFlops);
     }
+    if (message.baselines !== undefined) {
+      obj.baselines = BaselineLosses.toJSON(message.baselines);
+    }
     return obj;
   },
 
@@ -2006,6 +2089,9 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     message.error = object.error ?? "";
     message.paramCount = object.paramCount ?? 0;
     message.executedFlops = object.executedFlops ?? 0;
+    message.baselines = (object.baselines !== undefined && object.baselines !== null)
+      ? BaselineLosses.fromPartial(object.baselines)
+      : undefined;
     return message;
   },
 };
@@ -2411,6 +2497,95 @@ export const ReleaseTrialResponse: MessageFns<ReleaseTrialResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<ReleaseTrialResponse>, I>>(_: I): ReleaseTrialResponse {
     const message = createBaseReleaseTrialResponse();
+    return message;
+  },
+};
+
+function createBaseLeaseLost(): LeaseLost {
+  return { trialId: 0, reason: 0 };
+}
+
+export const LeaseLost: MessageFns<LeaseLost> = {
+  encode(message: LeaseLost, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.trialId !== 0) {
+      writer.uint32(8).int64(message.trialId);
+    }
+    if (message.reason !== 0) {
+      writer.uint32(16).int32(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeaseLost {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeaseLost();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.trialId = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.reason = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LeaseLost {
+    return {
+      trialId: isSet(object.trialId)
+        ? globalThis.Number(object.trialId)
+        : isSet(object.trial_id)
+        ? globalThis.Number(object.trial_id)
+        : 0,
+      reason: isSet(object.reason) ? leaseLostReasonFromJSON(object.reason) : 0,
+    };
+  },
+
+  toJSON(message: LeaseLost): unknown {
+    const obj: any = {};
+    if (message.trialId !== 0) {
+      obj.trialId = Math.round(message.trialId);
+    }
+    if (message.reason !== 0) {
+      obj.reason = leaseLostReasonToJSON(message.reason);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LeaseLost>, I>>(base?: I): LeaseLost {
+    return LeaseLost.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaseLost>, I>>(object: I): LeaseLost {
+    const message = createBaseLeaseLost();
+    message.trialId = object.trialId ?? 0;
+    message.reason = object.reason ?? 0;
     return message;
   },
 };

@@ -9,6 +9,7 @@ import {
   logSpace,
   type FamilyComparison,
   type FamilyFitResult,
+  type FitFamiliesOptions,
   type Run,
 } from '@equiscale/scaling';
 
@@ -32,6 +33,8 @@ export interface StudyAnalysis {
 export interface AnalyzeOptions {
   bootstrap: number;
   seed: number;
+  /** fitting options (e.g. a smaller start grid in tests); default: the full Approach-3 grid */
+  approach3?: FitFamiliesOptions['approach3'];
   onProgress?: (family: string, done: number, total: number) => void;
 }
 
@@ -53,7 +56,7 @@ export function analyzeRuns(runs: readonly Run[], opts: AnalyzeOptions): StudyAn
   const families: FamilyAnalysis[] = [];
   for (const [family, fr] of byFamily) {
     try {
-      const [result] = fitFamilies(fr, { bootstrap: opts.bootstrap > 0 ? { resamples: opts.bootstrap, seed: opts.seed } : 0, budgets, onProgress: opts.onProgress });
+      const [result] = fitFamilies(fr, { approach3: opts.approach3, bootstrap: opts.bootstrap > 0 ? { resamples: opts.bootstrap, seed: opts.seed } : 0, budgets, onProgress: opts.onProgress });
       const problem = result.fit.identifiable ? undefined : `fit not identifiable: ${result.fit.reasons.join('; ')}`;
       families.push({ family, runs: fr.length, result, problem });
     } catch (e) {

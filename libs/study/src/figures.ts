@@ -48,11 +48,12 @@ export async function renderFigures(study: Study, analysis: StudyAnalysis, outDi
 
   // Best test loss per (family, training-set size): data efficiency, with and without augmentation.
   const best = new Map<string, { family: string; d: number; loss: number; augmented: boolean }>();
-  for (const t of study.trials) {
-    if (t.status !== 'completed' || !(t.testLoss && t.testLoss > 0)) continue;
+  for (const r of study.trials) {
+    if (r.status !== 'completed' || !(r.testLoss && r.testLoss > 0)) continue;
+    const t = r.trial;
     const k = `${t.family}|${t.trainSize}`;
     const cur = best.get(k);
-    if (!cur || t.testLoss < cur.loss) best.set(k, { family: t.family, d: t.trainSize, loss: t.testLoss, augmented: t.augment });
+    if (!cur || r.testLoss < cur.loss) best.set(k, { family: t.family, d: t.trainSize, loss: r.testLoss, augmented: t.augment });
   }
   add(
     'loss-vs-data',
@@ -112,7 +113,7 @@ export async function renderFigures(study: Study, analysis: StudyAnalysis, outDi
 
   const curves = study.trials
     .filter((t) => (study.curves.get(t.id)?.length ?? 0) > 0)
-    .map((t) => ({ trial: t.cellKey, points: study.curves.get(t.id)!.filter((p) => p.step > 0 && p.loss > 0) }))
+    .map((t) => ({ trial: t.trial.cellKey, points: study.curves.get(t.id)!.filter((p) => p.step > 0 && p.loss > 0) }))
     .filter((c) => c.points.length > 0);
   if (curves.length) {
     add(

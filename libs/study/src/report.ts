@@ -19,8 +19,6 @@ export interface ReportContext {
   wallTimeS?: number;
   bootstrap: number;
   notes?: string[];
-  /** test-set losses of trivial predictors, for scale */
-  baselines?: { noMotion: number; constantVelocity: number } | null;
 }
 
 /** One sentence for a pair: which family wins over which compute ranges, merging budgets with the same verdict. */
@@ -76,7 +74,7 @@ export function comparisonFindings(c: FamilyComparison): string[] {
 
 export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: Figure[], ctx: ReportContext): string {
   const runs = runsOf(study.trials);
-  const families = [...new Set(study.trials.map((t) => t.family))];
+  const families = [...new Set(study.trials.map((t) => t.trial.family))];
   const L: string[] = [];
   L.push(`# equiscale study report: ${study.name}`, '');
   L.push(
@@ -88,17 +86,17 @@ export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: F
   );
   L.push('| family | trials | completed | diverged | failed | best test loss | at compute (FLOPs) |', '|---|---|---|---|---|---|---|');
   for (const f of families) {
-    const ts = study.trials.filter((t) => t.family === f);
+    const ts = study.trials.filter((t) => t.trial.family === f);
     const ok = ts.filter((t) => t.status === 'completed' && t.testLoss !== null);
     const best = ok.reduce<(typeof ok)[number] | null>((b, t) => (!b || t.testLoss! < b.testLoss! ? t : b), null);
     L.push(
-      `| ${f} | ${ts.length} | ${ok.length} | ${ts.filter((t) => t.status === 'diverged').length} | ${ts.filter((t) => t.status === 'failed').length} | ${best ? num(best.testLoss!, 4) : '-'} | ${best ? sci(best.nominalFlops) : '-'} |`,
+      `| ${f} | ${ts.length} | ${ok.length} | ${ts.filter((t) => t.status === 'diverged').length} | ${ts.filter((t) => t.status === 'failed').length} | ${best ? num(best.testLoss!, 4) : '-'} | ${best ? sci(best.trial.plan.nominalFlops) : '-'} |`,
     );
   }
   L.push('');
-  if (ctx.baselines) {
+  if (study.baselines) {
     L.push(
-      `For scale: on the same test set, predicting no motion gives loss ${num(ctx.baselines.noMotion, 4)} and extrapolating at constant velocity gives ${num(ctx.baselines.constantVelocity, 4)}.`,
+      `For scale: on the same test set, predicting no motion gives loss ${num(study.baselines.noMotion, 4)} and extrapolating at constant velocity gives ${num(study.baselines.constantVelocity, 4)}.`,
       '',
     );
   }
@@ -116,10 +114,10 @@ export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: F
     findings.push('');
   }
   // Data efficiency, observed (no fit): the best test loss each family reached at each training-set size.
-  const trainSizes = [...new Set(study.trials.map((t) => t.trainSize))].sort((x, y) => x - y);
+  const trainSizes = [...new Set(study.trials.map((t) => t.trial.trainSize))].sort((x, y) => x - y);
   const bestAt = (family: string, n: number) =>
     study.trials
-      .filter((t) => t.family === family && t.trainSize === n && t.status === 'completed' && t.testLoss !== null)
+      .filter((t) => t.trial.family === family && t.trial.trainSize === n && t.status === 'completed' && t.testLoss !== null)
       .reduce<number | null>((b, t) => (b === null || t.testLoss! < b ? t.testLoss! : b), null);
   const effLines = trainSizes
     .map((n) => {
@@ -147,7 +145,7 @@ export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: F
     'L(N, D) = E + A/N^α + B/D^β per family (Approach 3 as Hoffmann et al. / Epoch: Huber δ = 1e-3 on log-residuals, L-BFGS from the 4500-start grid), N = parameters, D = training samples seen. C = nominal training FLOPs (authors’ convention); N_opt ∝ C^a with a = β/(α+β).',
     '',
   );
-  const sizes = [...new Set(study.trials.map((t) => t.trainSize))];
+  const sizes = [...new Set(study.trials.map((t) => t.trial.trainSize))];
   if (sizes.length > 1) {
     L.push(
       `Fits use each family's runs at its largest training-set size (${fitRunsOf(study.trials).length} runs); smaller training sets are repeated many times over, which D = samples seen does not model, and appear in the data-efficiency figure.`,
@@ -229,11 +227,92 @@ th{background:#f3f3f3}img{max-width:100%;border:1px solid #eee}blockquote{color:
 </style></head><body>${out.join('\n')}</body></html>`;
 }
 
-export function writeReport(outDir: string, md: string, figures: Figure[]): { markdown: string; html: string } {
+/** The FLOP convention every compute number of the report uses. */
+export const FLOP_CONVENTION =
+  'C = nominal training FLOPs (forward + backward) in the authors’ convention (gatr-spec.md section 5): 6 FLOPs per FLOP-relevant weight per token; attention-score matmuls, norms and elementwise ops not counted';
+
+/** report.json: the report's findings for machines — fits per family with intervals and status, verdicts, convention. */
+export interface ReportJson {
+  study: string;
+  flopConvention: string;
+  trials: number;
+  finishedRuns: number;
+  baselines: { noMotion: number; constantVelocity: number } | null;
+  bootstrap: number;
+  families: {
+    family: string;
+    runs: number;
+    /** 'ok', 'weak' (exponent intervals span more than a factor 3), or 'no-fit' / 'not-identifiable' with problem */
+    status: 'ok' | 'weak' | 'not-identifiable' | 'no-fit';
+    problem?: string;
+    fit?: { E: number; A: number; B: number; alpha: number; beta: number; allocationA: number };
+    intervals?: Record<string, { lo: number; hi: number }>;
+  }[];
+  comparisons: {
+    familyA: string;
+    familyB: string;
+    /** per compute budget: the winner's name, or 'too-weak-to-tell' (the interval includes 1 or there is none) */
+    verdicts: { c: number; lossRatio: number; interval: { lo: number; hi: number } | null; verdict: string }[];
+    allocationDifference: { estimate: number; interval: { lo: number; hi: number } | null; differs: boolean | null };
+  }[];
+  /** family pairs whose runs share no compute range (not compared) */
+  noOverlap: [string, string][];
+  /** one line: which family wins where, or that the evidence is too weak to tell */
+  summary: string[];
+}
+
+const TOO_WEAK = 'too-weak-to-tell';
+
+export function reportJson(study: Study, analysis: StudyAnalysis, ctx: ReportContext): ReportJson {
+  const families = analysis.families.map((f): ReportJson['families'][number] => {
+    if (!f.result) return { family: f.family, runs: f.runs, status: 'no-fit', problem: f.problem };
+    const { fit, bootstrap: b, allocation } = f.result;
+    const weak = b && [b.intervals.alpha, b.intervals.beta].some((i) => !(i.lo > 0) || i.hi / i.lo > 3);
+    return {
+      family: f.family,
+      runs: f.runs,
+      status: f.problem ? 'not-identifiable' : weak ? 'weak' : 'ok',
+      ...(f.problem ? { problem: f.problem } : {}),
+      fit: { E: fit.E, A: fit.A, B: fit.B, alpha: fit.alpha, beta: fit.beta, allocationA: allocation.a },
+      ...(b ? { intervals: { ...b.intervals } } : {}),
+    };
+  });
+  const comparisons = analysis.comparisons.map((c) => ({
+    familyA: c.familyA,
+    familyB: c.familyB,
+    verdicts: c.lossRatio.map((r) => {
+      const v = ratioVerdict(c, r);
+      return { c: r.c, lossRatio: r.ratio, interval: r.interval ?? null, verdict: v === 'tie' || v === 'unknown' ? TOO_WEAK : v };
+    }),
+    allocationDifference: { estimate: c.allocationA.estimate, interval: c.allocationA.interval ?? null, differs: c.allocationA.excludesZero ?? null },
+  }));
+  const summary = analysis.comparisons.length
+    ? analysis.comparisons.map(comparisonSummary)
+    : ['No two families could both be fitted: the evidence is too weak to tell which family wins at a given compute budget.'];
+  return {
+    study: study.name,
+    flopConvention: FLOP_CONVENTION,
+    trials: study.trials.length,
+    finishedRuns: runsOf(study.trials).length,
+    baselines: study.baselines,
+    bootstrap: ctx.bootstrap,
+    families,
+    comparisons,
+    noOverlap: analysis.noOverlap,
+    summary,
+  };
+}
+
+export function writeReport(outDir: string, md: string, figures: Figure[], json?: ReportJson): { markdown: string; html: string; json?: string } {
   const markdown = join(outDir, 'report.md');
   const html = join(outDir, 'report.html');
   writeFileSync(markdown, md);
+  let jsonPath: string | undefined;
+  if (json) {
+    jsonPath = join(outDir, 'report.json');
+    writeFileSync(jsonPath, `${JSON.stringify(json, null, 2)}\n`);
+  }
   const images = new Map(figures.map((f) => [basename(f.png), readFileSync(f.png).toString('base64')]));
   writeFileSync(html, markdownToHtml(md, images));
-  return { markdown, html };
+  return { markdown, html, ...(jsonPath ? { json: jsonPath } : {}) };
 }

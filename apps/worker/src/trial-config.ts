@@ -1,0 +1,53 @@
+/**
+ * What the worker reads from a TrialAssignment: the trial exactly as planned (equiscale.v1.Trial) and the sweep's
+ * benchmark config. It checks the message (one line naming the field, like every gRPC input) and reads the models
+ * lib's TrialConfig off the trial's fields; it never calls back into the planner and never recomputes the
+ * accounting (trial.plan has it).
+ */
+import type { Trial as TrialMessage } from '@equiscale/contract';
+import type { TrialConfig } from '@equiscale/models/accounting';
+import { modelDims, type Trial } from '@equiscale/sweeps';
+
+const positiveInt = (x: number) => Number.isSafeInteger(x) && x > 0;
+const nonNegInt = (x: number) => Number.isSafeInteger(x) && x >= 0;
+
+/** Why the received trial cannot be trained (field named as the .proto spells it), or null. */
+export function trialProblem(t: TrialMessage | undefined): string | null {
+  if (!t) return 'trial: missing from the assignment';
+  if (t.modelFamily !== 'transformer' && t.modelFamily !== 'gatr') return `trial.model_family: expected "transformer" or "gatr", got "${t.modelFamily}"`;
+  const d = t.dims;
+  if (!d || !d[t.modelFamily] || (d.transformer && d.gatr)) return `trial.dims: expected exactly the ${t.modelFamily} dims`;
+  if (!positiveInt(t.steps)) return `trial.steps: expected an integer > 0, got ${t.steps}`;
+  if (!positiveInt(t.trainSize)) return `trial.train_size: expected an integer > 0, got ${t.trainSize}`;
+  const tr = t.training;
+  if (!tr || !tr.lr) return 'trial.training: missing (batch size, learning-rate schedule, evaluation and checkpoint settings)';
+  if (!positiveInt(tr.batchSize)) return `trial.training.batch_size: expected an integer > 0, got ${tr.batchSize}`;
+  if (tr.lr.kind !== 'cosine' && tr.lr.kind !== 'constant-cooldown') return `trial.training.lr.kind: expected "cosine" or "constant-cooldown", got "${tr.lr.kind}"`;
+  if (!nonNegInt(tr.checkpointEvery) || !nonNegInt(tr.evalEvery)) return 'trial.training: eval_every and checkpoint_every must be integers >= 0';
+  if (!t.plan || !nonNegInt(t.plan.paramCount)) return 'trial.plan: missing the planned parameter count';
+  if (!t.benchmark) return 'trial.benchmark: missing';
+  return null;
+}
+
+/** The trial, checked (trialProblem returned null), as the planner's type. */
+export function checkedTrial(t: TrialMessage): Trial {
+  return t as Trial;
+}
+
+/** The models lib's TrialConfig of a trial: its own fields, no planning. */
+export function trainingConfig(t: Trial): TrialConfig {
+  const tr = t.training;
+  return {
+    family: t.modelFamily,
+    augment: t.augment,
+    dims: modelDims(t),
+    steps: t.steps,
+    batchSize: tr.batchSize,
+    lr: { ...tr.lr },
+    gradClip: tr.gradClip,
+    evalEvery: tr.evalEvery,
+    evalExamples: tr.evalExamples,
+    checkpointEvery: tr.checkpointEvery,
+    seed: t.seed,
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * @equiscale/models/accounting: model accounting without TensorFlow.js — the size ladders, parameter counts and
+ * FLOP counts (nominal: the authors' convention; executed: what this implementation multiplies) of every family,
+ * and the contract's plain types. Pure arithmetic: nothing in this entry point's import graph loads
+ * TensorFlow.js (a test imports the sweep planner and the coordinator and checks `globalThis._tfengine` stays
+ * unset; a lint rule keeps @equiscale/sweeps, @equiscale/scaling, @equiscale/study, @equiscale/db and the
+ * coordinator off the package root, which does load it).
+ */
+export type * from './api.js';
+export { summarize, sizeLadder, ladder, ladderLength, dimsForParams } from './ladder.js';
+export { transformerFlops, summarizeTransformer, type FlopCounts } from './flops.js';
+export { transformerParamCount, transformerMatrixWeights, checkTransformerDims } from './transformer/layout.js';
+export { tokenFeatureDim } from './transformer/features.js';
+export {
+  blockLinearShapes,
+  gatrBlockParamCount,
+  gatrFlopsPerToken,
+  gatrInputChannels,
+  gatrInputScalars,
+  gatrNetConfig,
+  gatrParamCount,
+  networkLinearShapes,
+  summarizeGatr,
+  type GatrAccountingOptions,
+  type GatrFlops,
+} from './gatr/flops.js';
+export {
+  attentionSizes,
+  equiLinearExecutedFlops,
+  equiLinearMode,
+  equiLinearNominalFlops,
+  equiLinearParamCount,
+  type AttentionSizes,
+  type AttentionVariant,
+  type EquiLinearMode,
+  type EquiLinearShape,
+} from './gatr/sizes.js';

@@ -1,0 +1,115 @@
+/**
+ * The trial: one cell of a sweep's design, as the planner builds it. This is the TypeScript form of the proto
+ * message equiscale.v1.Trial (proto/equiscale/v1/trial.proto) with its sub-messages present: the coordinator
+ * stores it once (trials.trial) and sends it to the worker as is; the analysis reads it back. libs/contract checks
+ * at compile time that the two shapes stay the same (this lib may not import the contract).
+ * Sweep-level settings (the benchmark config) stay with the sweep; the trial names them by hash.
+ */
+import type { FamilyName, GatrDims, ModelDims, TransformerDims } from '@equiscale/models/accounting';
+
+/** equiscale.v1.ModelDims: exactly one architecture's dims (the discriminating family is Trial.modelFamily). */
+export type TrialDims = { transformer: Omit<TransformerDims, 'family'>; gatr?: undefined } | { gatr: Omit<GatrDims, 'family'>; transformer?: undefined };
+
+/** equiscale.v1.BenchmarkRef */
+export interface BenchmarkRef {
+  /** "rigid-body" */
+  name: string;
+  /** benchmarkConfigHash of the sweep's benchmark config (stored in the sweep row) */
+  configHash: string;
+}
+
+/** equiscale.v1.LrSchedule (the models lib's LrSchedule, warmup resolved to a step count) */
+export interface TrialLrSchedule {
+  peak: number;
+  kind: 'cosine' | 'constant-cooldown';
+  warmupSteps: number;
+  minRatio: number;
+  cooldownFraction: number;
+}
+
+/** equiscale.v1.TrainingSettings */
+export interface TrainingSettings {
+  batchSize: number;
+  lr: TrialLrSchedule;
+  /** global-norm gradient clipping; 0 disables */
+  gradClip: number;
+  /** steps between validation evaluations (0: only at the end) */
+  evalEvery: number;
+  /** validation examples used for periodic evaluation */
+  evalExamples: number;
+  /** steps between checkpoints (0: only when stopping) */
+  checkpointEvery: number;
+}
+
+/** equiscale.v1.TrialPlan: the planner's accounting (libs/models/accounting), so nobody recomputes it. */
+export interface TrialPlan {
+  paramCount: number;
+  /** nominal training FLOPs (fwd + bwd) per sample, the authors' convention */
+  nominalFlopsPerSample: number;
+  /** nominalFlopsPerSample × batchSize × steps */
+  nominalFlops: number;
+  /** FLOPs this implementation executes for the whole trial */
+  executedFlops: number;
+  /** the iso-FLOP budget the cell was derived from; absent in a grid design */
+  flopBudget?: number;
+}
+
+/** equiscale.v1.Trial */
+export interface Trial {
+  /** stable unique key from the axes, e.g. `gatr/s2/steps400/n1024/seed0` (iso-FLOP: `gatr/s2/C1e15/n1024/seed0`) */
+  cellKey: string;
+  /** sweep family (registry), e.g. `transformer+augment` */
+  family: string;
+  /** architecture */
+  modelFamily: FamilyName;
+  augment: boolean;
+  sizeLabel: string;
+  dims: TrialDims;
+  benchmark: BenchmarkRef;
+  training: TrainingSettings;
+  seed: number;
+  steps: number;
+  /** training-set size in examples (prefix of the benchmark's training stream) */
+  trainSize: number;
+  plan: TrialPlan;
+}
+
+/** The planner's name for a trial (one cell of the design); the same type. */
+export type TrialCell = Trial;
+
+/** equiscale.v1.ModelDims of the models lib's dims. */
+export function trialDims(d: ModelDims): TrialDims {
+  if (d.family === 'transformer') return { transformer: { width: d.width, depth: d.depth, heads: d.heads, mlpRatio: d.mlpRatio } };
+  return { gatr: { mvChannels: d.mvChannels, sChannels: d.sChannels, blocks: d.blocks, heads: d.heads } };
+}
+
+/** The models lib's dims of a trial (its architecture's sub-message, tagged with the architecture). */
+export function modelDims(t: Pick<Trial, 'dims'>): ModelDims {
+  if (t.dims.transformer) return { family: 'transformer', ...t.dims.transformer };
+  if (t.dims.gatr) return { family: 'gatr', ...t.dims.gatr };
+  throw new Error('trial dims: neither transformer nor gatr is set');
+}
+
+export type TrialStatus = 'pending' | 'running' | 'completed' | 'diverged' | 'failed' | 'cancelled';
+
+/** A trial as stored: its plan (Trial) and where it stands — status, attempts and results. */
+export interface TrialRecord {
+  /** database id */
+  id: number;
+  trial: Trial;
+  status: TrialStatus;
+  attempt: number;
+  /** last step reported by the worker */
+  progressStep: number;
+  leaseOwner: string | null;
+  trainLoss: number | null;
+  valLoss: number | null;
+  /** test loss at the end of training (model selection uses validation, never this) */
+  testLoss: number | null;
+  /** seconds of training of the attempt that finished it */
+  wallTimeS: number | null;
+  /** FLOPs the worker executed (null when unknown) */
+  executedFlops: number | null;
+  backend: string | null;
+  error: string | null;
+}
