@@ -4,6 +4,7 @@ import { registerSweepCommands } from './sweep.js';
 import { registerServiceCommands } from './services.js';
 import { registerAnalysisCommands } from './analysis.js';
 import { registerDemoCommand } from './demo.js';
+import { registerBenchmarkCommands } from './benchmark.js';
 
 /** Each command module registers itself; heavy libraries are imported lazily inside the actions. */
 export function registerCommands(program: Command): void {
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerSweepCommands(program);
   registerResultsCommand(program);
   registerAnalysisCommands(program);
+  registerBenchmarkCommands(program);
 }
