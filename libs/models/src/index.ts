@@ -1,4 +1,5 @@
 export type * from './api.js';
+export { OUTPUT_MODES } from './api.js';
 export { initBackend, type BackendPreference } from './backend/init.js';
 export { registerBackendFixes } from './backend/wasm-fixes.js';
 export { summarize, sizeLadder, ladder, ladderLength, dimsForParams } from './ladder.js';

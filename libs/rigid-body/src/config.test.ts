@@ -6,7 +6,7 @@ import type { BenchmarkConfig } from './types.js';
 describe('BenchmarkConfig', () => {
   it('default config is valid with sensible values', () => {
     const c = validateBenchmarkConfig(defaultBenchmarkConfig());
-    assert.equal(c.bodiesMin, 4);
+    assert.equal(c.bodiesMin, 3);
     assert.equal(c.bodiesMax, 6);
     assert.ok(c.dt === 1 / 60);
     assert.ok(c.framesPerScene >= 60 && c.framesPerScene <= 120);

@@ -20,10 +20,9 @@ export const SCENE_DEFAULTS = {
 
 /**
  * The scene defaults before the collision benchmark (GENERATOR_VERSION 2, with framesPerScene 100, horizon 4,
- * bodiesMin 3): almost free flight (see README "Contacts"). Kept for before/after measurements.
+ * the old scene ranges): almost free flight (see README "Contacts"). Kept for before/after measurements.
  */
 export const FREE_FLIGHT_OVERRIDES = {
-  bodiesMin: 3,
   framesPerScene: 100,
   horizon: 4,
   dropHeightMin: 0.5,
@@ -36,13 +35,13 @@ export const FREE_FLIGHT_OVERRIDES = {
 export type ResolvedBenchmarkConfig = Required<BenchmarkConfig>;
 
 /**
- * The default benchmark: 4–6 bodies from the whole mesh library thrown at each other (approachSpeed) from low
+ * The default benchmark: 3–6 bodies from the whole mesh library thrown at each other (approachSpeed) from low
  * heights, 1/60 s steps, 80 frames per scene, predict 8 frames (133 ms) ahead from frames t−2 and t. On the test
- * split 93% of the examples have a contact of a moving body within the horizon, 44% a body–body contact (README).
+ * split 93% of the examples have a contact of a moving body within the horizon, 43% a body–body contact (README).
  */
 export function defaultBenchmarkConfig(): BenchmarkConfig {
   return {
-    bodiesMin: 4,
+    bodiesMin: 3,
     bodiesMax: 6,
     maxBodies: 6,
     meshes: [...MESH_NAMES],

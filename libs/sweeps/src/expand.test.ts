@@ -253,3 +253,26 @@ test('property: cell count is the product of the axes and keys are unique', () =
     { numRuns: 60 },
   );
 });
+
+test('models: architecture options reach every size of their model family; transformer+augment-task augments with the task group', () => {
+  const spec = {
+    ...grid(),
+    families: ['transformer', 'transformer+augment', 'transformer+augment-task', 'gatr'],
+    models: { gatr: { attention: 'distance', reflections: 'ignore', output: 'vertex' }, transformer: { output: 'vertex' } },
+  };
+  const cells = expandSweep(spec, fakeDeps);
+  for (const c of cells) {
+    if (c.modelFamily === 'gatr') assert.deepEqual([c.dims.output, (c.dims as { attention?: string }).attention, (c.dims as { reflections?: string }).reflections], ['vertex', 'distance', 'ignore']);
+    else assert.equal(c.dims.output, 'vertex');
+    assert.equal(c.augmentGroup, c.family === 'transformer+augment-task' ? 'task' : undefined, c.cellKey);
+    const config = trialConfigFromCell(c);
+    assert.equal(config.augment, c.family.startsWith('transformer+augment'));
+    assert.equal(config.augmentGroup, c.family === 'transformer+augment-task' ? 'task' : undefined);
+    assert.deepEqual(config.dims, c.dims);
+  }
+  // without `models` the dims carry no options (the models' defaults apply) and cells are unchanged
+  const plain = expandSweep(grid(), fakeDeps);
+  assert.ok(plain.every((c) => c.dims.output === undefined && c.augmentGroup === undefined));
+  const e = refused(() => expandSweep({ ...grid(), models: { gatr: { attention: 'flash' } } }, fakeDeps));
+  assert.match(e.message, /models\.gatr\.attention: expected one of sdp, distance, got "flash"/);
+});

@@ -4,7 +4,7 @@
  * in spec order, then steps (or budgets), training-set sizes and seeds ascending.
  */
 import type { BenchmarkConfig } from '@equiscale/rigid-body';
-import type { FamilyName, LrSchedule, ModelDims, ModelSummary, TrialConfig } from '@equiscale/models';
+import type { AugmentGroup, FamilyName, LrSchedule, ModelDims, ModelSummary, TrialConfig } from '@equiscale/models';
 import { defaultSweepDeps, type SweepDeps, type TaskShapes } from './deps.js';
 import { sweepFamily } from './families.js';
 import { IssueList, SweepSpecError, formatPath, type PathSegment } from './issues.js';
@@ -20,6 +20,8 @@ export interface TrialCell {
   family: string;
   modelFamily: FamilyName;
   augment: boolean;
+  /** present only for families that augment with a group other than E(3) ('task': transformer+augment-task) */
+  augmentGroup?: AugmentGroup;
   dims: ModelDims;
   sizeLabel: string;
   steps: number;
@@ -123,6 +125,8 @@ function resolveSizes(
         issues.add([...p, 'dims', mf], `missing; give ${mf} dims`);
         return;
       }
+      const options = spec.models?.[mf];
+      if (options) dims = { ...dims, ...options } as ModelDims;
       let summary: ModelSummary;
       try {
         summary = deps.summarize(dims, shapes);
@@ -185,6 +189,7 @@ export function planSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): Sw
         family,
         modelFamily: fam.modelFamily,
         augment: fam.augment,
+        ...(fam.augmentGroup && fam.augmentGroup !== 'e3' ? { augmentGroup: fam.augmentGroup } : {}),
         dims: size.summary.dims,
         sizeLabel: size.label,
         steps,
@@ -264,6 +269,7 @@ export function trialConfigFromCell(cell: TrialCell): TrialConfig {
   return {
     family: cell.modelFamily,
     augment: cell.augment,
+    ...(cell.augmentGroup ? { augmentGroup: cell.augmentGroup } : {}),
     dims: structuredClone(cell.dims),
     steps: cell.steps,
     batchSize: cell.batchSize,
