@@ -142,6 +142,10 @@ describe('rigid output', () => {
     const disp = async (curr: Float32Array, tt: Float32Array, ww: Float32Array) =>
       (await rigidDisplacement(tf.tensor4d(curr, [n, b, v, 3]), tf.tensor3d(ex.vertMask, [n, b, v]), tf.tensor3d(tt, [n, b, 3]), tf.tensor3d(ww, [n, b, 3])).data()) as Float32Array;
     const d = await disp(ex.curr, t, w);
+    // w = (0, 0, pi/2) turns a body's x axis into its y axis (right-handed, angle = |w|); t adds on top
+    const two = Float32Array.from([1, 0, 0, -1, 0, 0]);
+    const quarter = await rigidDisplacement(tf.tensor4d(two, [1, 1, 2, 3]), tf.ones([1, 1, 2]), tf.tensor3d([0.5, 0, 0], [1, 1, 3]), tf.tensor3d([0, 0, Math.PI / 2], [1, 1, 3])).data();
+    [-0.5, 1, 0, 1.5, -1, 0].forEach((x, i) => assert.ok(Math.abs(quarter[i]! - x) < 1e-5, `quarter turn [${i}]: ${quarter[i]} vs ${x}`));
     for (let body = 0; body < n * b; body++) {
       const real = [...Array(v).keys()].filter((j) => ex.vertMask[body * v + j] === 1);
       const p = (arr: ArrayLike<number>, j: number, plus?: ArrayLike<number>) => [0, 1, 2].map((k) => arr[(body * v + j) * 3 + k]! + (plus ? plus[(body * v + j) * 3 + k]! : 0));

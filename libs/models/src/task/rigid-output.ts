@@ -10,30 +10,39 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-function cross(u: tf.Tensor, v: tf.Tensor): tf.Tensor {
-  const [u0, u1, u2] = tf.split(u, 3, -1);
-  const [v0, v1, v2] = tf.split(v, 3, -1);
-  return tf.concat([tf.sub(tf.mul(u1!, v2!), tf.mul(u2!, v1!)), tf.sub(tf.mul(u2!, v0!), tf.mul(u0!, v2!)), tf.sub(tf.mul(u0!, v1!), tf.mul(u1!, v0!))], -1);
+/** (3, 9): w -> the row-major cross-product matrix K(w), K(w) r = w x r. */
+let skewBasis: tf.Tensor2D | null = null;
+function skew(): tf.Tensor2D {
+  if (skewBasis === null || skewBasis.isDisposed) {
+    // K = [[0, -w2, w1], [w2, 0, -w0], [-w1, w0, 0]]
+    const m = new Float32Array(27);
+    const set = (comp: number, row: number, col: number, v: number) => (m[comp * 9 + row * 3 + col] = v);
+    set(2, 0, 1, -1); set(1, 0, 2, 1); set(2, 1, 0, 1); set(0, 1, 2, -1); set(1, 2, 0, -1); set(0, 2, 1, 1);
+    skewBasis = tf.keep(tf.tensor2d(m, [3, 9]));
+  }
+  return skewBasis;
 }
 
 /**
  * Displacements (N, B, V, 3) of the vertices curr (N, B, V, 3) (vertMask (N, B, V)) under per-body translations
  * (N, B, 3) and rotation vectors (N, B, 3). Padding vertices get the body's translation (the loss masks them).
+ * Written as few, larger ops (wasm pays per op): per body M = R(w) - I = a K + b K², and the displacement of
+ * r (a row vector) is r Mᵀ = r (b K² - a K) (Kᵀ = -K, K² symmetric): one batched matMul over the vertices.
  */
 export function rigidDisplacement(curr: tf.Tensor, vertMask: tf.Tensor, translation: tf.Tensor, rotation: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const [n, b, v] = curr.shape as [number, number, number, number];
     const m = vertMask.reshape([n, b, v, 1]);
     const centre = tf.div(tf.sum(tf.mul(curr, m), 2, true), tf.maximum(tf.sum(m, 2, true), 1)); // (N, B, 1, 3)
-    const r = tf.mul(tf.sub(curr, centre), m);
-    const w = rotation.reshape([n, b, 1, 3]);
-    const theta2 = tf.add(tf.sum(tf.square(w), -1, true), 1e-12);
+    const r = tf.mul(tf.sub(curr, centre), m).reshape([n * b, v, 3]);
+    const w = rotation.reshape([n * b, 3]);
+    const k = tf.matMul(w as tf.Tensor2D, skew()).reshape([n * b, 3, 3]);
+    const theta2 = tf.add(tf.sum(tf.square(w), 1), 1e-12).reshape([n * b, 1, 1]);
     const theta = tf.sqrt(theta2);
     const a = tf.div(tf.sin(theta), theta);
-    const half = tf.sin(tf.mul(theta, 0.5));
-    const bb = tf.div(tf.mul(tf.square(half), 2), theta2);
-    const wr = cross(tf.broadcastTo(w, [n, b, v, 3]), r);
-    const wwr = cross(tf.broadcastTo(w, [n, b, v, 3]), wr);
-    return tf.add(translation.reshape([n, b, 1, 3]), tf.add(tf.mul(a, wr), tf.mul(bb, wwr)));
+    const bb = tf.div(tf.mul(tf.square(tf.sin(tf.mul(theta, 0.5))), 2), theta2);
+    const mT = tf.sub(tf.mul(bb, tf.matMul(k as tf.Tensor3D, k as tf.Tensor3D)), tf.mul(a, k)); // (R - I)ᵀ
+    const disp = tf.matMul(r as tf.Tensor3D, mT as tf.Tensor3D).reshape([n, b, v, 3]);
+    return tf.add(disp, translation.reshape([n, b, 1, 3]));
   });
 }
