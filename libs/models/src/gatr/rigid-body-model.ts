@@ -50,6 +50,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Examples } from '@equiscale/rigid-body';
 import type { GatrDims, ModelSummary, OutputMode, TaskShapes } from '../api.js';
 import { rigidDisplacement } from '../task/rigid-output.js';
+import { rigidOutputExecutedFlops } from '../flops.js';
 import type { Net } from '../task/net.js';
 import { gatrFlopsPerToken, gatrParamCount } from './flops.js';
 import type { AttentionVariant } from './attention.js';
@@ -209,11 +210,12 @@ export function summarizeGatr(dims: GatrDims, shapes: TaskShapes, options: GatrM
   const cfg = gatrNetConfig(dims, shapes, options.attention ?? dims.attention, options.handMadeInvariants);
   const passes = (options.reflections ?? dims.reflections ?? 'symmetrize') === 'symmetrize' ? 2 : 1;
   const f = gatrFlopsPerToken(cfg, shapes.maxBodies);
+  const rigid = (dims.output ?? 'rigid') === 'rigid' ? rigidOutputExecutedFlops(shapes).total : 0;
   return {
     dims,
     paramCount: gatrParamCount(cfg),
     nominalFlopsPerSample: passes * shapes.maxBodies * f.nominalPerToken,
-    executedFlopsPerSample: passes * shapes.maxBodies * f.executedPerToken,
+    executedFlopsPerSample: passes * shapes.maxBodies * f.executedPerToken + rigid,
   };
 }
 
@@ -287,7 +289,8 @@ export function createGatrModel(dims: GatrDims, shapes: TaskShapes, seed: number
   const flops = (tokensPerSample = shapes.maxBodies) => {
     const f = gatrFlopsPerToken(cfg, tokensPerSample);
     const passes = reflections === 'symmetrize' ? 2 : 1;
-    return { nominalFlopsPerSample: passes * tokensPerSample * f.nominalPerToken, executedFlopsPerSample: passes * tokensPerSample * f.executedPerToken };
+    const rigid = output === 'rigid' ? rigidOutputExecutedFlops({ ...shapes, maxBodies: tokensPerSample }).total : 0;
+    return { nominalFlopsPerSample: passes * tokensPerSample * f.nominalPerToken, executedFlopsPerSample: passes * tokensPerSample * f.executedPerToken + rigid };
   };
 
   return {
