@@ -26,6 +26,11 @@ export function trialProblem(t: TrialMessage | undefined): string | null {
   if (!nonNegInt(tr.checkpointEvery) || !nonNegInt(tr.evalEvery)) return 'trial.training: eval_every and checkpoint_every must be integers >= 0';
   if (!t.plan || !nonNegInt(t.plan.paramCount)) return 'trial.plan: missing the planned parameter count';
   if (!t.benchmark) return 'trial.benchmark: missing';
+  if (t.augmentGroup !== undefined && t.augmentGroup !== 'e3' && t.augmentGroup !== 'task') return `trial.augment_group: expected "e3" or "task", got "${t.augmentGroup}"`;
+  const g = d.gatr ?? d.transformer!;
+  if (g.output !== undefined && g.output !== 'rigid' && g.output !== 'vertex') return `trial.dims.${t.modelFamily}.output: expected "rigid" or "vertex", got "${g.output}"`;
+  if (d.gatr?.attention !== undefined && d.gatr.attention !== 'sdp' && d.gatr.attention !== 'distance') return `trial.dims.gatr.attention: expected "sdp" or "distance", got "${d.gatr.attention}"`;
+  if (d.gatr?.reflections !== undefined && d.gatr.reflections !== 'symmetrize' && d.gatr.reflections !== 'ignore') return `trial.dims.gatr.reflections: expected "symmetrize" or "ignore", got "${d.gatr.reflections}"`;
   return null;
 }
 
@@ -40,6 +45,7 @@ export function trainingConfig(t: Trial): TrialConfig {
   return {
     family: t.modelFamily,
     augment: t.augment,
+    ...(t.augmentGroup ? { augmentGroup: t.augmentGroup } : {}),
     dims: modelDims(t),
     steps: t.steps,
     batchSize: tr.batchSize,

@@ -8,7 +8,7 @@
  */
 export type * from './api.js';
 export { summarize, sizeLadder, ladder, ladderLength, dimsForParams } from './ladder.js';
-export { transformerFlops, summarizeTransformer, type FlopCounts } from './flops.js';
+export { transformerFlops, summarizeTransformer, rigidOutputExecutedFlops, type FlopCounts } from './flops.js';
 export { transformerParamCount, transformerMatrixWeights, checkTransformerDims } from './transformer/layout.js';
 export { tokenFeatureDim } from './transformer/features.js';
 export {
@@ -18,6 +18,7 @@ export {
   gatrInputChannels,
   gatrInputScalars,
   gatrNetConfig,
+  gatrOutputChannels,
   gatrParamCount,
   networkLinearShapes,
   summarizeGatr,
@@ -35,3 +36,4 @@ export {
   type EquiLinearMode,
   type EquiLinearShape,
 } from './gatr/sizes.js';
+export { OUTPUT_MODES } from './api.js';

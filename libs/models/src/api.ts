@@ -13,12 +13,24 @@ import type { Examples } from '@equiscale/rigid-body';
 
 export type FamilyName = 'transformer' | 'gatr';
 
+/**
+ * How a model's output becomes the predicted positions (both families offer both):
+ * - 'rigid' (default): per body a translation of its vertex centroid and a rotation vector about it, applied
+ *   to the body's vertices (exact rigid motion, Rodrigues' formula; task/rigid-output.ts);
+ * - 'vertex': a free displacement per vertex slot (GATr: one output multivector channel per vertex slot, whose
+ *   vectors are fixed mixes of the hidden channels: rank-limited by the channel count c).
+ */
+export type OutputMode = 'rigid' | 'vertex';
+export const OUTPUT_MODES: readonly OutputMode[] = ['rigid', 'vertex'];
+
 export interface TransformerDims {
   family: 'transformer';
   width: number;
   depth: number;
   heads: number;
   mlpRatio: number;
+  /** default 'rigid' */
+  output?: OutputMode;
 }
 
 export interface GatrDims {
@@ -29,6 +41,15 @@ export interface GatrDims {
   sChannels: number;
   blocks: number;
   heads: number;
+  /** default 'rigid' */
+  output?: OutputMode;
+  /** attention logits: 'sdp' (default) or 'distance' (distance-aware, the reference's default; gatr/attention.ts) */
+  attention?: 'sdp' | 'distance';
+  /**
+   * 'symmetrize' (default): exactly E(3)-equivariant, two passes (both counted in the FLOPs); 'ignore': exactly
+   * SE(3)-equivariant (rotations and translations) in one pass, reflections only approximately.
+   */
+  reflections?: 'symmetrize' | 'ignore';
 }
 
 export type ModelDims = TransformerDims | GatrDims;
@@ -62,9 +83,18 @@ export interface LrSchedule {
   cooldownFraction: number;
 }
 
+/**
+ * Data augmentation of a trial: 'e3' = a random element of O(3) ⋉ R³ per sample (floor and gravity moved
+ * along), 'task' = the task's own symmetry group (rotations about the gravity axis, reflections in planes
+ * containing it, translations along the floor). task/augment.ts.
+ */
+export type AugmentGroup = 'e3' | 'task';
+
 export interface TrialConfig {
   family: FamilyName;
   augment: boolean;
+  /** which group `augment` draws from (default 'e3') */
+  augmentGroup?: AugmentGroup;
   dims: ModelDims;
   steps: number;
   batchSize: number;

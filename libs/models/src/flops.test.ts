@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TaskShapes, TransformerDims } from './api.js';
 import { initBackend } from './backend/init.js';
 import { summarize } from './ladder.js';
+import { rigidOutputExecutedFlops } from './flops.js';
 import { createTransformerModel } from './transformer/model.js';
 import { makeFixtureExamples } from './task/fixture.js';
 import { coordMask, maskedSquaredError } from './train/evaluate.js';
@@ -21,10 +22,14 @@ test('transformer parameter count and FLOPs equal a hand count', () => {
   // mlp2 32 + 4 = 36 -> 136 | head 4*6 + 6 = 30   => 250 (layer norms have no parameters)
   // weight matrices: 80 + 32 + 16 + 32 + 32 + 24 = 216
   // nominal = 6 * 216 * 3 = 3888; executed = 3 * (2*216*3 + depth * 4 * T^2 * d) = 3 * (1296 + 144) = 4320
+  // (out = 3V = 6 = the rigid output's 6, so both outputs have these parameter and nominal counts; the rigid
+  // output executes B (270 + 36V) = 3 * 342 = 1026 more: its per-body decode, see flops.ts)
   const s = summarize(dims, shapes);
   assert.equal(s.paramCount, 250);
   assert.equal(s.nominalFlopsPerSample, 3888);
-  assert.equal(s.executedFlopsPerSample, 4320);
+  assert.equal(s.executedFlopsPerSample, 4320 + 1026);
+  const v = summarize({ ...dims, output: 'vertex' }, shapes);
+  assert.deepEqual([v.paramCount, v.nominalFlopsPerSample, v.executedFlopsPerSample], [250, 3888, 4320]);
   const net = createTransformerModel(dims, shapes, 0);
   assert.equal(net.variables.reduce((a, v) => a + v.size, 0), 250);
   assert.deepEqual(net.summary, s);
@@ -61,7 +66,8 @@ test('executed FLOPs equal the matmuls the implementation actually runs (profile
   const net = createTransformerModel(d, sh, 1);
   const expected = summarize(d, sh).executedFlopsPerSample * ex.count;
   const fwd = await tf.profile(() => net.predict(ex));
-  assert.equal(matmulFlops(fwd.kernels), expected / 3);
+  const rigid = rigidOutputExecutedFlops(sh);
+  assert.equal(matmulFlops(fwd.kernels), (expected - rigid.total * ex.count) / 3 + rigid.forward * ex.count);
   const { mask } = coordMask(ex);
   const both = await tf.profile(() => {
     const { value, grads } = tf.variableGrads(() => maskedSquaredError(net.predict(ex), ex, mask), net.variables);
@@ -69,4 +75,10 @@ test('executed FLOPs equal the matmuls the implementation actually runs (profile
   });
   assert.equal(matmulFlops(both.kernels), expected);
   net.dispose();
+  // the per-vertex output has no rigid part: exactly 3x the forward matmuls
+  const vertexDims: TransformerDims = { ...d, output: 'vertex' };
+  const vnet = createTransformerModel(vertexDims, sh, 1);
+  const vfwd = await tf.profile(() => vnet.predict(ex));
+  assert.equal(matmulFlops(vfwd.kernels), (summarize(vertexDims, sh).executedFlopsPerSample * ex.count) / 3);
+  vnet.dispose();
 });

@@ -1,6 +1,7 @@
 export type * from './api.js';
 export { initBackend, kernelsInUse, type BackendPreference } from './backend/init.js';
 export { backendLabel, nativeKernelsActive, setNativeKernels, type NativeKernelsStatus } from './backend/native-blas.js';
+export { OUTPUT_MODES } from './api.js';
 export { registerBackendFixes } from './backend/wasm-fixes.js';
 export { summarize, sizeLadder, ladder, ladderLength, dimsForParams } from './ladder.js';
 export { transformerFlops, summarizeTransformer, type FlopCounts } from './flops.js';

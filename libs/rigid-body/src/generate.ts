@@ -14,7 +14,7 @@ export type Split = 'train' | 'val' | 'test';
 export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
 
 /** Bumped whenever generation would produce different data for the same config (invalidates caches). */
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
 
 /** The generator of scene `index` of `split` (its draws define the scene and its example frames). */
 export function sceneRng(cfg: BenchmarkConfig, split: Split, index: number): Rng {
@@ -46,9 +46,10 @@ function writeSceneExamples(
   at: number,
   first: number,
   count: number,
+  contacts?: Uint8Array,
 ): void {
   const lastFrame = frames[first + count - 1] + cfg.horizon;
-  const traj = simulateSceneSync(scene, physicsParams(cfg), lastFrame + 1);
+  const traj = simulateSceneSync(scene, physicsParams(cfg), lastFrame + 1, { contacts: contacts !== undefined });
   const B = out.maxBodies;
   const V = out.maxVerts;
   const F = out.bodyFeatureCount;
@@ -68,6 +69,12 @@ function writeSceneExamples(
       out.bodyFeatures[f + F - 2] = traj.scales[b];
       out.bodyFeatures[f + F - 1] = traj.masses[b];
     }
+    if (contacts) {
+      // contacts during the prediction interval: the steps into frames t+1 .. t+h
+      let bits = 0;
+      for (let f = t + 1; f <= t + cfg.horizon; f++) bits |= traj.contacts![f];
+      contacts[e] = bits;
+    }
     out.gravity[n * 3 + 1] = -cfg.gravity;
     out.floor[n * 4 + 1] = 1;
   }
@@ -76,6 +83,11 @@ function writeSceneExamples(
 export interface GenerateOptions {
   /** Called after each scene with (examples done, examples total). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * When given (length >= count): per example, the contact bits (CONTACT_FLOOR | CONTACT_BODY of simulate.ts) of
+   * the steps into frames t+1 .. t+h, i.e. whether a body touches the floor / another body within the horizon.
+   */
+  contacts?: Uint8Array;
 }
 
 /**
@@ -93,6 +105,7 @@ export async function generateExamples(
   if (!SPLITS.includes(split)) throw new Error(`generateExamples: split must be one of ${SPLITS.join(', ')} (got ${String(split)})`);
   if (!Number.isInteger(start) || start < 0) throw new Error(`generateExamples: start must be an integer >= 0 (got ${start})`);
   if (!Number.isInteger(count) || count < 0) throw new Error(`generateExamples: count must be an integer >= 0 (got ${count})`);
+  if (opts.contacts && opts.contacts.length < count) throw new Error(`generateExamples: opts.contacts must hold ${count} entries (got ${opts.contacts.length})`);
   await initPhysics();
   const out = allocExamples(count, cfg.maxBodies, MAX_VERTS, BODY_FEATURES);
   const E = cfg.examplesPerScene;
@@ -103,7 +116,7 @@ export async function generateExamples(
     const first = i - sceneIndex * E;
     const take = Math.min(E - first, count - done);
     const { scene, frames } = sceneSpec(cfg, split, sceneIndex);
-    writeSceneExamples(cfg, scene, frames, out, done, first, take);
+    writeSceneExamples(cfg, scene, frames, out, done, first, take, opts.contacts?.subarray(done, done + take));
     done += take;
     opts.onProgress?.(done, count);
   }

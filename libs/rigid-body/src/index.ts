@@ -8,3 +8,4 @@ export * from './generate.js';
 export * from './e3.js';
 export * from './cache.js';
 export * from './baselines.js';
+export * from './stats.js';

@@ -49,6 +49,31 @@ export interface Trajectory {
   positions: Float64Array;
   /** (frames, bodyCount, 4) orientations as quaternions [x, y, z, w]. */
   rotations: Float64Array;
+  /**
+   * Per frame, the contacts after the step into that frame (only when simulated with `{ contacts: true }`; frame 0
+   * is 0): CONTACT_FLOOR / CONTACT_BODY when a MOVING body (see REST_SPEED) touches the floor / another body,
+   * TOUCH_FLOOR / TOUCH_BODY for any touching, bodies at rest included.
+   */
+  contacts?: Uint8Array;
+}
+
+/** Contact bits of Trajectory.contacts. A body lying still on the floor touches it but is no interaction. */
+export const CONTACT_FLOOR = 1;
+export const CONTACT_BODY = 2;
+export const TOUCH_FLOOR = 4;
+export const TOUCH_BODY = 8;
+/**
+ * Two shapes touch when a contact point of their manifold is at most this far apart (m; negative = penetrating),
+ * or when the solver applied an impulse at it during the step.
+ */
+export const CONTACT_TOLERANCE = 0.005;
+/** A body moves when its speed exceeds REST_SPEED (m/s) or its spin REST_SPIN (rad/s). */
+export const REST_SPEED = 0.1;
+export const REST_SPIN = 1;
+
+export interface SimulateOptions {
+  /** Record Trajectory.contacts (costs a narrow-phase query per body and frame). */
+  contacts?: boolean;
 }
 
 /** Distance (m) within which Rapier creates speculative contacts (its default, 0.02, lets fast bodies sink in). */
@@ -130,6 +155,22 @@ export function sampleScene(cfg: ResolvedBenchmarkConfig, rng: Rng): SceneState 
     });
     radii.push(r);
   }
+  if (cfg.approachSpeed > 0 && n > 1) {
+    // aim the bodies at each other: add a horizontal velocity of approachSpeed towards the bodies' mean position
+    let mx = 0;
+    let mz = 0;
+    for (const b of bodies) {
+      mx += b.position[0] / n;
+      mz += b.position[2] / n;
+    }
+    for (const b of bodies) {
+      const dx = mx - b.position[0];
+      const dz = mz - b.position[2];
+      const len = Math.sqrt(dx * dx + dz * dz);
+      if (len < 1e-6) continue;
+      b.linvel = [b.linvel[0] + (cfg.approachSpeed * dx) / len, b.linvel[1], b.linvel[2] + (cfg.approachSpeed * dz) / len];
+    }
+  }
   return { bodies };
 }
 
@@ -137,7 +178,7 @@ export function sampleScene(cfg: ResolvedBenchmarkConfig, rng: Rng): SceneState 
  * Simulates a scene from an explicit initial state for `frames` frames (frame 0 = the initial state as stored by
  * the engine in f32). Requires `await initPhysics()` first; see `simulateScene` for the async form.
  */
-export function simulateSceneSync(scene: SceneState, params: PhysicsParams, frames: number): Trajectory {
+export function simulateSceneSync(scene: SceneState, params: PhysicsParams, frames: number, opts: SimulateOptions = {}): Trajectory {
   if (!initialised) throw new Error('Rapier is not initialised; call `await initPhysics()` first (or use simulateScene)');
   if (!Number.isInteger(frames) || frames < 1) throw new Error(`simulateScene: frames must be an integer >= 1 (got ${frames})`);
   const nb = scene.bodies.length;
@@ -149,7 +190,7 @@ export function simulateSceneSync(scene: SceneState, params: PhysicsParams, fram
     // with 0.2 m the median scene's deepest penetration is under 1 mm (worst 3 cm), at no measurable cost.
     world.integrationParameters.normalizedPredictionDistance = CONTACT_PREDICTION_DISTANCE;
     const floor = world.createRigidBody(RAPIER.RigidBodyDesc.fixed());
-    world.createCollider(
+    const floorCollider = world.createCollider(
       new RAPIER.ColliderDesc(new RAPIER.HalfSpace({ x: SIM_FLOOR[0], y: SIM_FLOOR[1], z: SIM_FLOOR[2] }))
         .setFriction(params.friction)
         .setRestitution(params.restitution),
@@ -157,6 +198,7 @@ export function simulateSceneSync(scene: SceneState, params: PhysicsParams, fram
     );
     const meshes: MeshDef[] = [];
     const handles: RAPIER.RigidBody[] = [];
+    const colliders: RAPIER.Collider[] = [];
     for (const b of scene.bodies) {
       const mesh = getMesh(b.mesh);
       if (!(b.scale > 0)) throw new Error(`simulateScene: body scale must be > 0 (got ${b.scale})`);
@@ -172,7 +214,7 @@ export function simulateSceneSync(scene: SceneState, params: PhysicsParams, fram
           .setLinvel(b.linvel[0], b.linvel[1], b.linvel[2])
           .setAngvel({ x: b.angvel[0], y: b.angvel[1], z: b.angvel[2] }),
       );
-      world.createCollider(desc.setDensity(params.density).setFriction(params.friction).setRestitution(params.restitution), body);
+      colliders.push(world.createCollider(desc.setDensity(params.density).setFriction(params.friction).setRestitution(params.restitution), body));
       meshes.push(mesh);
       handles.push(body);
     }
@@ -193,10 +235,43 @@ export function simulateSceneSync(scene: SceneState, params: PhysicsParams, fram
         rotations[r + 3] = q.w;
       }
     };
+    const contacts = opts.contacts ? new Uint8Array(frames) : undefined;
+    const touching = (a: RAPIER.Collider, b: RAPIER.Collider): boolean => {
+      let hit = false;
+      world.contactPair(a, b, (m) => {
+        // within the tolerance, or pushed apart during the step (fast impacts are resolved speculatively, with
+        // the shapes still a centimetre apart at both frame boundaries)
+        for (let k = 0; k < m.numContacts() && !hit; k++) if (m.contactDist(k) <= CONTACT_TOLERANCE || m.contactImpulse(k) > 0) hit = true;
+      });
+      return hit;
+    };
+    const colliderBody = new Map(colliders.map((c, i) => [c.handle, i]));
+    const moving = (i: number): boolean => {
+      const v = handles[i].linvel();
+      const w = handles[i].angvel();
+      return v.x * v.x + v.y * v.y + v.z * v.z > REST_SPEED * REST_SPEED || w.x * w.x + w.y * w.y + w.z * w.z > REST_SPIN * REST_SPIN;
+    };
+    const recordContacts = (f: number): void => {
+      let bits = 0;
+      const move = Array.from({ length: nb }, (_, i) => moving(i));
+      for (let i = 0; i < nb; i++) {
+        world.contactPairsWith(colliders[i], (other) => {
+          if (other.handle === floorCollider.handle) {
+            if (touching(colliders[i], other)) bits |= TOUCH_FLOOR | (move[i] ? CONTACT_FLOOR : 0);
+            return;
+          }
+          const j = colliderBody.get(other.handle);
+          if (j === undefined || j < i) return; // each pair once
+          if (touching(colliders[i], other)) bits |= TOUCH_BODY | (move[i] || move[j] ? CONTACT_BODY : 0);
+        });
+      }
+      contacts![f] = bits;
+    };
     record(0);
     for (let f = 1; f < frames; f++) {
       world.step();
       record(f);
+      if (contacts) recordContacts(f);
     }
     return {
       frames,
@@ -206,6 +281,7 @@ export function simulateSceneSync(scene: SceneState, params: PhysicsParams, fram
       masses: scene.bodies.map((b, i) => bodyMass(meshes[i], b.scale, params.density)),
       positions,
       rotations,
+      ...(contacts ? { contacts } : {}),
     };
   } finally {
     world.free();
@@ -213,9 +289,9 @@ export function simulateSceneSync(scene: SceneState, params: PhysicsParams, fram
 }
 
 /** Async form of simulateSceneSync that initialises Rapier if needed. */
-export async function simulateScene(scene: SceneState, params: PhysicsParams, frames: number): Promise<Trajectory> {
+export async function simulateScene(scene: SceneState, params: PhysicsParams, frames: number, opts: SimulateOptions = {}): Promise<Trajectory> {
   await initPhysics();
-  return simulateSceneSync(scene, params, frames);
+  return simulateSceneSync(scene, params, frames, opts);
 }
 
 /**

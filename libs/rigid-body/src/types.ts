@@ -49,6 +49,11 @@ export interface BenchmarkConfig {
   /** Initial linear / angular velocities are uniform in balls of these radii (m/s default 2, rad/s default 4). */
   maxLinearSpeed?: number;
   maxAngularSpeed?: number;
+  /**
+   * Horizontal speed (m/s) added to every body's initial velocity, aimed at the mean initial position of the
+   * scene's bodies, so they collide (0 = none).
+   */
+  approachSpeed?: number;
   /** Contact friction and restitution coefficients (default 0.5, 0.3). */
   friction?: number;
   restitution?: number;

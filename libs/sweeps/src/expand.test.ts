@@ -243,3 +243,26 @@ test('property: cell count is the product of the axes and keys are unique', () =
     { numRuns: 60 },
   );
 });
+
+test('models: architecture options reach every size of their model family; transformer+augment-task augments with the task group', () => {
+  const spec = {
+    ...grid(),
+    families: ['transformer', 'transformer+augment', 'transformer+augment-task', 'gatr'],
+    models: { gatr: { attention: 'distance', reflections: 'ignore', output: 'vertex' }, transformer: { output: 'vertex' } },
+  };
+  const cells = expandSweep(spec, fakeDeps);
+  for (const c of cells) {
+    if (c.modelFamily === 'gatr') assert.deepEqual([c.dims.gatr!.output, c.dims.gatr!.attention, c.dims.gatr!.reflections], ['vertex', 'distance', 'ignore']);
+    else assert.equal(c.dims.transformer!.output, 'vertex');
+    assert.equal(c.augmentGroup, c.family === 'transformer+augment-task' ? 'task' : undefined, c.cellKey);
+    assert.equal(c.augment, c.family.startsWith('transformer+augment'));
+    // the models' dims read off the trial (what the worker trains) keep the options
+    const dims = modelDims(c);
+    assert.equal(dims.output, 'vertex');
+  }
+  // without `models` the dims carry no options (the models' defaults apply) and cells are unchanged
+  const plain = expandSweep(grid(), fakeDeps);
+  assert.ok(plain.every((c) => modelDims(c).output === undefined && c.augmentGroup === undefined));
+  const e = refused(() => expandSweep({ ...grid(), models: { gatr: { attention: 'flash' } } }, fakeDeps));
+  assert.match(e.message, /models\.gatr\.attention: expected one of sdp, distance, got "flash"/);
+});

@@ -92,6 +92,8 @@ function resolveSizes(
         issues.add([...p, 'dims', mf], `missing; give ${mf} dims`);
         return;
       }
+      const options = spec.models?.[mf];
+      if (options) dims = { ...dims, ...options } as ModelDims;
       let summary: ModelSummary;
       try {
         summary = deps.summarize(dims, shapes);
@@ -155,6 +157,7 @@ export function planSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): Sw
         family,
         modelFamily: fam.modelFamily,
         augment: fam.augment,
+        ...(fam.augmentGroup && fam.augmentGroup !== 'e3' ? { augmentGroup: fam.augmentGroup } : {}),
         sizeLabel: size.label,
         dims: trialDims(size.summary.dims),
         benchmark,

@@ -3,15 +3,17 @@
  * A sweep family is a model family plus trial options (today only data augmentation). To add one (e.g. an
  * approximately equivariant GATr), add an entry here; the schema, defaults and expansion pick it up.
  */
-import type { FamilyName } from '@equiscale/models/accounting';
+import type { AugmentGroup, FamilyName } from '@equiscale/models/accounting';
 
 export interface SweepFamily {
   /** Name used in specs and in cell keys (no "/"). */
   name: string;
   /** The architecture libs/models builds. */
   modelFamily: FamilyName;
-  /** Random E(3) transforms applied to inputs and targets together. */
+  /** Random group elements applied to inputs, targets, floor and gravity together. */
   augment: boolean;
+  /** The group augment draws from (models lib task/augment.ts): 'e3' (default) or 'task' (the floor's symmetries). */
+  augmentGroup?: AugmentGroup;
   description: string;
 }
 
@@ -26,7 +28,15 @@ const FAMILIES: readonly SweepFamily[] = [
     name: 'transformer+augment',
     modelFamily: 'transformer',
     augment: true,
-    description: 'general-purpose transformer trained with random E(3) data augmentation',
+    description: 'general-purpose transformer trained with random E(3) data augmentation (floor and gravity transformed along)',
+  },
+  {
+    name: 'transformer+augment-task',
+    modelFamily: 'transformer',
+    augment: true,
+    augmentGroup: 'task',
+    description:
+      "general-purpose transformer trained with the task's own symmetries: rotations about the vertical, reflections in vertical planes, horizontal translations",
   },
   { name: 'gatr', modelFamily: 'gatr', augment: false, description: 'E(3)-equivariant GATr' },
 ];

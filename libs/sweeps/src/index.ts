@@ -26,6 +26,7 @@ export type {
   NormalizedGridSpec,
   NormalizedIsoflopSpec,
   FamilySettings,
+  ModelOptionsSpec,
   LrSpec,
   ModelSizeSpec,
   ExplicitDimsSpec,

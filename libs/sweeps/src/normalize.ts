@@ -66,10 +66,18 @@ export interface IsoflopDesign {
   tooFewSteps: 'refuse' | 'drop';
 }
 
+/** Architecture options applied to every size of a model family (spec field `models`; absent: the models' defaults). */
+export interface ModelOptionsSpec {
+  transformer?: Pick<TransformerDims, 'output'>;
+  gatr?: Pick<GatrDims, 'output' | 'attention' | 'reflections'>;
+}
+
 interface SpecCommon {
   name: string;
   benchmark: BenchmarkConfig;
   families: string[];
+  /** only present when the spec sets it (so specs without it hash as before) */
+  models?: ModelOptionsSpec;
   /** resolved settings of every listed family, in `families` order */
   perFamily: Record<string, FamilySettings>;
   seeds: number[];
@@ -436,6 +444,7 @@ function checkAndFill(spec: ParsedSweepSpec, deps: SweepDeps): NormalizedSweepSp
     name: spec.name,
     benchmark,
     families,
+    ...(spec.models ? { models: spec.models } : {}),
     perFamily,
     ...tail,
     seeds: ascending(spec.seeds),

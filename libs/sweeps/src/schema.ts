@@ -122,6 +122,30 @@ export const gatrDimsSchema = obj(
   'GATr dims (mvChannels, sChannels, blocks, heads)',
 );
 
+export const OUTPUT_MODES = ['rigid', 'vertex'] as const;
+export const ATTENTION_VARIANTS = ['sdp', 'distance'] as const;
+export const REFLECTION_HANDLING = ['symmetrize', 'ignore'] as const;
+const choice = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: (iss: Iss) => `expected one of ${values.join(', ')}, got ${show(iss.input)}` });
+
+/**
+ * Architecture options per model family, applied to every model size of the sweep (models lib api.ts):
+ * transformer { output }, gatr { output, attention, reflections }. Absent fields keep the models' defaults
+ * (output rigid, attention sdp, reflections symmetrize).
+ */
+export const modelOptionsSchema = obj(
+  {
+    transformer: obj({ output: choice(OUTPUT_MODES) }, 'transformer options { output: rigid | vertex }').partial().optional(),
+    gatr: obj(
+      { output: choice(OUTPUT_MODES), attention: choice(ATTENTION_VARIANTS), reflections: choice(REFLECTION_HANDLING) },
+      'GATr options { output: rigid | vertex, attention: sdp | distance, reflections: symmetrize | ignore }',
+    )
+      .partial()
+      .optional(),
+  },
+  'a mapping from model family (transformer, gatr) to architecture options',
+);
+
 /** Explicit dims, keyed by model family (transformer+augment uses the transformer dims). */
 export const explicitDimsSchema = obj(
   { transformer: transformerDimsSchema.optional(), gatr: gatrDimsSchema.optional() },
@@ -176,6 +200,7 @@ export const sweepSpecSchema = obj(
       .record(z.string(), trainingSchema, { error: expectErr('a mapping from family name to training settings') })
       .optional(),
     design: designSchema.optional(),
+    models: modelOptionsSchema.optional(),
     modelSizes: list(modelSizeSchema, 'model sizes').optional(),
     steps: list(positiveInt('a step count (positive integer)'), 'step counts').optional(),
     trainSizes: list(positiveInt('a training-set size in examples (positive integer)'), 'training-set sizes').optional(),

@@ -5,7 +5,7 @@
  * at compile time that the two shapes stay the same (this lib may not import the contract).
  * Sweep-level settings (the benchmark config) stay with the sweep; the trial names them by hash.
  */
-import type { FamilyName, GatrDims, ModelDims, TransformerDims } from '@equiscale/models/accounting';
+import type { AugmentGroup, FamilyName, GatrDims, ModelDims, TransformerDims } from '@equiscale/models/accounting';
 
 /** equiscale.v1.ModelDims: exactly one architecture's dims (the discriminating family is Trial.modelFamily). */
 export type TrialDims = { transformer: Omit<TransformerDims, 'family'>; gatr?: undefined } | { gatr: Omit<GatrDims, 'family'>; transformer?: undefined };
@@ -63,6 +63,8 @@ export interface Trial {
   /** architecture */
   modelFamily: FamilyName;
   augment: boolean;
+  /** which group `augment` draws from: absent = 'e3' (O(3) ⋉ R³), 'task' = the task's own symmetry group */
+  augmentGroup?: AugmentGroup;
   sizeLabel: string;
   dims: TrialDims;
   benchmark: BenchmarkRef;
@@ -79,8 +81,14 @@ export type TrialCell = Trial;
 
 /** equiscale.v1.ModelDims of the models lib's dims. */
 export function trialDims(d: ModelDims): TrialDims {
-  if (d.family === 'transformer') return { transformer: { width: d.width, depth: d.depth, heads: d.heads, mlpRatio: d.mlpRatio } };
-  return { gatr: { mvChannels: d.mvChannels, sChannels: d.sChannels, blocks: d.blocks, heads: d.heads } };
+  const opt = <K extends string, V>(k: K, v: V | undefined) => (v === undefined ? {} : ({ [k]: v } as Record<K, V>));
+  if (d.family === 'transformer') return { transformer: { width: d.width, depth: d.depth, heads: d.heads, mlpRatio: d.mlpRatio, ...opt('output', d.output) } };
+  return {
+    gatr: {
+      mvChannels: d.mvChannels, sChannels: d.sChannels, blocks: d.blocks, heads: d.heads,
+      ...opt('output', d.output), ...opt('attention', d.attention), ...opt('reflections', d.reflections),
+    },
+  };
 }
 
 /** The models lib's dims of a trial (its architecture's sub-message, tagged with the architecture). */

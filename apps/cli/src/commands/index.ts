@@ -6,6 +6,7 @@ import { registerAnalysisCommands } from './analysis.js';
 import { registerDemoCommand } from './demo.js';
 import { registerClusterCommands } from './cluster.js';
 import { registerDashboardCommand } from './dashboard.js';
+import { registerBenchmarkCommands } from './benchmark.js';
 
 /** Each command module registers itself; heavy libraries are imported lazily inside the actions. */
 export function registerCommands(program: Command): void {
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerAnalysisCommands(program);
   registerClusterCommands(program);
   registerDashboardCommand(program);
+  registerBenchmarkCommands(program);
 }

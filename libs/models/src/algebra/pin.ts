@@ -75,7 +75,8 @@ function randomUnitVector(rng: Rng, throughOrigin: boolean): Multivector {
 
 /**
  * A random Pin(3,0,1) versor.
- * - general: product of 0-4 random normalised vectors (any rigid motion or reflection, any translation);
+ * - general: product of 3 or 4 random normalised vectors in general position (a rotoreflection or a screw
+ *   motion: never the identity, always with a translation part; fewer vectors gave identities for some seeds);
  * - rotation: product of two vectors through the origin;
  * - reflection: one vector through the origin (a mirror plane through 0, det -1);
  * - translation: 1 - e0 t / 2 with t ~ N(0, 1)^3.
@@ -89,7 +90,7 @@ export function samplePin(rng: Rng, kind: PinKind = 'general'): Multivector {
     case 'rotation':
       return geometricProduct(randomUnitVector(rng, true), randomUnitVector(rng, true));
     case 'general': {
-      const count = Math.floor(rng.uniform() * 5);
+      const count = 3 + Math.floor(rng.uniform() * 2);
       let u = multivector({ 0: 1 });
       for (let n = 0; n < count; n++) u = geometricProduct(u, randomUnitVector(rng, false));
       return u;

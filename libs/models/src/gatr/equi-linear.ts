@@ -81,6 +81,29 @@ export class EquiLinear {
     return equiLinearParamCount(this.shape);
   }
 
+  /**
+   * Re-initialises output channels [from, to) as 'almost_unit_scalar' (the reference's init of the geometric
+   * bilinear's right-hand projection): their multivector weights (coefficients and scalars -> scalar blade) are
+   * scaled by 0.5, the 'almost_unit_scalar' factor, and 1 is added to their scalar-blade bias, so they start
+   * as about the unit scalar and GP(L(x), R(x)) starts close to L(x). Uses the values already drawn: no extra
+   * random draws, so the rest of the model's initialisation is unchanged.
+   */
+  almostUnitScalarOutputs(from: number, to: number): void {
+    const b = this.shape.outMv;
+    if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from < to && to <= b)) {
+      throw new Error(`EquiLinear.almostUnitScalarOutputs: need 0 <= from < to <= ${b} (got ${from}, ${to})`);
+    }
+    const mask = new Float32Array(b).fill(0);
+    mask.fill(1, from, to);
+    tf.tidy(() => {
+      const m = tf.tensor1d(mask);
+      const scale = tf.sub(1, tf.mul(m, 0.5)); // 0.5 on the chosen channels, 1 elsewhere
+      this.coeffs.assign(tf.mul(this.coeffs, scale.reshape([1, b, 1])));
+      if (this.sToMv) this.sToMv.assign(tf.mul(this.sToMv, scale.reshape([1, b])));
+      this.biasMv.assign(tf.add(this.biasMv, m));
+    });
+  }
+
   get variables(): tf.Variable[] {
     return [this.coeffs, this.biasMv, this.sToMv, this.mvToS, this.biasS, this.sToS].filter(
       (v): v is tf.Variable => v !== null,

@@ -16,7 +16,8 @@
  * elementwise ops, softmax and the per-step weight materialisation (independent of the token count) are
  * not counted.
  */
-import type { GatrDims, ModelSummary, TaskShapes } from '../api.js';
+import type { GatrDims, ModelSummary, OutputMode, TaskShapes } from '../api.js';
+import { rigidOutputExecutedFlops } from '../flops.js';
 import type { GatrNetConfig } from './network.js';
 import {
   attentionSizes,
@@ -89,23 +90,28 @@ export function gatrFlopsPerToken(cfg: GatrNetConfig, items: number): GatrFlops 
 
 /** What the accounting of a GATr model depends on besides its dims (a subset of GatrModelOptions). */
 export interface GatrAccountingOptions {
-  /** 'symmetrize' (default) runs every sample twice, and counts both */
+  /** overrides dims.reflections; 'symmetrize' (default) runs every sample twice, and counts both */
   reflections?: 'symmetrize' | 'ignore';
+  /** overrides dims.attention */
   attention?: AttentionVariant;
+  /** ablation only: 2V extra hand-made invariant scalars (rigid-body-model.ts GatrModelOptions) */
+  handMadeInvariants?: boolean;
 }
 
 /** Multivector channels of the embedding for V vertex slots. */
 export const gatrInputChannels = (maxVerts: number): number => 2 * maxVerts + 2;
-/** Auxiliary scalars of the embedding: the body features and, per vertex slot, height and normal motion. */
-export const gatrInputScalars = (shapes: TaskShapes): number => shapes.bodyFeatureCount + 2 * shapes.maxVerts;
+/** Auxiliary scalars of the embedding: the body features (the same inputs every family gets). */
+export const gatrInputScalars = (shapes: TaskShapes): number => shapes.bodyFeatureCount;
+/** Output multivector channels: 2 for 'rigid' (translation, rotation), V for 'vertex'. */
+export const gatrOutputChannels = (shapes: TaskShapes, output: OutputMode = 'rigid'): number => (output === 'vertex' ? shapes.maxVerts : 2);
 
-export function gatrNetConfig(dims: GatrDims, shapes: TaskShapes, attention: AttentionVariant = 'sdp'): GatrNetConfig {
+export function gatrNetConfig(dims: GatrDims, shapes: TaskShapes, attention: AttentionVariant = dims.attention ?? 'sdp', handMadeInvariants = false): GatrNetConfig {
   return {
     attention,
     inMv: gatrInputChannels(shapes.maxVerts),
     mvChannels: dims.mvChannels,
-    outMv: shapes.maxVerts,
-    inS: gatrInputScalars(shapes),
+    outMv: gatrOutputChannels(shapes, dims.output),
+    inS: gatrInputScalars(shapes) + (handMadeInvariants ? 2 * shapes.maxVerts : 0),
     sChannels: dims.sChannels,
     outS: 0,
     blocks: dims.blocks,
@@ -115,14 +121,15 @@ export function gatrNetConfig(dims: GatrDims, shapes: TaskShapes, attention: Att
 
 /** Parameters and FLOPs per training sample (tokens = shapes.maxBodies, doubled when symmetrizing). */
 export function summarizeGatr(dims: GatrDims, shapes: TaskShapes, options: GatrAccountingOptions = {}): ModelSummary {
-  const cfg = gatrNetConfig(dims, shapes, options.attention);
-  const passes = (options.reflections ?? 'symmetrize') === 'symmetrize' ? 2 : 1;
+  const cfg = gatrNetConfig(dims, shapes, options.attention ?? dims.attention, options.handMadeInvariants);
+  const passes = (options.reflections ?? dims.reflections ?? 'symmetrize') === 'symmetrize' ? 2 : 1;
   const f = gatrFlopsPerToken(cfg, shapes.maxBodies);
+  const rigid = (dims.output ?? 'rigid') === 'rigid' ? rigidOutputExecutedFlops(shapes).total : 0;
   return {
     dims,
     paramCount: gatrParamCount(cfg),
     nominalFlopsPerSample: passes * shapes.maxBodies * f.nominalPerToken,
-    executedFlopsPerSample: passes * shapes.maxBodies * f.executedPerToken,
+    executedFlopsPerSample: passes * shapes.maxBodies * f.executedPerToken + rigid,
   };
 }
 

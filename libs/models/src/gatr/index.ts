@@ -35,6 +35,8 @@ export {
   gatrEmbed,
   gatrInputChannels,
   gatrInputScalars,
+  gatrOutputChannels,
+  ROTATION_SCALE,
   gatrNetConfig,
   summarizeGatr,
   type GatrModel,

@@ -5,7 +5,8 @@
  * The bilinear's four projections L, R, JL, JR (each EquiLinear(c -> c, s -> none)) are ONE EquiLinear
  * (c -> 4c) whose output channels are [L (c), R (c), JL (c), JR (c)]; the products are two channelwise
  * contractions (primitives.ts), gp = GP(L, R) and join = ref[14] Join(JL, JR), concatenated as the 2c
- * input channels of the next EquiLinear (same parameter count and init as separate layers).
+ * input channels of the next EquiLinear (same parameter count and init as separate layers; R's channels get
+ * the reference's 'almost_unit_scalar' init).
  */
 import * as tf from '@tensorflow/tfjs';
 import { EquiLinear } from './equi-linear.js';
@@ -19,6 +20,9 @@ export class GeometricMlp {
 
   constructor(params: ParamFactory, readonly c: number, readonly s: number) {
     this.projections = new EquiLinear(params, { inMv: c, outMv: 4 * c, inS: s, outS: 0 });
+    // the right-hand factor R starts as an almost-unit scalar, as in the reference (GeometricBilinear's
+    // linear_right, init "almost_unit_scalar"): the geometric product starts close to L(x)
+    this.projections.almostUnitScalarOutputs(c, 2 * c);
     this.bilinearOut = new EquiLinear(params, { inMv: 2 * c, outMv: 2 * c, inS: s, outS: 2 * s });
     this.out = new EquiLinear(params, { inMv: 2 * c, outMv: c, inS: 2 * s, outS: s });
   }

@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { makeRng, samplePin, type PinKind } from '../algebra/index.js';
 import { multivectorEquivarianceError } from './equivariance.js';
 import { GatrNet, type GatrNetConfig } from './network.js';
+import { GeometricMlp } from './mlp.js';
+import { ParamFactory } from './params.js';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -86,5 +88,32 @@ describe('GatrNet', () => {
     assert.throws(() => net.forward(tf.zeros([2, 5, 4, 16]), s), /mv must have shape \(batch, items, 3, 16\)/);
     assert.throws(() => net.forward(mv, null), /s must have shape/);
     assert.throws(() => net.forward(mv, s, tf.ones([2, 4])), /mask must have shape \(2, 5\)/);
+  });
+});
+
+describe('GeometricMlp init', () => {
+  it("starts the bilinear's right-hand projection R as an almost-unit scalar (reference init), the others as default", async () => {
+    const c = 3;
+    const s = 4;
+    const mlp = new GeometricMlp(new ParamFactory(2), c, s);
+    // zero input: each projection outputs its scalar-blade bias; R's (channels c..2c) are 1 +- 1/sqrt(s + c)
+    const out = await mlp.projections.apply(tf.zeros([1, 16 * c + s]) as tf.Tensor2D).data();
+    const bound = 1 / Math.sqrt(s + c);
+    for (let ch = 0; ch < 4 * c; ch++) {
+      const isR = ch >= c && ch < 2 * c;
+      const scalar = out[16 * ch]!;
+      if (isR) assert.ok(Math.abs(scalar - 1) <= bound, `R channel ${ch}: scalar ${scalar}`);
+      else assert.ok(Math.abs(scalar) <= bound, `channel ${ch}: scalar ${scalar}`);
+      for (let i = 1; i < 16; i++) assert.equal(out[16 * ch + i], 0);
+    }
+    // R's multivector weights are half the default bound: |coeff| <= 0.5 * factor / sqrt(c); L's reach beyond it
+    const coeffs = (await mlp.projections.coeffs.data()) as Float32Array; // (c, 4c, 9)
+    const maxAbs = (lo: number, hi: number) => {
+      let m = 0;
+      for (let x = 0; x < c; x++) for (let y = lo; y < hi; y++) for (let k = 1; k < 9; k++) m = Math.max(m, Math.abs(coeffs[(x * 4 * c + y) * 9 + k]!));
+      return m;
+    };
+    assert.ok(maxAbs(c, 2 * c) < 0.65 * maxAbs(0, c), `R ${maxAbs(c, 2 * c)} vs L ${maxAbs(0, c)}`);
+    mlp.variables.forEach((v) => v.dispose());
   });
 });

@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import { Rng, composeE3, e3Determinant, randomReflection, randomRotation, randomTranslation, type E3 } from '@equiscale/rigid-body';
 import type { GatrDims } from '../api.js';
-import { embedPlaneOffset, embedPoint, makeRng, samplePin, type PinKind } from '../algebra/index.js';
+import { actOnMultivectors, embedPlaneOffset, embedPoint, makeRng, samplePin, type PinKind } from '../algebra/index.js';
+import { rigidDisplacement } from '../task/rigid-output.js';
+import { createTransformerModel } from '../transformer/model.js';
 import { makeFixtureExamples } from '../task/fixture.js';
 import { benchmarkEquivarianceError, pinToE3 } from './equivariance.js';
 import { gatrFlopsPerToken } from './flops.js';
-import { GRAVITY_SCALE, MOTION_SCALE, batchTensors, createGatrModel, gatrEmbed, gatrNetConfig } from './rigid-body-model.js';
+import { rigidOutputExecutedFlops } from '../flops.js';
+import { GRAVITY_SCALE, MOTION_SCALE, RIGID_READOUT, batchTensors, createGatrModel, gatrEmbed, gatrNetConfig } from './rigid-body-model.js';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -17,12 +21,12 @@ const ex = makeFixtureExamples({ count: 2, maxBodies: 3, maxVerts: 4, seed: 1 })
 const shapes = { maxBodies: ex.maxBodies, maxVerts: ex.maxVerts, bodyFeatureCount: ex.bodyFeatureCount };
 
 describe('gatrEmbed', () => {
-  it('embeds motions as directions, vertices as points about the centroid, gravity and the floor on every token; heights and normal motions as scalars', async () => {
+  it('embeds motions as directions, vertices as points about the centroid, gravity and the floor on every token; body features as the only scalars', async () => {
     const { mv, s, mask } = gatrEmbed(batchTensors(ex));
     const V = ex.maxVerts;
     assert.deepEqual(mv.shape, [ex.count, ex.maxBodies, 2 * V + 2, 16]);
     const F = ex.bodyFeatureCount;
-    assert.deepEqual(s.shape, [ex.count, ex.maxBodies, F + 2 * V]);
+    assert.deepEqual(s.shape, [ex.count, ex.maxBodies, F]);
     assert.deepEqual(mask.shape, [ex.count, ex.maxBodies]);
     const data = await mv.data();
     const sData = await s.data();
@@ -47,13 +51,7 @@ describe('gatrEmbed', () => {
           for (let k = 0; k < 3; k++) expectedMotion[2 + k] = (m * (ex.curr[3 * vi + k]! - ex.prev[3 * vi + k]!)) / MOTION_SCALE;
           const rel = [0, 1, 2].map((k) => ex.curr[3 * vi + k]! - c[k]!);
           const expectedPoint = embedPoint(rel).map((x) => x * m);
-          const fl = ex.floor.subarray(4 * n, 4 * n + 4);
-          const dot = (x: ArrayLike<number>) => fl[0]! * x[0]! + fl[1]! * x[1]! + fl[2]! * x[2]!;
-          const here = ex.curr.subarray(3 * vi, 3 * vi + 3);
-          const motion = [0, 1, 2].map((k) => here[k]! - ex.prev[3 * vi + k]!);
-          const sRow = (n * ex.maxBodies + b) * (F + 2 * V);
-          close(sData[sRow + F + v]!, m * (dot(here) - fl[3]!), `height ${vi}`);
-          close(sData[sRow + F + V + v]!, (m * dot(motion)) / MOTION_SCALE, `normal motion ${vi}`);
+          const sRow = (n * ex.maxBodies + b) * F;
           if (v < F) close(sData[sRow + v]!, ex.bodyFeatures[(n * ex.maxBodies + b) * F + v]!, `features ${vi}`);
           for (let i = 0; i < 16; i++) {
             close(data[token + v * 16 + i]!, expectedMotion[i]!, `motion ${vi}[${i}]`);
@@ -80,36 +78,141 @@ describe('gatrEmbed', () => {
   });
 });
 
-describe('createGatrModel', () => {
-  it('is E(3)-equivariant on the benchmark (rotations, reflections, translations, general) with symmetrization', async () => {
-    const model = createGatrModel(dims, shapes, 5);
-    const rng = makeRng(6);
-    for (const kind of ['rotation', 'reflection', 'translation', 'general', 'general'] as PinKind[]) {
-      const g = pinToE3(samplePin(rng, kind));
-      const { relError, relToDisplacement } = await benchmarkEquivarianceError((e) => model.predict(e), ex, g);
-      assert.ok(relError <= 1e-4, `${kind}: ${relError}`);
-      assert.ok(relToDisplacement <= 1e-3, `${kind}: relative to displacement ${relToDisplacement}`);
+/**
+ * Real E(3) elements, none of them (near) the identity: a random rotation, a random reflection (det -1), a
+ * translation, and general ones (a rotation or reflection composed with a translation).
+ */
+function groupElements(seed: number): { kind: string; g: E3 }[] {
+  const rng = new Rng(seed);
+  const t = () => randomTranslation(rng, 2);
+  const out = [
+    { kind: 'rotation', g: randomRotation(rng) },
+    { kind: 'reflection', g: randomReflection(rng) },
+    { kind: 'translation', g: t() },
+    { kind: 'general rotation', g: composeE3(t(), randomRotation(rng)) },
+    { kind: 'general reflection', g: composeE3(t(), randomReflection(rng)) },
+  ];
+  for (const { kind, g } of out) {
+    const offDiagonal = g.rotation.reduce((a, x, i) => a + Math.abs(x - (i % 4 === 0 ? 1 : 0)), 0);
+    const shift = Math.hypot(...g.translation);
+    if (kind !== 'translation') assert.ok(offDiagonal > 0.1, `${kind} is (nearly) the identity rotation`);
+    if (kind === 'translation' || kind.startsWith('general')) assert.ok(shift > 0.1, `${kind} has (nearly) no translation`);
+    assert.equal(e3Determinant(g) < 0, kind.includes('reflection'), `${kind}: determinant ${e3Determinant(g)}`);
+  }
+  return out;
+}
+
+/** Relative error bound of the equivariance tests (relative to the predicted displacement). */
+const TOL = 1e-4;
+
+async function assertEquivariant(predict: (e: typeof ex) => tf.Tensor, kinds: (k: string) => boolean, seed: number, what: string): Promise<void> {
+  for (const { kind, g } of groupElements(seed).filter((x) => kinds(x.kind))) {
+    const { relError, relToDisplacement } = await benchmarkEquivarianceError(predict, ex, g);
+    assert.ok(relError <= TOL && relToDisplacement <= TOL, `${what}, ${kind}: ${relError}, relative to the displacement ${relToDisplacement}`);
+  }
+}
+
+const rot = (g: E3, x: ArrayLike<number>) => [0, 1, 2].map((r) => g.rotation[3 * r]! * x[0]! + g.rotation[3 * r + 1]! * x[1]! + g.rotation[3 * r + 2]! * x[2]!);
+
+describe('rigid output', () => {
+  it("GATr's readout gives a vector translation and an axial rotation vector under every kind of group element", () => {
+    const rng = makeRng(3);
+    const readout = (mv: ArrayLike<number>) => {
+      const o = new Array<number>(6).fill(0);
+      for (const [r, c, w] of RIGID_READOUT) o[r]! += w * mv[c]!;
+      return o;
+    };
+    for (const kind of ['rotation', 'reflection', 'translation', 'general', 'general', 'general'] as PinKind[]) {
+      const u = samplePin(rng, kind);
+      const g = pinToE3(u);
+      const x = Float32Array.from({ length: 32 }, () => rng.normal());
+      const before = readout(x);
+      const after = readout(actOnMultivectors(u, x));
+      const det = e3Determinant(g);
+      const expected = [...rot(g, before.slice(0, 3)), ...rot(g, before.slice(3)).map((w) => det * w)];
+      expected.forEach((e, i) => assert.ok(Math.abs(after[i]! - e) < 1e-4, `${kind} [${i}]: ${after[i]} vs ${e}`));
+      if (kind === 'general') assert.ok(Math.hypot(...g.translation) > 1e-3 && g.rotation.some((r, i) => Math.abs(r - (i % 4 === 0 ? 1 : 0)) > 1e-3), 'general element is not the identity');
     }
-    model.dispose();
   });
 
-  it('with distance-aware attention and a constant-velocity baseline it is E(3)-equivariant as well', async () => {
-    const model = createGatrModel(dims, shapes, 5, { attention: 'distance', motionGain: 1.3 });
-    const rng = makeRng(8);
-    for (const kind of ['rotation', 'reflection', 'translation', 'general'] as PinKind[]) {
-      const { relError, relToDisplacement } = await benchmarkEquivarianceError((e) => model.predict(e), ex, pinToE3(samplePin(rng, kind)));
-      assert.ok(relError <= 1e-4 && relToDisplacement <= 1e-3, `${kind}: ${relError}, ${relToDisplacement}`);
+  it('moves each body rigidly (distances kept, Rodrigues rotation) and commutes with E(3) (axial rotation vector)', async () => {
+    const n = ex.count, b = ex.maxBodies, v = ex.maxVerts;
+    const rng = new Rng(4);
+    const t = Float32Array.from({ length: n * b * 3 }, () => rng.normal(0, 0.3));
+    const w = Float32Array.from({ length: n * b * 3 }, () => rng.normal(0, 1));
+    const disp = async (curr: Float32Array, tt: Float32Array, ww: Float32Array) =>
+      (await rigidDisplacement(tf.tensor4d(curr, [n, b, v, 3]), tf.tensor3d(ex.vertMask, [n, b, v]), tf.tensor3d(tt, [n, b, 3]), tf.tensor3d(ww, [n, b, 3])).data()) as Float32Array;
+    const d = await disp(ex.curr, t, w);
+    // w = (0, 0, pi/2) turns a body's x axis into its y axis (right-handed, angle = |w|); t adds on top
+    const two = Float32Array.from([1, 0, 0, -1, 0, 0]);
+    const quarter = await rigidDisplacement(tf.tensor4d(two, [1, 1, 2, 3]), tf.ones([1, 1, 2]), tf.tensor3d([0.5, 0, 0], [1, 1, 3]), tf.tensor3d([0, 0, Math.PI / 2], [1, 1, 3])).data();
+    [-0.5, 1, 0, 1.5, -1, 0].forEach((x, i) => assert.ok(Math.abs(quarter[i]! - x) < 1e-5, `quarter turn [${i}]: ${quarter[i]} vs ${x}`));
+    for (let body = 0; body < n * b; body++) {
+      const real = [...Array(v).keys()].filter((j) => ex.vertMask[body * v + j] === 1);
+      const p = (arr: ArrayLike<number>, j: number, plus?: ArrayLike<number>) => [0, 1, 2].map((k) => arr[(body * v + j) * 3 + k]! + (plus ? plus[(body * v + j) * 3 + k]! : 0));
+      for (const i of real) for (const j of real) {
+        const before = Math.hypot(...p(ex.curr, i).map((x, k) => x - p(ex.curr, j)[k]!));
+        const after = Math.hypot(...p(ex.curr, i, d).map((x, k) => x - p(ex.curr, j, d)[k]!));
+        assert.ok(Math.abs(before - after) < 1e-5, `body ${body}: distance ${before} -> ${after}`);
+      }
     }
+    for (const { kind, g } of groupElements(9)) {
+      const det = e3Determinant(g);
+      const moved = Float32Array.from(ex.curr);
+      for (let i = 0; i < moved.length / 3; i++) {
+        if (ex.vertMask[i] === 0) continue;
+        const q = rot(g, ex.curr.subarray(3 * i, 3 * i + 3));
+        for (let k = 0; k < 3; k++) moved[3 * i + k] = q[k]! + g.translation[k]!;
+      }
+      const tm = new Float32Array(t.length), wm = new Float32Array(w.length);
+      for (let i = 0; i < n * b; i++) {
+        tm.set(rot(g, t.subarray(3 * i, 3 * i + 3)), 3 * i);
+        wm.set(rot(g, w.subarray(3 * i, 3 * i + 3)).map((x) => det * x), 3 * i);
+      }
+      const dm = await disp(moved, tm, wm);
+      for (let i = 0; i < dm.length / 3; i++) {
+        if (ex.vertMask[i] === 0) continue;
+        const e = rot(g, d.subarray(3 * i, 3 * i + 3));
+        for (let k = 0; k < 3; k++) assert.ok(Math.abs(dm[3 * i + k]! - e[k]!) < 1e-5, `${kind}: vertex ${i}`);
+      }
+    }
+  });
+});
+
+describe('createGatrModel', () => {
+  it('is E(3)-equivariant on the benchmark with the floor and gravity transformed along (rigid and vertex outputs)', async () => {
+    for (const output of ['rigid', 'vertex'] as const) {
+      const model = createGatrModel({ ...dims, output }, shapes, 5, { motionGain: 1.3 });
+      await assertEquivariant((e) => model.predict(e), () => true, 6, output);
+      model.dispose();
+    }
+  });
+
+  it('with distance-aware attention it is E(3)-equivariant as well', async () => {
+    const model = createGatrModel({ ...dims, attention: 'distance' }, shapes, 5, { motionGain: 1.3 });
+    await assertEquivariant((e) => model.predict(e), () => true, 8, 'distance');
     model.dispose();
   });
 
   it('without symmetrization is exactly SE(3)-equivariant (rotations, translations)', async () => {
-    const model = createGatrModel(dims, shapes, 5, { reflections: 'ignore' });
-    const rng = makeRng(7);
-    for (const kind of ['rotation', 'translation', 'rotation', 'translation'] as PinKind[]) {
-      const { relError, relToDisplacement } = await benchmarkEquivarianceError((e) => model.predict(e), ex, pinToE3(samplePin(rng, kind)));
-      assert.ok(relError <= 1e-4 && relToDisplacement <= 1e-3, `${kind}: ${relError}, ${relToDisplacement}`);
+    const model = createGatrModel({ ...dims, reflections: 'ignore' }, shapes, 5);
+    await assertEquivariant((e) => model.predict(e), (k) => !k.includes('reflection'), 7, 'ignore');
+    model.dispose();
+  });
+
+  it('negative controls: the transformer fails the same check; a GATr reading the floor in fixed coordinates fails it', async () => {
+    const tr = createTransformerModel({ family: 'transformer', width: 8, depth: 1, heads: 2, mlpRatio: 2 }, shapes, 3);
+    for (const { kind, g } of groupElements(6).filter((x) => x.kind !== 'translation')) {
+      const { relToDisplacement } = await benchmarkEquivarianceError((e) => tr.predict(e), ex, g);
+      assert.ok(relToDisplacement > 1e-2, `transformer, ${kind}: ${relToDisplacement}`);
     }
+    tr.dispose();
+    // the floor and gravity NOT transformed along (held in the original frame): GATr is no longer equivariant
+    const model = createGatrModel(dims, shapes, 5);
+    const fixedScene = (e: typeof ex) => model.predict({ ...e, floor: ex.floor, gravity: ex.gravity });
+    const { g } = groupElements(6)[0]!;
+    const { relToDisplacement } = await benchmarkEquivarianceError(fixedScene, ex, g);
+    assert.ok(relToDisplacement > 1e-3, `GATr with an untransformed floor: ${relToDisplacement}`);
     model.dispose();
   });
 
@@ -124,7 +227,8 @@ describe('createGatrModel', () => {
     assert.equal(model.summary.paramCount, model.paramCount);
     const perToken = gatrFlopsPerToken(gatrNetConfig(dims, shapes), shapes.maxBodies);
     assert.equal(model.summary.nominalFlopsPerSample, 2 * shapes.maxBodies * perToken.nominalPerToken);
-    assert.equal(model.flops().executedFlopsPerSample, 2 * shapes.maxBodies * perToken.executedPerToken);
+    // the rigid output's decode (one small batched matMul per body, flops.ts rigidOutputExecutedFlops) is executed once
+    assert.equal(model.flops().executedFlopsPerSample, 2 * shapes.maxBodies * perToken.executedPerToken + rigidOutputExecutedFlops(shapes).total);
     const plain = createGatrModel(dims, shapes, 5, { reflections: 'ignore' });
     assert.equal(plain.flops(3).nominalFlopsPerSample, 3 * perToken.nominalPerToken);
     plain.dispose();

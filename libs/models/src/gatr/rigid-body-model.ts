@@ -12,16 +12,20 @@
  *     channel 2V            gravity / GRAVITY_SCALE as a direction: plane normal [2..4] = g and the ideal part
  *                           of a translation [5..7] = -g/2, the same on every token,
  *     channel 2V + 1        the floor plane n.(x - c) = d - n.c as a plane ([2..4] = n, [1] = -(d - n.c)).
- *   s (N, B, F + 2V): the body features (one-hot mesh, scale, mass), then per vertex slot the E(3)-invariant
- *     height above the floor n.curr_v - d (V) and the motion along the floor normal n.(curr_v - prev_v) /
- *     MOTION_SCALE (V), zero for padding vertices. (In this benchmark the floor is fixed, so the transformer
- *     gets heights LINEARLY from its coordinates; for GATr they are a join of a point and a plane followed by
- *     a gate, and without them it stayed at the constant-velocity loss; see the README.)
+ *   s (N, B, F): the body features (one-hot mesh, scale, mass).
  *   mask (N, B): bodyMask (padding bodies are not attention keys and not in the join reference).
- * Output: V multivector channels per token; the prediction for vertex v is
- *   curr_v + MOTION_SCALE * out_v[2..4] (+ motionGain * (curr_v - prev_v) when the option is set),
- * a displacement read as the normal of the vector (plane) part, which rotates and reflects like a vector
- * (gatr-spec.md section 2, "direction-like output").
+ * The floor and gravity are inputs that transform with the scene, exactly as the transformer gets them (as
+ * coordinates, transformer/features.ts), and nothing else: no hand-made invariants. (Until issue 13 GATr also
+ * got per-vertex heights above the floor and motions along its normal as invariant scalars; the README measures
+ * what removing them changed.)
+ * Output (dims.output, api.ts OutputMode):
+ *   'rigid' (default): 2 multivector channels per token; the translation of the body's vertex centroid is
+ *     MOTION_SCALE * out_0[2..4] (a direction: the plane normal, translation-invariant, rotates and reflects
+ *     like a vector) and the rotation vector is ROTATION_SCALE * (out_1[e23], -out_1[e13], out_1[e12]) (the
+ *     Euclidean bivector part, dual to an axial vector), applied with task/rigid-output.ts;
+ *   'vertex': V channels per token; vertex v moves by MOTION_SCALE * out_v[2..4]. Each is a fixed mix of the
+ *     c hidden channels' vectors, so with c = 1 all of a body's vertex displacements are parallel (no rotation).
+ * Both add motionGain * (curr_v - prev_v) when the option is set, and the prediction is curr_v + displacement.
  *
  * Why this embedding (measured, libs/models/README.md "GATr embedding"): with points in world coordinates and
  * both frames as points, the vertex coordinates live only in blades containing e0, which the invariant inner
@@ -45,8 +49,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Examples } from '@equiscale/rigid-body';
 import type { GatrDims, TaskShapes } from '../api.js';
+import { rigidDisplacement } from '../task/rigid-output.js';
+import { rigidOutputExecutedFlops } from '../flops.js';
 import type { Net } from '../task/net.js';
-import { gatrFlopsPerToken, gatrInputChannels, gatrInputScalars, gatrNetConfig, summarizeGatr } from './flops.js';
+import { gatrFlopsPerToken, gatrInputChannels, gatrInputScalars, gatrNetConfig, gatrOutputChannels, summarizeGatr } from './flops.js';
 import type { AttentionVariant } from './attention.js';
 import { GatrNet } from './network.js';
 import { constant } from './primitives.js';
@@ -55,16 +61,24 @@ import { constant } from './primitives.js';
 export const GRAVITY_SCALE = 9.81;
 /** Vertex motions (curr - prev) are divided by this before embedding, and the output displacement multiplied (m). */
 export const MOTION_SCALE = 0.1;
+/** The rotation vector of the 'rigid' output is this times the output bivector (radians). */
+export const ROTATION_SCALE = 0.1;
 
-export { gatrInputChannels, gatrInputScalars, gatrNetConfig, summarizeGatr };
+export { gatrInputChannels, gatrInputScalars, gatrNetConfig, gatrOutputChannels, summarizeGatr };
 
 export type ReflectionHandling = 'symmetrize' | 'ignore';
 
 export interface GatrModelOptions {
-  /** default 'symmetrize' (see the top of this file) */
+  /** overrides dims.reflections; default 'symmetrize' (see the top of this file) */
   reflections?: ReflectionHandling;
-  /** attention logits, default 'sdp' (see attention.ts) */
+  /** overrides dims.attention; attention logits, default 'sdp' (see attention.ts) */
   attention?: AttentionVariant;
+  /**
+   * ABLATION ONLY (bench/learning.bench.ts): also feed the hand-made invariant scalars GATr had before issue 13,
+   * per vertex slot the height above the floor n.curr_v - d and the motion along the floor normal
+   * n.(curr_v - prev_v) / MOTION_SCALE (2V more scalars). Default false: every family gets the same inputs.
+   */
+  handMadeInvariants?: boolean;
   /** constant-velocity baseline added to the prediction: motionGain * (curr - prev); default 0 (see train/motion-baseline.ts) */
   motionGain?: number;
 }
@@ -101,16 +115,25 @@ export function batchTensors(ex: Examples): RigidBodyBatch {
   };
 }
 
-function embeddingMatrix(key: string, rows: [number, number, number][], inDim: number): tf.Tensor2D {
+/**
+ * The 'rigid' readout as [output (0-2 translation, 3-5 rotation vector), input (16 * channel + blade), weight]:
+ * translation = MOTION_SCALE * out_0[e1, e2, e3], rotation = ROTATION_SCALE * (out_1[e23], -out_1[e13], out_1[e12]).
+ */
+export const RIGID_READOUT: [number, number, number][] = [
+  [0, 2, MOTION_SCALE], [1, 3, MOTION_SCALE], [2, 4, MOTION_SCALE],
+  [3, 16 + 10, ROTATION_SCALE], [4, 16 + 9, -ROTATION_SCALE], [5, 16 + 8, ROTATION_SCALE],
+];
+
+function embeddingMatrix(key: string, rows: [number, number, number][], inDim: number, outDim = 16): tf.Tensor2D {
   return constant(key, () => {
-    const m = new Float32Array(inDim * 16);
-    for (const [r, c, v] of rows) m[r * 16 + c] = v;
-    return tf.tensor2d(m, [inDim, 16]);
+    const m = new Float32Array(inDim * outDim);
+    for (const [r, c, v] of rows) m[r * outDim + c] = v;
+    return tf.tensor2d(m, [inDim, outDim]);
   }) as tf.Tensor2D;
 }
 
-/** The input embedding described at the top of this file: {mv (N, B, 2V+2, 16), s (N, B, F + 2V), mask (N, B)}. */
-export function gatrEmbed(batch: RigidBodyBatch): { mv: tf.Tensor4D; s: tf.Tensor3D; mask: tf.Tensor2D } {
+/** The input embedding described at the top of this file: {mv (N, B, 2V+2, 16), s (N, B, F), mask (N, B)}. */
+export function gatrEmbed(batch: RigidBodyBatch, handMadeInvariants = false): { mv: tf.Tensor4D; s: tf.Tensor3D; mask: tf.Tensor2D } {
   const [n, b, v] = batch.curr.shape as [number, number, number, number];
   const check = (name: keyof RigidBodyBatch, shape: number[]): void => {
     const t = batch[name];
@@ -151,11 +174,14 @@ export function gatrEmbed(batch: RigidBodyBatch): { mv: tf.Tensor4D; s: tf.Tenso
     const floor = tf.matMul(tf.concat([normal, offset], 1) as tf.Tensor2D, planeM).reshape([n, 1, 1, 16]);
     const scene = tf.tile(tf.concat([gravity, floor], 2), [1, b, 1, 1]);
     const mv = tf.concat([motion, points, scene], 2) as tf.Tensor4D;
-    // invariant scalars per vertex slot: height above the floor n.x - d, and the motion along the floor normal
-    const nrm = normal.reshape([n, 1, 1, 3]);
-    const height = tf.mul(tf.sub(tf.sum(tf.mul(batch.curr, nrm), 3), tf.slice(batch.floor, [0, 3], [n, 1]).reshape([n, 1, 1])), vm);
-    const normalMotion = tf.mul(tf.div(tf.sum(tf.mul(tf.sub(batch.curr, batch.prev), nrm), 3), MOTION_SCALE), vm);
-    const s = tf.concat([batch.bodyFeatures.toFloat(), height, normalMotion], 2) as tf.Tensor3D;
+    let s = batch.bodyFeatures.toFloat() as tf.Tensor3D;
+    if (handMadeInvariants) {
+      const nrm = normal.reshape([n, 1, 1, 3]);
+      const d = tf.slice(batch.floor, [0, 3], [n, 1]).reshape([n, 1, 1]);
+      const height = tf.mul(tf.sub(tf.sum(tf.mul(batch.curr, nrm), 3), d), vm);
+      const normalMotion = tf.mul(tf.div(tf.sum(tf.mul(tf.sub(batch.curr, batch.prev), nrm), 3), MOTION_SCALE), vm);
+      s = tf.concat([s, height, normalMotion], 2) as tf.Tensor3D;
+    }
     return { mv, s, mask: batch.bodyMask.toFloat() as tf.Tensor2D };
   });
 }
@@ -175,14 +201,19 @@ export function createGatrModel(dims: GatrDims, shapes: TaskShapes, seed: number
   for (const k of ['maxBodies', 'maxVerts', 'bodyFeatureCount'] as const) {
     if (!Number.isInteger(shapes[k]) || shapes[k] < 1) throw new Error(`createGatrModel: shapes.${k} must be a positive integer, got ${shapes[k]}`);
   }
-  const reflections = options.reflections ?? 'symmetrize';
+  const reflections = options.reflections ?? dims.reflections ?? 'symmetrize';
+  const output = dims.output ?? 'rigid';
+  if (output !== 'rigid' && output !== 'vertex') throw new Error(`createGatrModel: dims.output must be "rigid" or "vertex", got "${String(output)}"`);
+  const attention = options.attention ?? dims.attention ?? 'sdp';
+  if (attention !== 'sdp' && attention !== 'distance') throw new Error(`createGatrModel: dims.attention must be "sdp" or "distance", got "${String(attention)}"`);
   if (reflections !== 'symmetrize' && reflections !== 'ignore') {
     throw new Error(`createGatrModel: options.reflections must be "symmetrize" or "ignore", got "${String(reflections)}"`);
   }
   const motionGain = options.motionGain ?? 0;
   if (!Number.isFinite(motionGain)) throw new Error(`createGatrModel: options.motionGain must be a finite number, got ${motionGain}`);
-  const cfg = gatrNetConfig(dims, shapes, options.attention ?? 'sdp');
+  const cfg = gatrNetConfig(dims, shapes, attention, options.handMadeInvariants);
   const net = new GatrNet(cfg, seed);
+  const C = cfg.outMv;
   const V = shapes.maxVerts;
 
   function predictTensors(batch: RigidBodyBatch): tf.Tensor {
@@ -194,21 +225,28 @@ export function createGatrModel(dims: GatrDims, shapes: TaskShapes, seed: number
             `got ${b}, ${batch.curr.shape[2]}, ${batch.bodyFeatures.shape[2]}`,
         );
       }
-      const { mv, s, mask } = gatrEmbed(batch);
-      const extractM = embeddingMatrix('extract-normal', [[0, 2, 1], [1, 3, 1], [2, 4, 1]], 3).transpose(); // (16, 3)
-      const displacement = (out: tf.Tensor4D) => tf.mul(tf.matMul(out.reshape([-1, 16]) as tf.Tensor2D, extractM), MOTION_SCALE).reshape([-1, b, V, 3]);
-      let disp: tf.Tensor;
+      const { mv, s, mask } = gatrEmbed(batch, options.handMadeInvariants);
+      let out: tf.Tensor; // (N, B, C, 16)
       if (reflections === 'symmetrize') {
         const signs = constant(`point-signs-${V}`, () => {
           const sg = new Float32Array(2 * V + 2).fill(1);
           sg.fill(-1, V, 2 * V);
           return tf.tensor4d(sg, [1, 1, 2 * V + 2, 1]);
         });
-        const out = net.forward(tf.concat([mv, tf.mul(mv, signs)], 0), tf.concat([s, s], 0), tf.concat([mask, mask], 0)).mv;
-        const both = displacement(out).reshape([2, n, b, V, 3]);
-        disp = tf.mul(tf.sum(both, 0), 0.5);
+        const both = net.forward(tf.concat([mv, tf.mul(mv, signs)], 0), tf.concat([s, s], 0), tf.concat([mask, mask], 0)).mv;
+        out = tf.mul(tf.sum(both.reshape([2, n, b, C, 16]), 0), 0.5); // the average of the two halves' outputs
       } else {
-        disp = displacement(net.forward(mv, s, mask).mv);
+        out = net.forward(mv, s, mask).mv;
+      }
+      let disp: tf.Tensor;
+      if (output === 'vertex') {
+        const extractM = embeddingMatrix('extract-normal', [[0, 2, 1], [1, 3, 1], [2, 4, 1]], 3).transpose(); // (16, 3)
+        disp = tf.mul(tf.matMul(out.reshape([-1, 16]) as tf.Tensor2D, extractM), MOTION_SCALE).reshape([n, b, V, 3]);
+      } else {
+        // (N*B, 32) @ (32, 6): translation from channel 0's vector part, rotation from channel 1's bivector part
+        const rigidM = embeddingMatrix('extract-rigid', RIGID_READOUT, 6, 32).transpose(); // (32, 6)
+        const tw = tf.matMul(out.reshape([n * b, 32]) as tf.Tensor2D, rigidM).reshape([n, b, 6]);
+        disp = rigidDisplacement(batch.curr, batch.vertMask, tf.slice(tw, [0, 0, 0], [n, b, 3]), tf.slice(tw, [0, 0, 3], [n, b, 3]));
       }
       if (motionGain !== 0) disp = tf.add(disp, tf.mul(tf.sub(batch.curr, batch.prev), motionGain));
       return tf.add(batch.curr, disp);
@@ -218,7 +256,8 @@ export function createGatrModel(dims: GatrDims, shapes: TaskShapes, seed: number
   const flops = (tokensPerSample = shapes.maxBodies) => {
     const f = gatrFlopsPerToken(cfg, tokensPerSample);
     const passes = reflections === 'symmetrize' ? 2 : 1;
-    return { nominalFlopsPerSample: passes * tokensPerSample * f.nominalPerToken, executedFlopsPerSample: passes * tokensPerSample * f.executedPerToken };
+    const rigid = output === 'rigid' ? rigidOutputExecutedFlops({ ...shapes, maxBodies: tokensPerSample }).total : 0;
+    return { nominalFlopsPerSample: passes * tokensPerSample * f.nominalPerToken, executedFlopsPerSample: passes * tokensPerSample * f.executedPerToken + rigid };
   };
 
   return {
@@ -227,7 +266,7 @@ export function createGatrModel(dims: GatrDims, shapes: TaskShapes, seed: number
     variables: net.variables,
     paramCount: net.paramCount,
     reflections,
-    summary: summarizeGatr(dims, shapes, { reflections, attention: cfg.attention }),
+    summary: summarizeGatr(dims, shapes, { reflections, attention, handMadeInvariants: options.handMadeInvariants }),
     predictTensors,
     predict(ex: Examples): tf.Tensor {
       return tf.tidy(() => predictTensors(batchTensors(ex)));

@@ -48,7 +48,7 @@ test('transformer trains on the fixture task: validation loss falls well below i
 });
 
 test('transformer+augment trains too (loss falls), and augmentation changes the trajectory', async () => {
-  const c = config({ steps: 150, augment: true, lr: { ...config().lr, peak: 1e-2 } });
+  const c = config({ steps: 220, augment: true, lr: { ...config().lr, peak: 1e-2 } });
   const first: number[] = [];
   const out = await trainTrial(c, data, { onMetrics: (p) => void first.push(...p.filter((m) => m.split === 'train').map((m) => m.loss)) });
   assert.equal(out.status, 'completed');

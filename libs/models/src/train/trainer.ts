@@ -20,6 +20,7 @@ import { coordMask, evaluateLoss, maskedSquaredError } from './evaluate.js';
 import { fitMotionGain } from './motion-baseline.js';
 import { createNet } from './nets.js';
 import { backendLabel } from '../backend/native-blas.js';
+import type { GatrModelOptions } from '../gatr/rigid-body-model.js';
 import { checkSchedule, learningRate } from './schedule.js';
 
 const METRIC_FLUSH = 50;
@@ -34,6 +35,9 @@ export function checkConfig(c: TrialConfig): void {
     throw new Error(`config.dims.family ("${c.dims?.family}") must equal config.family ("${c.family}")`);
   }
   if (c.augment && c.family !== 'transformer') throw new Error('config.augment is only meaningful for family "transformer"');
+  if (c.augmentGroup !== undefined && c.augmentGroup !== 'e3' && c.augmentGroup !== 'task') {
+    throw new Error(`config.augmentGroup must be "e3" or "task" (got ${JSON.stringify(c.augmentGroup)})`);
+  }
   if (!posInt(c.steps)) throw new Error(`config.steps must be a positive integer (got ${c.steps})`);
   if (!posInt(c.batchSize)) throw new Error(`config.batchSize must be a positive integer (got ${c.batchSize})`);
   if (!(c.gradClip >= 0)) throw new Error(`config.gradClip must be >= 0 (0 disables; got ${c.gradClip})`);
@@ -74,6 +78,8 @@ export async function trainTrial(
   data: TrialData,
   callbacks: TrainCallbacks = {},
   resume?: Uint8Array,
+  /** ablations only (bench/learning.bench.ts): options for the GATr model beyond its dims */
+  gatrOptions: Pick<GatrModelOptions, 'handMadeInvariants'> = {},
 ): Promise<TrialOutcome> {
   checkConfig(config);
   checkNamedExamples(data.train, 'data.train');
@@ -87,7 +93,7 @@ export async function trainTrial(
     }
   }
   const backend = backendLabel();
-  const net = createNet(config.dims, shapes, config.seed, fitMotionGain(data.train));
+  const net = createNet(config.dims, shapes, config.seed, fitMotionGain(data.train), gatrOptions);
   const paramShapes = net.variables.map((v) => v.shape.slice());
   try {
     return await run(config, data, callbacks, resume, net, paramShapes, backend);
@@ -181,7 +187,7 @@ async function run(
   while (step < config.steps) {
     const indices = order.next(config.batchSize);
     let batch = gatherExamples(data.train, indices);
-    if (config.augment) batch = augmentBatch(batch, config.seed, step);
+    if (config.augment) batch = augmentBatch(batch, config.seed, step, config.augmentGroup ?? 'e3');
     const { mask, count } = coordMask(batch);
     const denom = Math.max(count, 1);
     const { value, grads } = tf.variableGrads(

@@ -3,7 +3,7 @@
  * parameters, nominal FLOPs and checkpoint shape checks.
  *
  * Shapes (T = B tokens per example, d = width, H = heads, dh = d / H, h = round(mlpRatio * d),
- * in = 6V + F + 7, out = 3V):
+ * in = 6V + F + 7, out = 6 for the 'rigid' output (translation, rotation vector per body) or 3V for 'vertex'):
  *   embed.w (in, d), embed.b (d)
  *   per block i: qkv.w (d, d + 2dh), qkv.b (d + 2dh)  [multi-query: one K and one V head]
  *                attn_out.w (d, d), attn_out.b (d); mlp1.w (d, h), mlp1.b (h); mlp2.w (h, d), mlp2.b (d)
@@ -34,6 +34,9 @@ export function checkTransformerDims(d: TransformerDims): void {
   if (!(d.mlpRatio > 0) || !ok(Math.round(d.mlpRatio * d.width))) {
     throw new Error(`transformer dims.mlpRatio must be > 0 with round(mlpRatio*width) >= 1 (got ${d.mlpRatio})`);
   }
+  if (d.output !== undefined && d.output !== 'rigid' && d.output !== 'vertex') {
+    throw new Error(`transformer dims.output must be "rigid" or "vertex" (got ${JSON.stringify(d.output)})`);
+  }
 }
 
 export function mlpHidden(d: TransformerDims): number {
@@ -46,7 +49,7 @@ export function transformerLayout(d: TransformerDims, s: TaskShapes): ParamSpec[
   const dh = w / d.heads;
   const h = mlpHidden(d);
   const inDim = tokenFeatureDim(s);
-  const out = 3 * s.maxVerts;
+  const out = (d.output ?? 'rigid') === 'vertex' ? 3 * s.maxVerts : 6;
   const resid = 1 / Math.sqrt(2 * d.depth); // residual-branch output projections scaled down with depth
   const normal = (fanIn: number, scale = 1): ParamInit => ({ kind: 'normal', std: scale / Math.sqrt(fanIn) });
   const specs: ParamSpec[] = [

@@ -1,7 +1,8 @@
 /**
  * The baseline transformer: pre-LayerNorm blocks, multi-query attention (K and V shared across heads),
  * GELU MLP, one token per body slot, masked attention over padded bodies; output = predicted per-vertex
- * displacement added to curr, shape (N, B, V, 3).
+ * displacement added to curr, shape (N, B, V, 3): by default a rigid motion per body (task/rigid-output.ts), with
+ * dims.output = 'vertex' a free displacement per vertex slot.
  *
  * Tensor layout inside: batch and tokens are flattened into rows (M = N*T, features) so every dense layer is
  * one 2-D matmul with fused bias. Attention without transposing Q: Q (M, H*dh) is viewed as (N, T*H, dh)
@@ -16,6 +17,7 @@ import { matMulT } from '../backend/wasm-fixes.js';
 import { keyMaskBias, tokenFeatureDim, tokenFeatures } from './features.js';
 import { transformerLayout, type ParamSpec } from './layout.js';
 import { summarizeTransformer } from '../flops.js';
+import { rigidDisplacement } from '../task/rigid-output.js';
 import { Rng, type Examples } from '@equiscale/rigid-body';
 
 /** Fills a parameter's initial values from the seeded stream (in layout order: deterministic per seed). */
@@ -50,6 +52,7 @@ export function createTransformerModel(dims: TransformerDims, shapes: TaskShapes
   const dh = width / heads;
   const inDim = tokenFeatureDim(shapes);
   const scale = 1 / Math.sqrt(dh);
+  const output = dims.output ?? 'rigid';
 
   function predict(ex: Examples): tf.Tensor {
     const { count: n, maxBodies: t, maxVerts: v } = ex;
@@ -78,9 +81,13 @@ export function createTransformerModel(dims: TransformerDims, shapes: TaskShapes
       h = tf.add(h, linear(u, w2(b + 'mlp2.w'), w1(b + 'mlp2.b')));
     }
     const hf = layerNorm(h);
-    const disp = linear(hf, w2('head.w'), w1('head.b'));
+    const head = linear(hf, w2('head.w'), w1('head.b'));
     const curr = tf.tensor4d(ex.curr, [n, t, v, 3]);
-    let out = tf.add(curr, tf.reshape(disp, [n, t, v, 3]));
+    const disp =
+      output === 'vertex'
+        ? tf.reshape(head, [n, t, v, 3])
+        : rigidDisplacement(curr, tf.tensor3d(ex.vertMask, [n, t, v]), tf.reshape(tf.slice(head, [0, 0], [m, 3]), [n, t, 3]), tf.reshape(tf.slice(head, [0, 3], [m, 3]), [n, t, 3]));
+    let out = tf.add(curr, disp);
     if (motionGain !== 0) out = tf.add(out, tf.mul(tf.sub(curr, tf.tensor4d(ex.prev, [n, t, v, 3])), motionGain));
     return out;
   }

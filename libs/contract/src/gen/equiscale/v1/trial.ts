@@ -35,7 +35,11 @@ export interface Trial {
   /** Training-set size in examples (a prefix of the benchmark's training stream). */
   trainSize: number;
   /** What the planner computed (libs/models/accounting), so nobody recomputes it. */
-  plan: TrialPlan | undefined;
+  plan:
+    | TrialPlan
+    | undefined;
+  /** The group `augment` draws from: absent = "e3" (O(3) x R^3), "task" = the task's own symmetry group. */
+  augmentGroup?: string | undefined;
 }
 
 export interface ModelDims {
@@ -48,6 +52,8 @@ export interface TransformerDims {
   depth: number;
   heads: number;
   mlpRatio: number;
+  /** "rigid" (absent: the default, a rigid motion per body) or "vertex" (a displacement per vertex slot). */
+  output?: string | undefined;
 }
 
 export interface GatrDims {
@@ -57,6 +63,16 @@ export interface GatrDims {
   sChannels: number;
   blocks: number;
   heads: number;
+  /** "rigid" (absent: the default) or "vertex". */
+  output?:
+    | string
+    | undefined;
+  /** Attention logits: "sdp" (absent: the default) or "distance". */
+  attention?:
+    | string
+    | undefined;
+  /** "symmetrize" (absent: the default, exactly E(3)-equivariant, two passes) or "ignore" (SE(3), one pass). */
+  reflections?: string | undefined;
 }
 
 /**
@@ -132,6 +148,7 @@ function createBaseTrial(): Trial {
     steps: 0,
     trainSize: 0,
     plan: undefined,
+    augmentGroup: undefined,
   };
 }
 
@@ -172,6 +189,9 @@ export const Trial: MessageFns<Trial> = {
     }
     if (message.plan !== undefined) {
       TrialPlan.encode(message.plan, writer.uint32(98).fork()).join();
+    }
+    if (message.augmentGroup !== undefined) {
+      writer.uint32(106).string(message.augmentGroup);
     }
     return writer;
   },
@@ -285,6 +305,14 @@ export const Trial: MessageFns<Trial> = {
             message.plan = TrialPlan.decode(reader, reader.uint32());
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.augmentGroup = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -327,6 +355,11 @@ export const Trial: MessageFns<Trial> = {
         ? globalThis.Number(object.train_size)
         : 0,
       plan: isSet(object.plan) ? TrialPlan.fromJSON(object.plan) : undefined,
+      augmentGroup: isSet(object.augmentGroup)
+        ? globalThis.String(object.augmentGroup)
+        : isSet(object.augment_group)
+        ? globalThis.String(object.augment_group)
+        : undefined,
     };
   },
 
@@ -368,6 +401,9 @@ export const Trial: MessageFns<Trial> = {
     if (message.plan !== undefined) {
       obj.plan = TrialPlan.toJSON(message.plan);
     }
+    if (message.augmentGroup !== undefined) {
+      obj.augmentGroup = message.augmentGroup;
+    }
     return obj;
   },
 
@@ -392,6 +428,7 @@ export const Trial: MessageFns<Trial> = {
     message.steps = object.steps ?? 0;
     message.trainSize = object.trainSize ?? 0;
     message.plan = (object.plan !== undefined && object.plan !== null) ? TrialPlan.fromPartial(object.plan) : undefined;
+    message.augmentGroup = object.augmentGroup ?? undefined;
     return message;
   },
 };
@@ -484,7 +521,7 @@ export const ModelDims: MessageFns<ModelDims> = {
 };
 
 function createBaseTransformerDims(): TransformerDims {
-  return { width: 0, depth: 0, heads: 0, mlpRatio: 0 };
+  return { width: 0, depth: 0, heads: 0, mlpRatio: 0, output: undefined };
 }
 
 export const TransformerDims: MessageFns<TransformerDims> = {
@@ -500,6 +537,9 @@ export const TransformerDims: MessageFns<TransformerDims> = {
     }
     if (message.mlpRatio !== 0) {
       writer.uint32(33).double(message.mlpRatio);
+    }
+    if (message.output !== undefined) {
+      writer.uint32(42).string(message.output);
     }
     return writer;
   },
@@ -549,6 +589,14 @@ export const TransformerDims: MessageFns<TransformerDims> = {
             message.mlpRatio = reader.double();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.output = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -571,6 +619,7 @@ export const TransformerDims: MessageFns<TransformerDims> = {
         : isSet(object.mlp_ratio)
         ? globalThis.Number(object.mlp_ratio)
         : 0,
+      output: isSet(object.output) ? globalThis.String(object.output) : undefined,
     };
   },
 
@@ -588,6 +637,9 @@ export const TransformerDims: MessageFns<TransformerDims> = {
     if (message.mlpRatio !== 0) {
       obj.mlpRatio = floatToJson(message.mlpRatio);
     }
+    if (message.output !== undefined) {
+      obj.output = message.output;
+    }
     return obj;
   },
 
@@ -600,12 +652,21 @@ export const TransformerDims: MessageFns<TransformerDims> = {
     message.depth = object.depth ?? 0;
     message.heads = object.heads ?? 0;
     message.mlpRatio = object.mlpRatio ?? 0;
+    message.output = object.output ?? undefined;
     return message;
   },
 };
 
 function createBaseGatrDims(): GatrDims {
-  return { mvChannels: 0, sChannels: 0, blocks: 0, heads: 0 };
+  return {
+    mvChannels: 0,
+    sChannels: 0,
+    blocks: 0,
+    heads: 0,
+    output: undefined,
+    attention: undefined,
+    reflections: undefined,
+  };
 }
 
 export const GatrDims: MessageFns<GatrDims> = {
@@ -621,6 +682,15 @@ export const GatrDims: MessageFns<GatrDims> = {
     }
     if (message.heads !== 0) {
       writer.uint32(32).int32(message.heads);
+    }
+    if (message.output !== undefined) {
+      writer.uint32(42).string(message.output);
+    }
+    if (message.attention !== undefined) {
+      writer.uint32(50).string(message.attention);
+    }
+    if (message.reflections !== undefined) {
+      writer.uint32(58).string(message.reflections);
     }
     return writer;
   },
@@ -670,6 +740,30 @@ export const GatrDims: MessageFns<GatrDims> = {
             message.heads = reader.int32();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.output = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.attention = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.reflections = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -696,6 +790,9 @@ export const GatrDims: MessageFns<GatrDims> = {
         : 0,
       blocks: isSet(object.blocks) ? globalThis.Number(object.blocks) : 0,
       heads: isSet(object.heads) ? globalThis.Number(object.heads) : 0,
+      output: isSet(object.output) ? globalThis.String(object.output) : undefined,
+      attention: isSet(object.attention) ? globalThis.String(object.attention) : undefined,
+      reflections: isSet(object.reflections) ? globalThis.String(object.reflections) : undefined,
     };
   },
 
@@ -713,6 +810,15 @@ export const GatrDims: MessageFns<GatrDims> = {
     if (message.heads !== 0) {
       obj.heads = Math.round(message.heads);
     }
+    if (message.output !== undefined) {
+      obj.output = message.output;
+    }
+    if (message.attention !== undefined) {
+      obj.attention = message.attention;
+    }
+    if (message.reflections !== undefined) {
+      obj.reflections = message.reflections;
+    }
     return obj;
   },
 
@@ -725,6 +831,9 @@ export const GatrDims: MessageFns<GatrDims> = {
     message.sChannels = object.sChannels ?? 0;
     message.blocks = object.blocks ?? 0;
     message.heads = object.heads ?? 0;
+    message.output = object.output ?? undefined;
+    message.attention = object.attention ?? undefined;
+    message.reflections = object.reflections ?? undefined;
     return message;
   },
 };
