@@ -363,11 +363,7 @@ describe('chaos: killed workers, SIGKILLed coordinators and a restarted Postgres
     }
     assert.ok(interrupted >= 1, `at least one attempt was killed mid-training, after a checkpoint at step > 0 (${interrupted})\n${events.join('\n')}`);
     assert.ok(resumedTrials.size >= 1, 'at least one trial finished in an attempt that resumed from a checkpoint at step > 0');
-    for (const id of resumedTrials) {
-      const t = trials.find((x) => x.id === id)!;
-      const completion = logs.find((l) => l.msg === 'trial completed' && Number(l.trial) === id && Number(l.attempt) === t.attempt);
-      assert.ok(completion, `${t.cell_key}: its resumed attempt ${t.attempt} completed it`);
-    }
+    // (their final attempt is the resumed one, and every trial is completed with the fault-free losses: below)
 
     // ---- the same sweep, fault-free, in another fresh database ----
     refCoordinator = await startCoordinator({ db: refDb, ...OPTS, leaseTtlMs: 30_000, heartbeatIntervalMs: 1_000 });
