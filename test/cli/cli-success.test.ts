@@ -91,7 +91,7 @@ describe('equiscale CLI success paths', () => {
       }, s.md);
       await unary(s.worker, s.worker.completeTrial, {
         trialId: c.trial.trialId, leaseToken: c.trial.leaseToken, outcome: 'completed', steps: cell.steps,
-        trainLoss: loss, valLoss: loss, testLoss: loss, backend: 'cpu', wallTimeS: 0.1, error: '', paramCount: cell.paramCount, executedFlops: 1,
+        trainLoss: loss * 1.1, valLoss: loss * 1.05, testLoss: loss, backend: 'cpu', wallTimeS: 0.1, error: '', paramCount: cell.paramCount, executedFlops: 1,
       }, s.md);
     }
     assert.equal(losses.size, N_TRIALS);
