@@ -20,7 +20,8 @@ export interface ClaimedTrial {
  * families already interleave, since their cells share the same budget grid.)
  *
  * Strategies measured by libs/db/bench/queue.bench.ts (no-op trainer, 50 concurrent claimers doing claim →
- * completeTrial, 3000 trials, pool of 10, a fresh table per run, best of 2 rounds; 2 cores shared with other
+ * completeTrial, 3000 trials, pool of 10, a fresh table per run, best of 2 rounds for the claim strategies but
+ * pg-boss's only round – the bench now prints the median of BENCH_ROUNDS rounds for every side; 2 cores shared with other
  * jobs, so ±25% between runs). trials/s and claim p99:
  * - 2026-11-27, after completeTrial lost its 6-round-trip transaction (fenced UPDATE + fresh-snapshot check; the
  *   sweep row lock only for a sweep's last trial), load 3-4:
