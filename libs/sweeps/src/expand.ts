@@ -11,6 +11,7 @@ import { IssueList, SweepSpecError, formatPath, type PathSegment } from './issue
 import { canonicalJson, sha256Hex } from './canonical.js';
 import { exponential } from './labels.js';
 import { MAX_INT32 } from './schema.js';
+import { applyWsd } from './wsd.js';
 import { isGridSpec, normalizeSpec, type FamilySettings, type ModelSizeSpec, type NormalizedSweepSpec } from './normalize.js';
 
 export interface TrialCell {
@@ -44,6 +45,16 @@ export interface TrialCell {
   flopBudget: number | null;
   /** Full benchmark config (validated, defaults filled in); shared and frozen across cells. */
   benchmark: BenchmarkConfig;
+  /** "run": an independent run; WSD (./wsd.ts): "trunk" (constant rate, not a fit point) or "branch" (a cooldown from it) */
+  role: 'run' | 'trunk' | 'branch';
+  /** a branch's trunk cell key; null otherwise */
+  parent: string | null;
+  /** the trunk step a branch resumes from; null otherwise */
+  branchStep: number | null;
+  /** steps at which a trunk saves the checkpoints its branches start from (kept until they finish); [] otherwise */
+  checkpointAt: number[];
+  /** nominal FLOPs the sweep spends on this cell (a branch: its cooldown only); nominalFlops is the standalone run */
+  spentNominalFlops: number;
 }
 
 /** An iso-FLOP cell left out because its budget buys too few steps (design.tooFewSteps: drop). */
@@ -202,6 +213,11 @@ export function planSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): Sw
         executedFlops: size.summary.executedFlopsPerSample * settings.batchSize * steps,
         flopBudget,
         benchmark,
+        role: 'run',
+        parent: null,
+        branchStep: null,
+        checkpointAt: [],
+        spentNominalFlops: size.summary.nominalFlopsPerSample * settings.batchSize * steps,
       });
       if (isGridSpec(s)) {
         for (const steps of s.steps) {
@@ -249,9 +265,17 @@ export function planSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): Sw
     }
   }
   issues.throwIfAny();
-  const keys = new Set(cells.map((c) => c.cellKey));
-  if (keys.size !== cells.length) throw new Error('planSweep: internal error, cell keys are not unique');
-  return { spec: s, specHash: sha256Hex(canonicalJson(s)), cells, dropped };
+  const planned = applyWsd(cells, (f) => s.perFamily[f]!, (f) => wsdLrPath(spec, f), issues);
+  issues.throwIfAny();
+  const keys = new Set(planned.map((c) => c.cellKey));
+  if (keys.size !== planned.length) throw new Error('planSweep: internal error, cell keys are not unique');
+  return { spec: s, specHash: sha256Hex(canonicalJson(s)), cells: planned, dropped };
+}
+
+/** Where a family's lr settings were written: perFamily.<family>.lr if it sets cooldownFraction there, else training.lr. */
+function wsdLrPath(spec: unknown, family: string): PathSegment[] {
+  const own = (spec as { perFamily?: Record<string, { lr?: { cooldownFraction?: unknown } }> } | null)?.perFamily?.[family];
+  return own?.lr?.cooldownFraction !== undefined ? ['perFamily', family, 'lr'] : ['training', 'lr'];
 }
 
 /** The cells of a spec (see planSweep; cells dropped by an iso-FLOP design are only listed there). */
@@ -272,6 +296,7 @@ export function trialConfigFromCell(cell: TrialCell): TrialConfig {
     evalEvery: cell.evalEvery,
     evalExamples: cell.evalExamples,
     checkpointEvery: cell.checkpointEvery,
+    ...(cell.checkpointAt?.length ? { checkpointAt: [...cell.checkpointAt] } : {}),
     seed: cell.seed,
   };
 }

@@ -39,3 +39,5 @@ export { planSweep, expandSweep, trialConfigFromCell, MAX_CELLS } from './expand
 export type { TrialCell, DroppedCell, SweepPlan } from './expand.js';
 export { diffSpecs, diffCells } from './diff.js';
 export type { SpecDiff, CellDiff, CellChange } from './diff.js';
+export { applyWsd, branchStepOf, trunkKey, planTotals } from './wsd.js';
+export type { PlanTotals } from './wsd.js';
