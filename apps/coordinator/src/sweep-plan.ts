@@ -31,6 +31,10 @@ export function trialRow(cell: TrialCell): TrialRowInput {
     batch_size: cell.batchSize,
     nominal_flops: cell.nominalFlops,
     cell: JSON.stringify(cell),
+    role: cell.role,
+    branch_step: cell.branchStep,
+    spent_flops: cell.spentNominalFlops,
+    parent_key: cell.parent,
   };
 }
 

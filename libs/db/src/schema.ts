@@ -85,7 +85,17 @@ export interface TrialsTable {
   finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** 'run' (independent), 'trunk' or 'branch' of a WSD sweep (migrations/0003_trial_dependencies.ts) */
+  role: ColumnType<TrialRole, TrialRole | undefined, TrialRole>;
+  /** a branch's trunk trial (set by createSweep from TrialRowInput.parent_key); null otherwise */
+  parent_id: ColumnType<BigIntCol | null, BigIntCol | null | undefined, BigIntCol | null>;
+  /** the trunk step a branch resumes from */
+  branch_step: ColumnType<number | null, number | null | undefined, number | null>;
+  /** nominal FLOPs the sweep spends on the trial (a branch: its cooldown only) */
+  spent_flops: ColumnType<number | null, number | null | undefined, number | null>;
 }
+
+export type TrialRole = 'run' | 'trunk' | 'branch';
 
 export interface TrialMetricsTable {
   trial_id: BigIntCol;

@@ -1,10 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, DbTrial } from '../schema.js';
+import { branchReady, trunkCheckpoint } from './dependencies.js';
 
 export interface ClaimedTrial {
   trial: DbTrial;
   sweepName: string;
-  /** latest checkpoint of an earlier attempt */
+  /** latest checkpoint of an earlier attempt; for a WSD branch without one, its trunk's checkpoint at branch_step */
   checkpoint: { data: Uint8Array; step: number } | null;
 }
 
@@ -43,6 +44,7 @@ export async function claimTrial(
       select t.id from trials t
       where t.status = 'pending'
         and (${maxParams}::bigint is null or t.param_count <= ${maxParams}::bigint)
+        and ${branchReady('t')}
       order by t.nominal_flops, t.id
       limit 1
       for update skip locked
@@ -73,6 +75,9 @@ export async function claimTrial(
       .limit(1)
       .executeTakeFirst();
     if (ck) checkpoint = { data: new Uint8Array(ck.data), step: ck.step };
+  }
+  if (!checkpoint && trial.parent_id !== null && trial.branch_step !== null) {
+    checkpoint = await trunkCheckpoint(db, Number(trial.parent_id), trial.branch_step);
   }
   return { trial: trial as DbTrial, sweepName: sweep_name, checkpoint };
 }

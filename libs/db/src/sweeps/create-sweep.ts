@@ -1,8 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, NewTrial } from '../schema.js';
+import { linkBranches } from '../queue/dependencies.js';
 
-/** One trial row to create, without the sweep id. */
-export type TrialRowInput = Omit<NewTrial, 'sweep_id' | 'status' | 'attempt' | 'max_attempts'>;
+/** One trial row to create, without the sweep id; a WSD branch names its trunk's cell key in parent_key. */
+export type TrialRowInput = Omit<NewTrial, 'sweep_id' | 'status' | 'attempt' | 'max_attempts' | 'parent_id'> & {
+  parent_key?: string | null;
+};
 
 export interface CreateSweepInput {
   name: string;
@@ -94,7 +97,7 @@ export async function createSweep(db: Kysely<Database>, input: CreateSweepInput)
     // Counted before and after: PGlite does not report affected rows for INSERT ... ON CONFLICT DO NOTHING.
     const before = existing ? await count(sweepId) : 0;
     for (let i = 0; i < input.trials.length; i += 500) {
-      const chunk = input.trials.slice(i, i + 500).map((t) => ({
+      const chunk = input.trials.slice(i, i + 500).map(({ parent_key: _parent, ...t }) => ({
         ...t,
         sweep_id: sweepId,
         max_attempts: input.maxAttempts,
@@ -105,6 +108,8 @@ export async function createSweep(db: Kysely<Database>, input: CreateSweepInput)
         .onConflict((oc) => oc.columns(['sweep_id', 'cell_key']).doNothing())
         .execute();
     }
+    const links = input.trials.filter((t) => t.parent_key).map((t) => ({ cellKey: t.cell_key, parentKey: t.parent_key! }));
+    if (links.length) await linkBranches(tx, sweepId, links);
     const trialCount = await count(sweepId);
     return { sweepId, created: true, trialCount, added: trialCount - before };
   });
