@@ -97,6 +97,11 @@ export interface DashboardTrial {
   wallTimeS: number | null;
   backend: string | null;
   error: string | null;
+  /** 'run', or a WSD 'trunk' (not a fit point) / 'branch' */
+  role: string;
+  /** a WSD branch's trunk trial id */
+  parentId: number | null;
+  branchStep: number | null;
 }
 
 /** A sweep's trials in id order (at most `limit`). */
@@ -106,6 +111,7 @@ export async function dashboardTrials(db: Kysely<Database>, sweepId: number, lim
     .select([
       'id', 'cell_key', 'family', 'augment', 'size_label', 'param_count', 'steps', 'train_size', 'seed', 'batch_size',
       'nominal_flops', 'status', 'attempt', 'progress_step', 'train_loss', 'val_loss', 'test_loss', 'wall_time_s', 'backend', 'error',
+      'role', 'parent_id', 'branch_step',
     ])
     .where('sweep_id', '=', sweepId)
     .orderBy('id')
@@ -132,6 +138,9 @@ export async function dashboardTrials(db: Kysely<Database>, sweepId: number, lim
     wallTimeS: t.wall_time_s,
     backend: t.backend,
     error: t.error,
+    role: t.role,
+    parentId: t.parent_id === null ? null : Number(t.parent_id),
+    branchStep: t.branch_step,
   }));
 }
 

@@ -56,7 +56,8 @@ export async function loadStudy(conn: EquiscaleDb, name: string): Promise<Study>
   const { getSweepByName, listTrials, sweepMetrics } = await import('@equiscale/db');
   const sweep = await getSweepByName(conn.db, name);
   if (!sweep) throw new UsageError(`no sweep named "${name}" in ${conn.describe}; check the name or DATABASE_URL`);
-  const trials = (await listTrials(conn.db, sweep.id, { limit: 1_000_000 })).map(toStudyTrial);
+  // WSD trunks are not points for the fits or figures (their branches are the runs, of their full step count)
+  const trials = (await listTrials(conn.db, sweep.id, { limit: 1_000_000 })).filter((t) => t.role !== 'trunk').map(toStudyTrial);
   const curves = new Map<number, { step: number; loss: number }[]>();
   const byStep = new Map<number, Map<number, number>>();
   for (const m of await sweepMetrics(conn.db, sweep.id, 'val')) {

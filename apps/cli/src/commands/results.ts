@@ -5,6 +5,9 @@ import { addDatabaseOptions, fmtNum, openDb, textTable, type DatabaseFlags } fro
 export const RESULT_COLUMNS = [
   'trial_id', 'cell_key', 'family', 'model_family', 'augment', 'size_label', 'param_count', 'steps', 'train_size', 'seed',
   'batch_size', 'nominal_flops', 'status', 'attempt', 'train_loss', 'val_loss', 'test_loss', 'wall_time_s', 'backend', 'error',
+  // WSD sweeps: role ('run' | 'trunk' | 'branch'), a branch's trunk trial id and the trunk step it starts from
+  // (null for independent runs and trunks), and the nominal FLOPs the sweep spent (a branch: its cooldown)
+  'role', 'parent', 'branchStep', 'spent_flops',
 ] as const;
 
 export type ResultRow = Record<(typeof RESULT_COLUMNS)[number], string | number | boolean | null>;
@@ -23,6 +26,7 @@ export async function loadResults(f: DatabaseFlags, name: string): Promise<Resul
       batch_size: t.batch_size, nominal_flops: t.nominal_flops, status: t.status, attempt: t.attempt,
       train_loss: t.train_loss, val_loss: t.val_loss, test_loss: t.test_loss, wall_time_s: t.wall_time_s,
       backend: t.backend, error: t.error,
+      role: t.role, parent: t.parent_id === null ? null : Number(t.parent_id), branchStep: t.branch_step, spent_flops: t.spent_flops,
     }));
   } finally {
     await conn.close();

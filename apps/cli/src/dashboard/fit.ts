@@ -59,7 +59,8 @@ const interval = (iv: { lo: number; hi: number } | undefined): [number, number] 
 
 export async function fitSweep(trials: readonly DashboardTrial[], opts: { bootstrap: number; seed?: number; title?: string }): Promise<FitView> {
   const started = performance.now();
-  const study = trials.map(studyTrial);
+  // a WSD trunk is not a fit point (its branches are the runs)
+  const study = trials.filter((t) => t.role !== 'trunk').map(studyTrial);
   const shown = runsOf(study);
   const analysis = analyzeRuns(fitRunsOf(study), { bootstrap: opts.bootstrap, seed: opts.seed ?? 0 });
   const fitted = analysis.families.filter((f) => f.result && !f.problem && f.result.kappa !== undefined);

@@ -72,7 +72,7 @@ async function familyLines(conn: EquiscaleDb, sweepId: number): Promise<FamilyLi
     select t.family,
       count(*) filter (where t.status in ('completed', 'diverged', 'failed', 'cancelled'))::int as done,
       count(*)::int as total,
-      min(t.test_loss) filter (where t.status = 'completed') as best,
+      min(t.test_loss) filter (where t.status = 'completed' and t.role <> 'trunk') as best,
       (select m.loss from trial_metrics m join trials u on u.id = m.trial_id
         where u.sweep_id = ${sweepId} and u.family = t.family and m.split = 'val'
         order by m.recorded_at desc limit 1) as last_val
