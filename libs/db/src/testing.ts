@@ -78,6 +78,7 @@ export function syntheticTrialRows(n: number, prefix: string, override: (i: numb
       evalEvery: 0,
       evalExamples: 16,
       checkpointEvery: 0,
+      checkpointAt: [],
     },
     seed: i,
     steps: 1,

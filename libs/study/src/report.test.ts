@@ -31,7 +31,7 @@ function records(family: string, law: LawParams, seed: number, firstId: number):
         sizeLabel: `n${r.n}`,
         dims: { transformer: { width: 8, depth: 1, heads: 1, mlpRatio: 4 } },
         benchmark: { name: 'rigid-body', configHash: 'h' },
-        training: { batchSize: BATCH, lr: { peak: 1e-3, kind: 'cosine', warmupSteps: 0, minRatio: 0.1, cooldownFraction: 0 }, gradClip: 1, evalEvery: 0, evalExamples: 8, checkpointEvery: 0 },
+        training: { batchSize: BATCH, lr: { peak: 1e-3, kind: 'cosine', warmupSteps: 0, minRatio: 0.1, cooldownFraction: 0 }, gradClip: 1, evalEvery: 0, evalExamples: 8, checkpointEvery: 0, checkpointAt: [] },
         seed: 0,
         steps,
         trainSize: 1024,

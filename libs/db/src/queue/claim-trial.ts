@@ -1,12 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, DbTrial } from '../schema.js';
+import { branchReady, trunkCheckpoint } from './dependencies.js';
 
 export interface ClaimedTrial {
   trial: DbTrial;
   sweepName: string;
   /** the sweep's benchmark config (its spec's benchmark), sent with the trial */
   benchmark: Record<string, unknown> | null;
-  /** latest checkpoint of an earlier attempt */
+  /** latest checkpoint of an earlier attempt; for a WSD branch without one, its trunk's checkpoint at branch_step */
   checkpoint: { data: Uint8Array; step: number } | null;
 }
 
@@ -46,6 +47,7 @@ export async function claimTrial(
       select t.id from trials t
       where t.status = 'pending'
         and (${maxParams}::bigint is null or t.param_count <= ${maxParams}::bigint)
+        and ${branchReady('t')}
       order by t.nominal_flops, t.id
       limit 1
       for update skip locked
@@ -78,5 +80,8 @@ export async function claimTrial(
     if (ck) checkpoint = { data: new Uint8Array(ck.data), step: ck.step };
   }
   const benchmark = typeof sweep_benchmark === 'string' ? (JSON.parse(sweep_benchmark) as Record<string, unknown>) : sweep_benchmark;
+  if (!checkpoint && trial.parent_id !== null && trial.branch_step !== null) {
+    checkpoint = await trunkCheckpoint(db, Number(trial.parent_id), trial.branch_step);
+  }
   return { trial: trial as DbTrial, sweepName: sweep_name, benchmark: benchmark ?? null, checkpoint };
 }

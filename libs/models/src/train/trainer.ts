@@ -45,6 +45,9 @@ export function checkConfig(c: TrialConfig): void {
   if (!posInt(c.evalExamples)) throw new Error(`config.evalExamples must be a positive integer (got ${c.evalExamples})`);
   if (!nonNegInt(c.checkpointEvery)) throw new Error(`config.checkpointEvery must be an integer >= 0 (got ${c.checkpointEvery})`);
   if (!Number.isInteger(c.seed)) throw new Error(`config.seed must be an integer (got ${c.seed})`);
+  if (c.checkpointAt !== undefined && !(Array.isArray(c.checkpointAt) && c.checkpointAt.every(posInt))) {
+    throw new Error(`config.checkpointAt must be a list of positive step numbers (got ${JSON.stringify(c.checkpointAt)})`);
+  }
   if (c.logEvery !== undefined && !posInt(c.logEvery)) throw new Error(`config.logEvery must be a positive integer (got ${c.logEvery})`);
   checkSchedule(c.lr, c.steps);
 }
@@ -182,6 +185,8 @@ async function run(
     ...(error ? { error } : {}),
   });
 
+  const checkpointAt = new Set(config.checkpointAt ?? []);
+  const checkpointDue = (at: number) => (config.checkpointEvery > 0 && at % config.checkpointEvery === 0) || checkpointAt.has(at);
   let windowSum = 0;
   let windowCount = 0;
   while (step < config.steps) {
@@ -226,7 +231,7 @@ async function run(
       await flush();
     }
     if (pending.length >= METRIC_FLUSH) await flush();
-    if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0) {
+    if (checkpointDue(step)) {
       await flush();
       await checkpoint();
     }
@@ -236,7 +241,7 @@ async function run(
         pending.push(point('train', lastTrainLoss));
       }
       await flush();
-      if (!(config.checkpointEvery > 0 && step % config.checkpointEvery === 0)) await checkpoint();
+      if (!checkpointDue(step)) await checkpoint();
       return outcome('stopped', null, null);
     }
   }
