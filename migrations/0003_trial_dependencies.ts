@@ -6,9 +6,12 @@ import { sql, type Kysely } from 'kysely';
  * plan.spent_nominal_flops) becomes generated columns over `trial`, as in 0002, so the queue can filter and index
  * them; only parent_id (the trunk's row id, resolved from the trial's `parent` cell key by createSweep →
  * linkBranches in the same transaction) is written by hand. Rows from before this migration are independent runs
- * (role 'run', spent_flops = nominal_flops).
+ * (role 'run', spent_flops = nominal_flops, no extra checkpoints).
  */
 export async function up(db: Kysely<any>): Promise<void> {
+  // training.checkpoint_at is a repeated field: present (empty) in every stored trial, as the planner writes it
+  await sql`update trials set trial = jsonb_set(trial, '{training,checkpointAt}', '[]'::jsonb)
+    where not (trial -> 'training' ? 'checkpointAt')`.execute(db);
   await sql`alter table trials add column role text generated always as (coalesce(nullif(trial ->> 'role', ''), 'run')) stored not null`.execute(db);
   await sql`alter table trials add column branch_step integer generated always as ((trial ->> 'branchStep')::integer) stored`.execute(db);
   await sql`alter table trials add column spent_flops double precision generated always as
