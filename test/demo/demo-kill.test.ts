@@ -80,12 +80,12 @@ describe('equiscale demo on PGlite, SIGKILLed mid-study', () => {
     let err = '';
     demo.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
     const exited = new Promise<void>((resolve) => demo.on('exit', () => resolve()));
-    const doneCount = () => Math.max(0, ...[...err.matchAll(/trials (\d+)\/27 done/g)].map((m) => Number(m[1])));
+    const doneCount = () => Math.max(0, ...[...err.matchAll(/trials (\d+)\/36 done/g)].map((m) => Number(m[1])));
     const waitDone = async (n: number, what: string) => {
       const deadline = Date.now() + 300_000;
       while (doneCount() < n) {
         assert.ok(demo.exitCode === null, `the demo exited early (${demo.exitCode}):\n${err.slice(-2000)}`);
-        assert.ok(Date.now() < deadline, `${what}: ${doneCount()}/27 done after 300 s:\n${err.slice(-2000)}`);
+        assert.ok(Date.now() < deadline, `${what}: ${doneCount()}/36 done after 300 s:\n${err.slice(-2000)}`);
         await sleep(100);
       }
     };
@@ -101,7 +101,7 @@ describe('equiscale demo on PGlite, SIGKILLed mid-study', () => {
 
     // 2. the demo itself SIGKILLed mid-study
     for (const p of childrenOf(demo.pid!)) workerPids.add(p);
-    assert.ok(doneCount() < 27, 'still mid-study');
+    assert.ok(doneCount() < 36, 'still mid-study');
     demo.kill('SIGKILL');
     await exited;
     // its workers lose their parent and coordinator: they must exit by themselves, not spin forever
@@ -113,9 +113,9 @@ describe('equiscale demo on PGlite, SIGKILLed mid-study', () => {
     // 3. the database opens; every trial finished so far is recorded once
     const mid = results();
     assert.equal(mid.code, 0, `the embedded database opens after the crash:\n${mid.stderr}`);
-    assert.equal(mid.rows.length, 27);
+    assert.equal(mid.rows.length, 36);
     const finished = mid.rows.filter((r) => r.status === 'completed');
-    assert.ok(finished.length >= 5 && finished.length < 27, `${finished.length} trials finished before the kill`);
+    assert.ok(finished.length >= 5 && finished.length < 36, `${finished.length} trials finished before the kill`);
     assert.ok(finished.every((r) => r.test_loss !== null && r.test_loss > 0));
 
     // 4. a rerun (the lock file of the dead demo is stale) finishes the study; finished trials are not redone
@@ -129,8 +129,8 @@ describe('equiscale demo on PGlite, SIGKILLed mid-study', () => {
     assert.match(rerun.stderr, new RegExp(`${finished.length} already done — resuming`));
     const end = results();
     assert.equal(end.code, 0, end.stderr);
-    assert.equal(end.rows.length, 27);
-    assert.equal(new Set(end.rows.map((r) => r.cell_key)).size, 27, 'no trial duplicated');
+    assert.equal(end.rows.length, 36);
+    assert.equal(new Set(end.rows.map((r) => r.cell_key)).size, 36, 'no trial duplicated');
     assert.ok(end.rows.every((r) => r.status === 'completed' && r.test_loss! > 0), 'the study completes');
     const byId = new Map(end.rows.map((r) => [r.trial_id, r]));
     for (const r of finished) {

@@ -37,6 +37,7 @@ function records(family: string, law: LawParams, seed: number, firstId: number):
         trainSize: 1024,
         plan: { paramCount: r.n, nominalFlopsPerSample: 6 * r.n, nominalFlops: 6 * r.n * steps * BATCH, executedFlops: 6 * r.n * steps * BATCH },
       },
+      parentId: null,
       status: 'completed',
       attempt: 1,
       progressStep: steps,

@@ -120,6 +120,8 @@ export interface TrialRecord {
   /** database id */
   id: number;
   trial: Trial;
+  /** a WSD branch's trunk trial (database id; the trial names it by cell key in trial.parent); null otherwise */
+  parentId: number | null;
   status: TrialStatus;
   attempt: number;
   /** last step reported by the worker */

@@ -19,11 +19,49 @@ import { fmtNum, formatDuration, textTable } from './common.js';
 export const PLAN_EXECUTED_FLOPS_PER_S = 6.3e9;
 export const PLAN_TRIAL_OVERHEAD_S = 1.3;
 
+/** One planned trial as `sweep plan --json` lists it (a flat view of the Trial; the issue's documented fields). */
+export interface PlanCell {
+  key: string;
+  family: string;
+  sizeLabel: string;
+  paramCount: number;
+  steps: number;
+  trainSize: number;
+  seed: number;
+  role: 'run' | 'trunk' | 'branch';
+  /** nominal FLOPs the sweep spends on the cell (a branch: its cooldown only) */
+  plannedFlops: number;
+  /** nominal FLOPs of the same cell trained as an independent run (what the fits use) */
+  equivalentFlops: number;
+  /** the trunk cell's key for a WSD branch; null for trunks and independent cells */
+  parent: string | null;
+  branchStep: number | null;
+  /** a trunk's branch points (checkpoints kept for its branches) */
+  checkpointAt: number[];
+  flopBudget: number | null;
+}
+
+export const planCell = (c: Trial): PlanCell => ({
+  key: c.cellKey,
+  family: c.family,
+  sizeLabel: c.sizeLabel,
+  paramCount: c.plan.paramCount,
+  steps: c.steps,
+  trainSize: c.trainSize,
+  seed: c.seed,
+  role: c.role ?? 'run',
+  plannedFlops: c.plan.spentNominalFlops ?? c.plan.nominalFlops,
+  equivalentFlops: c.plan.nominalFlops,
+  parent: c.parent ?? null,
+  branchStep: c.branchStep ?? null,
+  checkpointAt: c.training.checkpointAt,
+  flopBudget: c.plan.flopBudget ?? null,
+});
+
 export interface PlanOutput {
   name: string;
   specHash: string;
-  /** the planned trials as they will be stored and sent (equiscale.v1.Trial) */
-  cells: Trial[];
+  cells: PlanCell[];
   totals: PlanTotals & { executedFlops: number; dropped: number };
   estimatedMinutes: number;
   workers: number;
@@ -38,7 +76,7 @@ export function planOutput(text: string, format: 'yaml' | 'json' | undefined, wo
   return {
     name: plan.spec.name,
     specHash: plan.specHash,
-    cells: plan.cells,
+    cells: plan.cells.map(planCell),
     totals: { ...planTotals(plan.cells), executedFlops, dropped: plan.dropped.length },
     estimatedMinutes: Math.round((seconds / 60) * 10) / 10,
     workers,
@@ -53,8 +91,8 @@ export function formatPlan(p: PlanOutput): string {
     textTable(
       ['cell', 'role', 'params', 'steps', 'n_train', 'seed', 'planned FLOPs', 'as a run', 'parent', 'from step'],
       p.cells.map((c) => [
-        c.cellKey, c.role ?? 'run', c.plan.paramCount, c.steps, c.trainSize, c.seed, fmtNum(c.plan.spentNominalFlops ?? c.plan.nominalFlops, 3), fmtNum(c.plan.nominalFlops, 3),
-        c.parent ?? '', c.branchStep ?? (c.training.checkpointAt.length ? `ckpt ${c.training.checkpointAt.join(',')}` : ''),
+        c.key, c.role, c.paramCount, c.steps, c.trainSize, c.seed, fmtNum(c.plannedFlops, 3), fmtNum(c.equivalentFlops, 3),
+        c.parent ?? '', c.branchStep ?? (c.checkpointAt.length ? `ckpt ${c.checkpointAt.join(',')}` : ''),
       ]),
     ),
     `planned ${fmtNum(t.plannedFlops, 3)} nominal FLOPs; as independent runs ${fmtNum(t.independentFlops, 3)}` +

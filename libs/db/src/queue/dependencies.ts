@@ -96,3 +96,20 @@ export async function linkBranches(tx: Transaction<Database>, sweepId: number, l
   `.execute(tx);
   if (missing.rows[0]) throw new Error(`createSweep: branch ${missing.rows[0].cell_key} has no trunk trial in the sweep`);
 }
+
+/**
+ * Drops the checkpoints of a finished trunk that no unfinished branch starts from any more, except its latest
+ * (every finished trial keeps its last checkpoint). Called when a trunk or one of its branches completes (either
+ * may finish last). `trialId` is the trunk or a branch. Returns how many went.
+ */
+export async function dropSpentTrunkCheckpoints(db: Db, trialId: number): Promise<number> {
+  const res = await sql`
+    delete from checkpoints c
+    using trials x, trials p
+    where x.id = ${trialId} and p.id = coalesce(x.parent_id, x.id) and p.role = 'trunk' and c.trial_id = p.id
+      and p.status in ('completed', 'diverged', 'failed', 'cancelled')
+      and c.step < (select max(k.step) from checkpoints k where k.trial_id = p.id)
+      and not ${keepForBranches('c')}
+  `.execute(db);
+  return Number(res.numAffectedRows ?? 0);
+}

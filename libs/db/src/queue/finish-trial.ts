@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { BaselineLosses, Database } from '../schema.js';
 import { lockLease, lostLease, tokenParam, type LeaseRef } from './lease.js';
-import { failStrandedBranches } from './dependencies.js';
+import { dropSpentTrunkCheckpoints, failStrandedBranches } from './dependencies.js';
 
 const clearLease = { lease_token: null, lease_owner: null, lease_expires_at: null } as const;
 
@@ -94,6 +94,7 @@ export async function completeTrial(db: Kysely<Database>, ref: LeaseRef, r: Comp
     throw await lostLease(db, ref);
   }
   if (row.role === 'trunk') await failStrandedBranches(db, ref.trialId);
+  if (row.role !== 'run') await dropSpentTrunkCheckpoints(db, ref.trialId);
   if (r.baselines) {
     // the test set is the sweep's (its benchmark config), so the first measurement stands for all its trials
     await db

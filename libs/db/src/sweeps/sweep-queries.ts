@@ -146,6 +146,7 @@ export function trialRecord(t: DbTrial): TrialRecord {
   return {
     id: Number(t.id),
     trial: (typeof t.trial === 'string' ? JSON.parse(t.trial) : t.trial) as Trial,
+    parentId: t.parent_id === null ? null : Number(t.parent_id),
     status: t.status,
     attempt: t.attempt,
     progressStep: t.progress_step,
