@@ -17,6 +17,7 @@ import type { TrialConfig, TrialData, TransformerDims } from '../api.js';
 import { gelu, layerNorm } from '../backend/ops.js';
 import { matMulT } from '../backend/wasm-fixes.js';
 import { augmentBatch } from '../task/augment.js';
+import { rigidDisplacement } from '../task/rigid-output.js';
 import { checkNamedExamples, shapesOf } from '../task/examples.js';
 import type { Net } from '../task/net.js';
 import { keyMaskBias, tokenFeatureDim, tokenFeatures } from '../transformer/features.js';
@@ -114,7 +115,13 @@ export function createPackedTransformer(dims: TransformerDims, shapes: ReturnTyp
     const disp = lin(hf, 'head', m);
     return batches.map((ex, i) => {
       const curr = tf.tensor4d(ex.curr, [n, t, v, 3]);
-      let out = tf.add(curr, tf.reshape(tf.slice(disp, [i * m, 0], [m, disp.shape[1]!]), [n, t, v, 3]));
+      const head = tf.slice(disp, [i * m, 0], [m, disp.shape[1]!]);
+      // the same readout as the unpacked model (transformer/model.ts): a rigid motion per body, or per vertex
+      const d =
+        (dims.output ?? 'rigid') === 'vertex'
+          ? tf.reshape(head, [n, t, v, 3])
+          : rigidDisplacement(curr, tf.tensor3d(ex.vertMask, [n, t, v]), tf.reshape(tf.slice(head, [0, 0], [m, 3]), [n, t, 3]), tf.reshape(tf.slice(head, [0, 3], [m, 3]), [n, t, 3]));
+      let out = tf.add(curr, d);
       if (motionGain !== 0) out = tf.add(out, tf.mul(tf.sub(curr, tf.tensor4d(ex.prev, [n, t, v, 3])), motionGain));
       return out;
     });
