@@ -224,7 +224,7 @@ describe('SIGTERM to `npx equiscale demo --quick` only', () => {
     assert.equal(again.child.exitCode, 0, again.stderr().slice(-3000));
     assert.match(again.stderr(), /already done — resuming/);
     const afterRows = rows();
-    assert.equal(afterRows.filter((x) => x.status === 'completed').length, 27);
+    assert.equal(afterRows.filter((x) => x.status === 'completed').length, 36);
     for (const f of finished) assert.deepEqual(afterRows.find((x) => x.trial_id === f.trial_id), f, `finished trial ${f.trial_id} was not redone`);
   });
 });
