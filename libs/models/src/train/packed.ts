@@ -139,6 +139,7 @@ function checkPackable(configs: TrialConfig[]): void {
   if (configs.length < 1) throw new Error('trainPacked: configs must hold at least one trial');
   const c0 = configs[0];
   if (c0.dims.family !== 'transformer') throw new Error(`trainPacked: dims.family must be "transformer" (got "${c0.dims.family}")`);
+  if (c0.dims.lps) throw new Error('trainPacked: dims.lps (transformer+lps) is not packable; train it with trainTrial');
   configs.forEach((c, i) => {
     try {
       checkConfig(c);
@@ -148,6 +149,7 @@ function checkPackable(configs: TrialConfig[]): void {
     for (const k of ['family', 'batchSize', 'steps'] as const) {
       if (c[k] !== c0[k]) throw new Error(`trainPacked: configs[${i}].${k} = ${String(c[k])} differs from configs[0].${k} = ${String(c0[k])}`);
     }
+    if (c.clone) throw new Error(`trainPacked: configs[${i}].clone (transformer+clone) is not packable; train it with trainTrial`);
     if (JSON.stringify(c.dims) !== JSON.stringify(c0.dims)) throw new Error(`trainPacked: configs[${i}].dims differ from configs[0].dims`);
   });
 }
