@@ -39,15 +39,15 @@ export {
 } from './gatr/sizes.js';
 export {
   summarizeLps,
-  resolveLps,
+  checkLps,
   lpsFrameNetSize,
   cloneCompute,
   LPS_Q_FEATURES,
   LPS_Q_OUT,
+  LPS_DEFAULT_SAMPLES,
   LPS_DEFAULT_HIDDEN,
   LPS_DEFAULT_NOISE,
   type CloneCompute,
   type CloneComputeInput,
-  type ResolvedLps,
 } from './symmetry-accounting.js';
 export { OUTPUT_MODES } from './api.js';

@@ -43,10 +43,10 @@ export interface TransformerDims {
 export interface LpsOptions {
   /** k: frames (base-model passes) per example, at training and at evaluation */
   samples: number;
-  /** hidden width of the frame network q's per-vertex MLP (default 16) */
-  hidden?: number;
-  /** invariant Gaussian noise channels per vertex fed to q (default 4) */
-  noise?: number;
+  /** hidden width of the frame network q's per-vertex MLP (the spec's default: LPS_DEFAULT_HIDDEN = 16) */
+  hidden: number;
+  /** invariant Gaussian noise channels per vertex fed to q (the spec's default: LPS_DEFAULT_NOISE = 4) */
+  noise: number;
 }
 
 export interface GatrDims {

@@ -14,7 +14,7 @@ export { augmentBatch } from './task/augment.js';
 export { makeFixtureExamples, type FixtureOptions } from './task/fixture.js';
 export { trainTrial, measureEquivariance, type TrainExtras } from './train/trainer.js';
 export { createLpsModel, type LpsModel } from './transformer/lps.js';
-export { summarizeLps, resolveLps, lpsFrameNetSize, cloneCompute, type CloneCompute, type CloneComputeInput, type ResolvedLps } from './symmetry-accounting.js';
+export { summarizeLps, checkLps, lpsFrameNetSize, cloneCompute, type CloneCompute, type CloneComputeInput } from './symmetry-accounting.js';
 export { trainPacked, createPackedTransformer, type PackedTrialResult, type PackedTransformer } from './train/packed.js';
 export { evaluateLoss } from './train/evaluate.js';
 export { serializeCheckpoint, deserializeCheckpoint, CHECKPOINT_VERSION, type Checkpoint, type CheckpointHeader } from './train/checkpoint.js';

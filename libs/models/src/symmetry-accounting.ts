@@ -18,6 +18,8 @@
 import type { LpsOptions, ModelSummary, TaskShapes, TransformerDims } from './api.js';
 import { summarizeTransformer } from './flops.js';
 
+/** Defaults the sweep spec fills in (familyOptions["transformer+lps"]). */
+export const LPS_DEFAULT_SAMPLES = 2;
 /** Invariant features per vertex fed to q (besides the noise): |r|^2, |m|^2, r.m, r.g, m.g, r.n, m.n. */
 export const LPS_Q_FEATURES = 7;
 /** q's outputs per vertex: for each of the 3 frame vectors, coefficients of r, m, gravity and the floor normal. */
@@ -25,24 +27,17 @@ export const LPS_Q_OUT = 12;
 export const LPS_DEFAULT_HIDDEN = 16;
 export const LPS_DEFAULT_NOISE = 4;
 
-export interface ResolvedLps {
-  samples: number;
-  hidden: number;
-  noise: number;
-}
-
-/** Fills defaults and checks the options; throws naming the field. */
-export function resolveLps(o: LpsOptions): ResolvedLps {
-  const r = { samples: o.samples, hidden: o.hidden ?? LPS_DEFAULT_HIDDEN, noise: o.noise ?? LPS_DEFAULT_NOISE };
+/** Checks the options (integers: samples in [1, 64], hidden in [1, 4096], noise in [1, 64]); throws naming the field. */
+export function checkLps(o: LpsOptions): LpsOptions {
   const ok = (x: number, max: number) => Number.isInteger(x) && x >= 1 && x <= max;
-  if (!ok(r.samples, 64)) throw new Error(`transformer dims.lps.samples must be an integer in [1, 64] (got ${JSON.stringify(o.samples)})`);
-  if (!ok(r.hidden, 4096)) throw new Error(`transformer dims.lps.hidden must be an integer in [1, 4096] (got ${JSON.stringify(o.hidden)})`);
-  if (!ok(r.noise, 64)) throw new Error(`transformer dims.lps.noise must be an integer in [1, 64] (got ${JSON.stringify(o.noise)})`);
-  return r;
+  if (!ok(o.samples, 64)) throw new Error(`transformer dims.lps.samples must be an integer in [1, 64] (got ${JSON.stringify(o.samples)})`);
+  if (!ok(o.hidden, 4096)) throw new Error(`transformer dims.lps.hidden must be an integer in [1, 4096] (got ${JSON.stringify(o.hidden)})`);
+  if (!ok(o.noise, 64)) throw new Error(`transformer dims.lps.noise must be an integer in [1, 64] (got ${JSON.stringify(o.noise)})`);
+  return o;
 }
 
 /** q's weight-matrix entries and all its parameters. */
-export function lpsFrameNetSize(o: ResolvedLps): { matrixWeights: number; params: number } {
+export function lpsFrameNetSize(o: LpsOptions): { matrixWeights: number; params: number } {
   const inDim = LPS_Q_FEATURES + o.noise;
   const matrixWeights = inDim * o.hidden + o.hidden * LPS_Q_OUT;
   return { matrixWeights, params: matrixWeights + o.hidden + LPS_Q_OUT };
@@ -51,7 +46,7 @@ export function lpsFrameNetSize(o: ResolvedLps): { matrixWeights: number; params
 /** Parameters and FLOPs per training sample of a transformer with dims.lps set (see the top of this file). */
 export function summarizeLps(dims: TransformerDims, shapes: TaskShapes): ModelSummary {
   if (!dims.lps) throw new Error('summarizeLps: dims.lps is not set');
-  const o = resolveLps(dims.lps);
+  const o = checkLps(dims.lps);
   const { lps: _lps, ...plain } = dims;
   const base = summarizeTransformer(plain, shapes);
   const q = lpsFrameNetSize(o);

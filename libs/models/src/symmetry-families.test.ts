@@ -104,7 +104,7 @@ describe('gatr+approx (learned fixed inputs)', () => {
 });
 
 describe('transformer+lps (probabilistic symmetrization)', () => {
-  const dims: TransformerDims = { family: 'transformer', width: 16, depth: 1, heads: 2, mlpRatio: 2, lps: { samples: 3 } };
+  const dims: TransformerDims = { family: 'transformer', width: 16, depth: 1, heads: 2, mlpRatio: 2, lps: { samples: 3, hidden: 16, noise: 4 } };
 
   it('is exactly E(3)-equivariant for a fixed noise draw, before and after training; frames are orthogonal and move with the scene', async () => {
     const net = createLpsModel(dims, shapes, 4, 1);
@@ -172,6 +172,6 @@ describe('transformer+lps (probabilistic symmetrization)', () => {
     const q = (7 + 4) * 16 + 16 * 12; // q's weight matrices with the default hidden 16 and noise 4
     assert.equal(lps.nominalFlopsPerSample, 3 * plain.nominalFlopsPerSample + 6 * q * shapes.maxBodies * shapes.maxVerts);
     assert.ok(lps.executedFlopsPerSample > 3 * plain.executedFlopsPerSample);
-    assert.throws(() => summarize({ ...dims, lps: { samples: 0 } }, shapes), /lps\.samples must be an integer/);
+    assert.throws(() => summarize({ ...dims, lps: { samples: 0, hidden: 16, noise: 4 } }, shapes), /lps\.samples must be an integer/);
   });
 });

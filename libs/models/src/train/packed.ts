@@ -21,7 +21,7 @@ import { checkNamedExamples, shapesOf } from '../task/examples.js';
 import type { Net } from '../task/net.js';
 import { keyMaskBias, tokenFeatureDim, tokenFeatures } from '../transformer/features.js';
 import { transformerLayout } from '../transformer/layout.js';
-import { createTransformerModel } from '../transformer/model.js';
+import { createTransformerModel, headDisplacement } from '../transformer/model.js';
 import { adamUpdate, globalNorm, newAdamState, type AdamState } from './adam.js';
 import { DataOrder } from './data-order.js';
 import { coordMask, evaluateLoss, maskedSquaredError } from './evaluate.js';
@@ -114,7 +114,8 @@ export function createPackedTransformer(dims: TransformerDims, shapes: ReturnTyp
     const disp = lin(hf, 'head', m);
     return batches.map((ex, i) => {
       const curr = tf.tensor4d(ex.curr, [n, t, v, 3]);
-      let out = tf.add(curr, tf.reshape(tf.slice(disp, [i * m, 0], [m, disp.shape[1]!]), [n, t, v, 3]));
+      const head = tf.slice(disp, [i * m, 0], [m, disp.shape[1]!]) as tf.Tensor2D;
+      let out = tf.add(curr, headDisplacement(head, curr, tf.tensor3d(ex.vertMask, [n, t, v]), dims.output ?? 'rigid'));
       if (motionGain !== 0) out = tf.add(out, tf.mul(tf.sub(curr, tf.tensor4d(ex.prev, [n, t, v, 3])), motionGain));
       return out;
     });

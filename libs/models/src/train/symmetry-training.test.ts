@@ -97,7 +97,7 @@ test('gatr+approx reports its loss with the symmetry-breaking inputs off; transf
   assert.ok(Number.isFinite(s.exactValLoss!) && Number.isFinite(s.exactTestLoss!));
   assert.notEqual(s.exactValLoss, approx.valLoss, 'the fixed inputs moved, so switching them off changes the loss');
 
-  const lpsDims = { family: 'transformer' as const, width: 16, depth: 1, heads: 2, mlpRatio: 2, lps: { samples: 2 } };
+  const lpsDims = { family: 'transformer' as const, width: 16, depth: 1, heads: 2, mlpRatio: 2, lps: { samples: 2, hidden: 16, noise: 4 } };
   const losses: number[] = [];
   const c = student({ dims: lpsDims, steps: 30, evalEvery: 10, evalExamples: 32 });
   const out = await trainTrial(c, data, { onMetrics: (p) => void losses.push(...p.filter((m) => m.split === 'val').map((m) => m.loss)) });

@@ -27,7 +27,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng, type Examples } from '@equiscale/rigid-body';
 import type { TaskShapes, TransformerDims } from '../api.js';
 import type { Net } from '../task/net.js';
-import { LPS_Q_FEATURES, LPS_Q_OUT, resolveLps, summarizeLps } from '../symmetry-accounting.js';
+import { LPS_Q_FEATURES, LPS_Q_OUT, checkLps, summarizeLps } from '../symmetry-accounting.js';
 import { createTransformerCore, headDisplacement } from './model.js';
 import { tokenFeatureDim } from './features.js';
 
@@ -60,7 +60,7 @@ function dot(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
 export function createLpsModel(dims: TransformerDims, shapes: TaskShapes, seed: number, motionGain = 0): LpsModel {
   if (!dims.lps) throw new Error('createLpsModel: dims.lps must be set');
   if (!Number.isFinite(motionGain)) throw new Error(`createLpsModel: motionGain must be a finite number, got ${motionGain}`);
-  const o = resolveLps(dims.lps);
+  const o = checkLps(dims.lps);
   const { lps: _lps, ...plain } = dims;
   const core = createTransformerCore(plain, shapes, seed);
   const output = dims.output ?? 'rigid';
