@@ -1,6 +1,6 @@
 /**
  * Issue 16's learning bench (wasm, REAL benchmark data, prints, asserts nothing):
- * `BENCH_FILTER=symmetry npm run bench`, ~10 minutes on 2 loaded cores.
+ * `BENCH_FILTER=symmetry npm run bench`, 14 minutes on 2 loaded cores (load average 4.4).
  *
  * Every sweep family at two matched NOMINAL compute budgets (gatr-spec.md §5), on the default (collision)
  * benchmark and with the symmetry-breaking knob on (windStrength WIND m/s², a constant +x wind that no input
