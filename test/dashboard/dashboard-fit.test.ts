@@ -83,16 +83,17 @@ describe('dashboard live fit', () => {
       specHash: 'planted',
       maxAttempts: 3,
       extend: false,
-      trials: syntheticTrialRows(cells.length, 'planted', (i) => ({
-        family: cells[i]!.family,
-        model_family: cells[i]!.family,
-        size_label: `n${cells[i]!.n}`,
-        param_count: cells[i]!.n,
-        steps: cells[i]!.steps,
-        batch_size: BATCH,
-        nominal_flops: 6 * cells[i]!.n * cells[i]!.steps * BATCH,
-        seed: 0,
-      })),
+      trials: syntheticTrialRows(cells.length, 'planted', (i) => {
+        const base = syntheticTrialRows(1, 'planted')[0]!;
+        return {
+          family: cells[i]!.family,
+          sizeLabel: `n${cells[i]!.n}`,
+          steps: cells[i]!.steps,
+          training: { ...base.training, batchSize: BATCH },
+          plan: { ...base.plan, paramCount: cells[i]!.n, nominalFlopsPerSample: 6 * cells[i]!.n, nominalFlops: 6 * cells[i]!.n * cells[i]!.steps * BATCH },
+          seed: 0,
+        };
+      }),
     });
     dash = await startDashboard({ conn, host: '127.0.0.1', port: 0, pollMs: 200, refitMs: 500, bootstrap: 30, reportDirs: [reports] });
     listen(`${dash.url}events`, events, abort.signal);

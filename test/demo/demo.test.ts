@@ -20,6 +20,10 @@ function run(args: string[]) {
 
 interface Row {
   trial_id: number;
+  cell_key: string;
+  role: string;
+  parent: number | null;
+  branchStep: number | null;
   status: string;
   attempt: number;
   test_loss: number | null;
@@ -47,8 +51,8 @@ describe('equiscale demo', () => {
     const out = join(work, 'out-a');
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     assert.match(md, /## What the data shows/);
-    assert.match(md, /\| gatr \| 9 \| 9 \|/, 'all GATr trials completed');
-    assert.match(md, /\| transformer\+augment \| 9 \| 9 \|/);
+    assert.match(md, /\| gatr \| 12 \| 12 \|/, 'all GATr trials completed (3 WSD trunks, 9 branches)');
+    assert.match(md, /\| transformer\+augment \| 12 \| 12 \|/);
     for (const fig of ['loss-vs-compute', 'loss-vs-data', 'isoflop', 'learning-curves']) {
       const png = readFileSync(join(out, `${fig}.png`));
       assert.deepEqual(png.subarray(0, 8), PNG, `${fig}.png is a PNG`);
@@ -59,8 +63,17 @@ describe('equiscale demo', () => {
     assert.match(html, /src="data:image\/png;base64,/, 'the HTML page embeds its figures');
     assert.match(r.stderr, new RegExp(`report: ${join(out, 'report.html').replace(/[.+]/g, '\\$&')}`), 'prints the report path');
     const rows = results(join(work, 'state-a'));
-    assert.equal(rows.length, 27);
+    assert.equal(rows.length, 36);
     assert.ok(rows.every((x) => x.status === 'completed' && x.attempt === 1 && x.test_loss! > 0));
+    // the quick study is a WSD sweep: every branch names its trunk's trial id and the step it starts from
+    const ids = new Map(rows.map((x) => [x.trial_id, x]));
+    const branches = rows.filter((x) => x.role === 'branch');
+    assert.equal(branches.length, 27);
+    for (const b of branches) {
+      assert.equal(ids.get(b.parent!)?.role, 'trunk', `${b.cell_key}: parent ${b.parent} is a trunk`);
+      assert.ok(b.branchStep! > 0);
+    }
+    assert.ok(rows.filter((x) => x.role === 'trunk').every((x) => x.parent === null && x.branchStep === null));
 
     // Re-running a finished study does no training and rewrites the report.
     const again = run(['demo', '--quick', '--state-dir', 'state-a', '--out', 'out-a']);
@@ -78,7 +91,7 @@ describe('equiscale demo', () => {
     let sent = false;
     child.stderr.on('data', (b: Buffer) => {
       stderr += b.toString();
-      const m = [...stderr.matchAll(/trials (\d+)\/27 done/g)].pop();
+      const m = [...stderr.matchAll(/trials (\d+)\/36 done/g)].pop();
       if (!sent && m && Number(m[1]) >= 6) {
         sent = true;
         child.kill('SIGINT');
@@ -92,14 +105,14 @@ describe('equiscale demo', () => {
 
     const before = results(join(work, 'state-b'));
     const finished = before.filter((x) => x.status === 'completed');
-    assert.ok(finished.length >= 6 && finished.length < 27, `${finished.length} trials finished before the interrupt`);
+    assert.ok(finished.length >= 6 && finished.length < 36, `${finished.length} trials finished before the interrupt`);
     assert.ok(before.every((x) => x.status === 'completed' || x.status === 'pending'), 'no trial left running or failed');
 
     const r = run(['demo', '--quick', '--state-dir', 'state-b', '--out', 'out-b', '--workers', '2']);
     assert.equal(r.status, 0, r.stderr.slice(-3000));
     assert.match(r.stderr, /already done — resuming/);
     const rows = results(join(work, 'state-b'));
-    assert.equal(rows.filter((x) => x.status === 'completed').length, 27);
+    assert.equal(rows.filter((x) => x.status === 'completed').length, 36);
     for (const f of finished) {
       assert.deepEqual(rows.find((x) => x.trial_id === f.trial_id), f, `finished trial ${f.trial_id} was not redone`);
     }

@@ -98,7 +98,11 @@ describe('no token or database password in any log line', () => {
     assert.equal(await finish(worker), 0, 'the worker ran the sweep and exited');
     assert.equal(await finish(run('status', ['sweep', 'status', 'secrets', '--trials', ...co], client)), 0);
     assert.equal(await finish(run('status-json', ['sweep', 'status', 'secrets', '--json', ...co], client)), 0);
-    await finish(run('fit', ['fit', '--sweep', 'secrets'], { DATABASE_URL: url }));
+    // two finished runs are too few to fit 5 parameters: one line naming the problem, exit 2 (the success path of
+    // `fit --sweep` is test/cli/cli-success.test.ts)
+    const fit = run('fit', ['fit', '--sweep', 'secrets'], { DATABASE_URL: url });
+    assert.equal(await finish(fit), 2, `fit --sweep on 2 runs exits 2:\n${fit.out.join('')}`);
+    assert.match(fit.out.join(''), /at least 5 runs/);
     assert.equal(await finish(run('cancel', ['sweep', 'cancel', 'secrets', ...co], client)), 0);
     const noToken = run('status-no-token', ['sweep', 'status', 'secrets', ...co]);
     assert.equal(await finish(noToken), 2, 'a client without the token is refused');

@@ -9,12 +9,15 @@ import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { unary, type ClaimTrialResponse, type TrialAssignment } from '@equiscale/contract';
 import { sql } from 'kysely';
+import { TEST_DRIVERS } from '@equiscale/db/testing';
 import { grpcError, launch, startStack, tinySpec, waitFor, type Stack } from './helpers.js';
 
-describe('fencing of a worker whose lease was taken over', () => {
+// One body per behaviour, on the Postgres server and on embedded PGlite (the demo's database).
+for (const driver of TEST_DRIVERS) {
+describe(`fencing of a worker whose lease was taken over (${driver.name})`, () => {
   let s: Stack;
   before(async () => {
-    s = await startStack({ leaseTtlMs: 600, heartbeatIntervalMs: 200, reapIntervalMs: 100 });
+    s = await startStack({ leaseTtlMs: 600, heartbeatIntervalMs: 200, reapIntervalMs: 100 }, driver);
   });
   after(async () => s?.close());
 
@@ -127,3 +130,4 @@ describe('fencing of a worker whose lease was taken over', () => {
     assert.deepEqual([t.status, t.lease_token], ['running', a.leaseToken], 'the trial is untouched');
   });
 });
+}

@@ -11,7 +11,7 @@ import type { Metadata, ServiceError } from '@grpc/grpc-js';
 import { callMetadata, makeAdminClient, makeWorkerClient, unary, type AdminServiceClient, type WorkerServiceClient } from '@equiscale/contract';
 import { silentLogger, startCoordinator, type CoordinatorOptions, type RunningCoordinator } from '@equiscale/coordinator';
 import type { EquiscaleDb } from '@equiscale/db';
-import { openTestDatabase } from '@equiscale/db/testing';
+import { openTestDatabase, type TestDriver } from '@equiscale/db/testing';
 import { loadDataset } from '@equiscale/rigid-body';
 import { planSweep } from '@equiscale/sweeps';
 
@@ -68,8 +68,9 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(opts: Partial<Omit<CoordinatorOptions, 'db'>> = {}): Promise<Stack> {
-  const conn = await openTestDatabase();
+/** A coordinator on a fresh database: the Postgres server by default, or the given driver's (e.g. PGlite). */
+export async function startStack(opts: Partial<Omit<CoordinatorOptions, 'db'>> = {}, driver?: TestDriver): Promise<Stack> {
+  const conn = driver ? { ...(await driver.open()), url: '' } : await openTestDatabase();
   const coordinator = await startCoordinator({ db: conn, logger: silentLogger, ...opts });
   const admin = makeAdminClient(coordinator.address);
   const worker = makeWorkerClient(coordinator.address);

@@ -6,6 +6,9 @@
  *    measured inside the coordinator (the middleware's onCall hook; serve.ts answers SIGUSR2 with them). The
  *    difference is client-side queueing: bench client, coordinator and Postgres share 2 cores.
  * 2. ReportMetrics of 1,000-point batches from 8 concurrent trials: points/s through gRPC.
+ * 3. pg-boss@10 on a fresh database of the same server, in the same run: 50 concurrent workers fetch → complete
+ *    the same number of jobs (no gRPC in front of it: pg-boss is a library). Scenario 1 and this one run
+ *    BENCH_ROUNDS rounds each (default 3, alternating), and both are summarised by the median round (by rate).
  * The queue functions alone (and pg-boss side by side) are measured by libs/db/bench/queue.bench.ts; 50 real
  * worker loops against a coordinator process by apps/worker/bench/loops.bench.ts (this bench imports no app).
  * BENCH_POOL sets the coordinator's pool (default 20, its production default); BENCH_PROF=1 profiles it.
@@ -30,10 +33,14 @@
 import { unary, callMetadata, makeWorkerClient, type ClaimTrialResponse } from '@equiscale/contract';
 import { createSweep, type TrialRowInput } from '@equiscale/db';
 import { openTestDatabase, syntheticTrialRows } from '@equiscale/db/testing';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- bench only: drives the real worker loops (scenario 2)
 import { spawn } from 'node:child_process';
+import PgBoss from 'pg-boss';
+import { createTestDatabase } from '@equiscale/db/testing';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 2000);
 const WORKERS = 50;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const TOKEN = 'bench-token';
 
 /** Tiny 1-step trials (the sleep trainer's). */
@@ -85,39 +92,100 @@ try {
   // still empty, so these claims get nothing). Cold, the first 50 claims (2.5% of the samples, so p99) include
   // 50 HTTP/2 handshakes and 20 Postgres connection startups.
   await Promise.all(clients.map((cl, w) => unary(cl, cl.claimTrial as any, { workerId: `w${w}`, maxParamCount: 0 }, md)));
-  await createSweep(conn.db, { name: 'grpc', spec: {}, specHash: 'g', maxAttempts: 3, trials: rows(TRIALS, 'g'), extend: false });
-  const lat: number[] = [];
-  let n = 0;
-  await serverTimes(); // reset
-  let t0 = performance.now();
-  await Promise.all(
-    clients.map(async (cl, w) => {
-      for (;;) {
-        const s = performance.now();
-        const r = await unary<unknown, ClaimTrialResponse>(cl, cl.claimTrial as any, { workerId: `w${w}`, maxParamCount: 0 }, md);
-        lat.push(performance.now() - s);
-        if (!r.trial) return;
-        const t = r.trial;
-        await unary(cl, cl.completeTrial, {
+  interface Round {
+    rate: number;
+    p50: number;
+    p99: number;
+    n: number;
+  }
+  /** WORKERS loops of claim → complete until claim returns nothing: rate and claim latency. */
+  const drive = async (claim: (w: number) => Promise<unknown>, complete: (job: unknown, w: number) => Promise<void>): Promise<Round> => {
+    const lat: number[] = [];
+    let n = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: WORKERS }, async (_, w) => {
+        for (;;) {
+          const s = performance.now();
+          const job = await claim(w);
+          lat.push(performance.now() - s);
+          if (!job) return;
+          await complete(job, w);
+          n++;
+        }
+      }),
+    );
+    const secs = (performance.now() - t0) / 1000;
+    lat.sort((a, b) => a - b);
+    return { rate: n / secs, p50: q(lat, 0.5), p99: q(lat, 0.99), n };
+  };
+  const grpcRound = async (round: number): Promise<Round> => {
+    await createSweep(conn.db, { name: `grpc-${round}`, spec: {}, specHash: `g${round}`, maxAttempts: 3, trials: rows(TRIALS, `g${round}`), extend: false });
+    return drive(
+      async (w) => (await unary<unknown, ClaimTrialResponse>(clients[w]!, clients[w]!.claimTrial as any, { workerId: `w${w}`, maxParamCount: 0 }, md)).trial,
+      async (job, w) => {
+        const t = job as NonNullable<ClaimTrialResponse['trial']>;
+        await unary(clients[w]!, clients[w]!.completeTrial, {
           trialId: t.trialId, leaseToken: t.leaseToken, outcome: 'completed', steps: 1, trainLoss: 1, valLoss: 1, testLoss: 1,
           backend: 'none', wallTimeS: 0, error: '', paramCount: 1000, executedFlops: 0,
         }, md);
-        n++;
+      },
+    );
+  };
+  const bossRound = async (): Promise<Round> => {
+    const bossDb = await createTestDatabase('equiscale_bench_pgboss');
+    try {
+      const boss = new PgBoss({ connectionString: bossDb.url, max: Number(process.env.BENCH_POOL ?? 20), supervise: false, schedule: false });
+      boss.on('error', () => {});
+      await boss.start();
+      await boss.createQueue('trials');
+      for (let i = 0; i < TRIALS; i += 1000) {
+        await boss.insert(Array.from({ length: Math.min(1000, TRIALS - i) }, (_, k) => ({ name: 'trials', data: { i: i + k } })));
       }
-    }),
-  );
-  const secs0 = (performance.now() - t0) / 1000;
-  lat.sort((a, b) => a - b);
-  console.log(`gRPC ClaimTrial → CompleteTrial, 50 clients        ${(n / secs0).toFixed(0).padStart(6)} trials/s   claim p50 ${q(lat, 0.5).toFixed(1)} ms   p99 ${q(lat, 0.99).toFixed(1)} ms   (n=${n})`);
+      const r = await drive(
+        async () => (await boss.fetch('trials', { batchSize: 1 }))[0] ?? null,
+        async (job) => boss.complete('trials', (job as { id: string }).id),
+      );
+      await boss.stop({ graceful: false, wait: true, close: true } as PgBoss.StopOptions);
+      return r;
+    } finally {
+      await bossDb.drop();
+    }
+  };
+  const show = (label: string, r: Round, unit = 'trials/s') =>
+    console.log(`${label.padEnd(50)} ${r.rate.toFixed(0).padStart(6)} ${unit}   claim p50 ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   (n=${r.n})`);
+  const median = (rs: Round[]) => [...rs].sort((a, b) => a.rate - b.rate)[Math.floor((rs.length - 1) / 2)]!;
+  const grpcRuns: Round[] = [];
+  const bossRuns: Round[] = [];
+  await serverTimes(); // reset
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const side of round % 2 === 0 ? ['grpc', 'boss'] : ['boss', 'grpc']) {
+      if (side === 'grpc') {
+        const r = await grpcRound(round);
+        grpcRuns.push(r);
+        show(`round ${round + 1}: gRPC ClaimTrial → CompleteTrial`, r);
+      } else {
+        const r = await bossRound();
+        bossRuns.push(r);
+        show(`round ${round + 1}: pg-boss@10 fetch → complete`, r, 'jobs/s  ');
+      }
+    }
+  }
   const st = await serverTimes();
-  console.log(`  server-side handler time: ${fmt(st, 'ClaimTrial')}; ${fmt(st, 'CompleteTrial')}`);
+  const g = median(grpcRuns);
+  const b = median(bossRuns);
+  console.log(`\nmedian of ${ROUNDS} rounds each, ${WORKERS} concurrent workers, ${TRIALS} trials/jobs per round:`);
+  show('gRPC ClaimTrial → CompleteTrial (shipped)', g);
+  show('pg-boss@10 fetch → complete (no gRPC)', b, 'jobs/s  ');
+  console.log(`  shipped through gRPC / pg-boss: ${(g.rate / b.rate).toFixed(2)}×`);
+  console.log(`  server-side handler time, all gRPC rounds: ${fmt(st, 'ClaimTrial')}; ${fmt(st, 'CompleteTrial')}`);
 
   // 2. metrics through gRPC
   await createSweep(conn.db, { name: 'metrics', spec: {}, specHash: 'm', maxAttempts: 3, trials: rows(8, 'm'), extend: false });
   const leases = [];
   for (let i = 0; i < 8; i++) leases.push((await unary<unknown, ClaimTrialResponse>(clients[i]!, clients[i]!.claimTrial as any, { workerId: `m${i}`, maxParamCount: 0 }, md)).trial!);
   const BATCHES = 20;
-  t0 = performance.now();
+  const t0 = performance.now();
   await Promise.all(
     leases.map(async (t, i) => {
       for (let b = 0; b < BATCHES; b++) {

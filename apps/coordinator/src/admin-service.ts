@@ -43,6 +43,10 @@ async function summary(db: Kysely<Database>, sweep: DbSweep): Promise<SweepSumma
     remainingNominalFlops: o.remainingNominalFlops,
     elapsedS: o.elapsedS,
     etaS: o.etaS ?? -1,
+    plannedNominalFlops: o.compute.plannedFlops,
+    independentNominalFlops: o.compute.independentFlops,
+    trunks: o.compute.trunks,
+    branches: o.compute.branches,
   };
 }
 

@@ -2,6 +2,11 @@
  * workerMain: what `equiscale worker` runs. Wires SIGTERM/SIGINT to a graceful stop (finish the current step,
  * checkpoint, ReleaseTrial, exit 0); a second signal exits at once (the lease then expires and the trial is
  * re-queued by the reaper, resuming from its last saved checkpoint). Resolves with the process exit code.
+ *
+ * Started with an IPC channel (as `equiscale demo` starts its workers), the worker exits at once when that channel
+ * closes: its parent died (e.g. SIGKILL), and with it the coordinator the parent ran, so no graceful stop is
+ * possible; the lease expires and the trial resumes from its checkpoint on the next run. Without this the orphans
+ * retried the dead coordinator forever (found by test/demo/demo-kill.test.ts).
  */
 import { createLogger } from './logger.js';
 import { runWorker, WorkerConfigError, type RunWorkerOptions } from './worker.js';
@@ -22,6 +27,14 @@ export async function workerMain(opts: RunWorkerOptions): Promise<number> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  const onParentGone = () => {
+    logger.warn('parent process gone (IPC channel closed): exiting now; the lease expires and the trial resumes from its checkpoint');
+    process.exit(1);
+  };
+  if (process.channel) {
+    process.channel.unref(); // the channel alone must not keep a finished worker alive
+    process.on('disconnect', onParentGone);
+  }
   try {
     await runWorker({ ...opts, logger, signal: opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal });
     return 0;
@@ -32,5 +45,6 @@ export async function workerMain(opts: RunWorkerOptions): Promise<number> {
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    process.off('disconnect', onParentGone);
   }
 }

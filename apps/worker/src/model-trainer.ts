@@ -5,7 +5,8 @@
  * than a heartbeat interval, and must not cost the lease.
  *
  * Callbacks run on the main thread in the order the thread sent them; a checkpoint still waiting behind a
- * newer one is skipped (only the latest matters), so a slow coordinator never piles up checkpoints.
+ * newer one is skipped (only the latest matters), so a slow coordinator never piles up checkpoints; a WSD trunk's
+ * checkpoints at its branch points (cell.checkpointAt) are never skipped: its branches start from them.
  */
 import { Worker } from 'node:worker_threads';
 import type { BenchmarkConfig } from '@equiscale/rigid-body';
@@ -93,6 +94,7 @@ export function createModelTrainer(opts: ModelTrainerOptions): Trainer {
       let chain: Promise<void> = Promise.resolve();
       let callbackError: unknown;
       let latestCheckpoint = 0;
+      const branchPoints = new Set(trial.training.checkpointAt ?? []);
       const enqueue = (f: () => void | Promise<void>) => {
         chain = chain.then(f).catch((err: unknown) => {
           callbackError ??= err;
@@ -108,7 +110,7 @@ export function createModelTrainer(opts: ModelTrainerOptions): Trainer {
             else if (m.type === 'dataset') opts.logger.info('generating dataset', { cell: trial.cellKey, examples: m.done, of: m.total });
             else if (m.type === 'checkpoint') {
               const seq = ++latestCheckpoint;
-              enqueue(() => (seq === latestCheckpoint ? cb.onCheckpoint(m.data, m.step) : undefined));
+              enqueue(() => (seq === latestCheckpoint || branchPoints.has(m.step) ? cb.onCheckpoint(m.data, m.step) : undefined));
             } else if (m.type === 'done') resolve(m.outcome);
             else if (m.type === 'error') reject(Object.assign(new Error(m.message), { stack: m.stack ?? m.message }));
           },

@@ -22,7 +22,9 @@ export function trialProblem(t: TrialMessage | undefined): string | null {
   const tr = t.training;
   if (!tr || !tr.lr) return 'trial.training: missing (batch size, learning-rate schedule, evaluation and checkpoint settings)';
   if (!positiveInt(tr.batchSize)) return `trial.training.batch_size: expected an integer > 0, got ${tr.batchSize}`;
-  if (tr.lr.kind !== 'cosine' && tr.lr.kind !== 'constant-cooldown') return `trial.training.lr.kind: expected "cosine" or "constant-cooldown", got "${tr.lr.kind}"`;
+  if (tr.lr.kind !== 'cosine' && tr.lr.kind !== 'constant-cooldown' && tr.lr.kind !== 'wsd') return `trial.training.lr.kind: expected "cosine", "constant-cooldown" or "wsd", got "${tr.lr.kind}"`;
+  if (tr.lr.cooldownShape !== undefined && tr.lr.cooldownShape !== 'linear' && tr.lr.cooldownShape !== '1-sqrt') return `trial.training.lr.cooldown_shape: expected "linear" or "1-sqrt", got "${tr.lr.cooldownShape}"`;
+  if (!(tr.checkpointAt ?? []).every((s) => positiveInt(s) && s <= t.steps)) return `trial.training.checkpoint_at: expected steps in [1, ${t.steps}], got ${JSON.stringify(tr.checkpointAt)}`;
   if (!nonNegInt(tr.checkpointEvery) || !nonNegInt(tr.evalEvery)) return 'trial.training: eval_every and checkpoint_every must be integers >= 0';
   if (!t.plan || !nonNegInt(t.plan.paramCount)) return 'trial.plan: missing the planned parameter count';
   if (!t.benchmark) return 'trial.benchmark: missing';
@@ -63,6 +65,7 @@ export function trainingConfig(t: Trial): TrialConfig {
     evalEvery: tr.evalEvery,
     evalExamples: tr.evalExamples,
     checkpointEvery: tr.checkpointEvery,
+    ...(tr.checkpointAt?.length ? { checkpointAt: [...tr.checkpointAt] } : {}),
     seed: t.seed,
   };
 }

@@ -56,7 +56,7 @@ describe('MetricBuffer', () => {
 const cell: Trial = syntheticTrialRows(1, 'c', () => ({
   steps: 10,
   seed: 3,
-  training: { batchSize: 4, lr: { peak: 1e-3, kind: 'cosine', warmupSteps: 0, minRatio: 0.1, cooldownFraction: 0.2 }, gradClip: 1, evalEvery: 0, evalExamples: 4, checkpointEvery: 4 },
+  training: { batchSize: 4, lr: { peak: 1e-3, kind: 'cosine', warmupSteps: 0, minRatio: 0.1, cooldownFraction: 0.2 }, gradClip: 1, evalEvery: 0, evalExamples: 4, checkpointEvery: 4, checkpointAt: [] },
   plan: { paramCount: 1000, nominalFlopsPerSample: 10, nominalFlops: 400, executedFlops: 1 },
 }))[0]!;
 

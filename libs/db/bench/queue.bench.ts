@@ -10,6 +10,9 @@
  *    shipped one is a fenced UPDATE + a fresh-snapshot check, the locked settle only for a sweep's last trial).
  * 2. pg-boss@10 on the same server (a fresh database of its own): 50 concurrent workers fetch → complete the
  *    same number of jobs: jobs/s and fetch latency p50/p99.
+ * 1 and 2 run BENCH_ROUNDS rounds each (default 3; the order of the contenders alternates between rounds), every
+ * round on a fresh database; each side is summarised by the same statistic: the median round (by rate) — never
+ * one side's best against the other's only run.
  * 3. metrics: reportMetrics of 1,000-point batches, 1 and 8 concurrent trials: points/s.
  *
  * Pools: 10 connections per client (the coordinator's default, and pg-boss's default `max`).
@@ -31,6 +34,7 @@ import { createTestDatabase, syntheticTrialRows, type TestDatabase } from '../sr
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 3000);
 const WORKERS = 50;
 const POOL = 10;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 const rows = (n: number, prefix: string): TrialRowInput[] => syntheticTrialRows(n, prefix);
 
@@ -44,6 +48,12 @@ interface Run {
   p50: number;
   p99: number;
   n: number;
+}
+
+/** The median round by rate (the lower middle one for an even count): the same statistic for every contender. */
+function medianRun(runs: Run[]): Run {
+  const sorted = [...runs].sort((a, b) => a.rate - b.rate);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
 /** WORKERS loops of claim → complete until claim returns nothing. */
@@ -133,7 +143,7 @@ async function main() {
     await migrateToLatest(db);
     const results: Partial<Record<string, Run>> = {};
 
-    // 1. claim strategies, each on a fresh trials table (own database), two rounds in alternating order
+    // 1. claim strategies, each on a fresh trials table (own database); 2. pg-boss; ROUNDS rounds, alternating order
     const shippedComplete = (d: Kysely<Database>, t: DbTrial) => completeTrial(d, { trialId: Number(t.id), leaseToken: t.lease_token! }, done);
     const strategies: [string, string, (db: Kysely<Database>, w: number) => Promise<DbTrial | null>, typeof shippedComplete?][] = [
       ['cte', 'claimTrial: CTE + SKIP LOCKED (shipped)', async (d, w) => (await claimTrial(d, { workerId: `w${w}`, leaseTtlMs: 60_000 }))?.trial ?? null],
@@ -146,47 +156,64 @@ async function main() {
         (d, t) => completePrevious(d, Number(t.id), t.lease_token!),
       ],
     ];
-    for (const round of [0, 1]) {
-      for (const [key, label, claim, complete = shippedComplete] of round === 0 ? strategies : [...strategies].reverse()) {
-        const f = await fresh('equiscale_bench_claim');
-        try {
-          await migrateToLatest(f.conn.db);
-          await createSweep(f.conn.db, { name: 'bench', spec: {}, specHash: key, maxAttempts: 3, trials: rows(TRIALS, key), extend: false });
-          await sql`analyze trials`.execute(f.conn.db);
-          const r = await drive(
-            (w) => claim(f.conn.db, w),
-            (t) => complete(f.conn.db, t as DbTrial),
-          );
-          line(`round ${round + 1}: ${label}`, r);
-          if (!results[key] || r.rate > results[key].rate) results[key] = r;
-        } finally {
-          await f.conn.close();
-          await f.tdb.drop();
+    // pg-boss as one more contender, on a fresh database of its own each round
+    const bossRound = async (): Promise<Run> => {
+      const bossDb = await createTestDatabase('equiscale_bench_pgboss');
+      try {
+        const boss = new PgBoss({ connectionString: bossDb.url, max: POOL, supervise: false, schedule: false });
+        boss.on('error', () => {});
+        await boss.start();
+        await boss.createQueue('trials');
+        for (let i = 0; i < TRIALS; i += 1000) {
+          await boss.insert(Array.from({ length: Math.min(1000, TRIALS - i) }, (_, k) => ({ name: 'trials', data: { i: i + k } })));
         }
+        const r = await drive(
+          async () => (await boss.fetch('trials', { batchSize: 1 }))[0] ?? null,
+          async (job) => boss.complete('trials', (job as { id: string }).id),
+        );
+        await boss.stop({ graceful: false, wait: true, close: true } as PgBoss.StopOptions);
+        return r;
+      } finally {
+        await bossDb.drop();
+      }
+    };
+    const contenders: [string, string, () => Promise<Run>][] = [
+      ...strategies.map(([key, label, claim, complete = shippedComplete]): [string, string, () => Promise<Run>] => [
+        key,
+        label,
+        async () => {
+          const f = await fresh('equiscale_bench_claim');
+          try {
+            await migrateToLatest(f.conn.db);
+            await createSweep(f.conn.db, { name: 'bench', spec: {}, specHash: key, maxAttempts: 3, trials: rows(TRIALS, key), extend: false });
+            await sql`analyze trials`.execute(f.conn.db);
+            return await drive(
+              (w) => claim(f.conn.db, w),
+              (t) => complete(f.conn.db, t as DbTrial),
+            );
+          } finally {
+            await f.conn.close();
+            await f.tdb.drop();
+          }
+        },
+      ]),
+      ['boss', 'pg-boss@10 fetch → complete', bossRound],
+    ];
+    const runs = new Map<string, Run[]>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [key, label, run] of round % 2 === 0 ? contenders : [...contenders].reverse()) {
+        const r = await run();
+        line(`round ${round + 1}: ${label}`, r, key === 'boss' ? 'jobs/s  ' : 'trials/s');
+        runs.set(key, [...(runs.get(key) ?? []), r]);
       }
     }
-
-    // 2. pg-boss, fresh database on the same server
-    const bossDb = await createTestDatabase('equiscale_bench_pgboss');
-    try {
-      const boss = new PgBoss({ connectionString: bossDb.url, max: POOL, supervise: false, schedule: false });
-      boss.on('error', () => {});
-      await boss.start();
-      await boss.createQueue('trials');
-      for (let i = 0; i < TRIALS; i += 1000) {
-        await boss.insert(Array.from({ length: Math.min(1000, TRIALS - i) }, (_, k) => ({ name: 'trials', data: { i: i + k } })));
-      }
-      results.boss = await drive(
-        async () => (await boss.fetch('trials', { batchSize: 1 }))[0] ?? null,
-        async (job) => boss.complete('trials', (job as { id: string }).id),
-      );
-      line('pg-boss@10 fetch → complete', results.boss, 'jobs/s  ');
-      await boss.stop({ graceful: false, wait: true, close: true } as PgBoss.StopOptions);
-    } finally {
-      await bossDb.drop();
+    console.log(`\nmedian of ${ROUNDS} rounds each:`);
+    for (const [key, label] of contenders) {
+      results[key] = medianRun(runs.get(key)!);
+      line(label, results[key], key === 'boss' ? 'jobs/s  ' : 'trials/s');
     }
     console.log(
-      `\nbest rounds: shipped / pg-boss ${(results.cte!.rate / results.boss!.rate).toFixed(2)}×; ` +
+      `\nmedians: shipped / pg-boss ${(results.cte!.rate / results.boss!.rate).toFixed(2)}×; ` +
         `select-then-update / shipped ${(results.sel!.rate / results.cte!.rate).toFixed(2)}×; ` +
         `plain CTE / shipped ${(results.plain!.rate / results.cte!.rate).toFixed(2)}×; ` +
         `previous complete / shipped ${(results.prev!.rate / results.cte!.rate).toFixed(2)}×`,

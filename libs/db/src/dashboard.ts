@@ -98,6 +98,11 @@ export interface DashboardTrial {
   wallTimeS: number | null;
   backend: string | null;
   error: string | null;
+  /** 'run', or a WSD 'trunk' (not a fit point) / 'branch' */
+  role: string;
+  /** a WSD branch's trunk (its cell key) */
+  parentKey: string | null;
+  branchStep: number | null;
 }
 
 /** A sweep's trials in id order (at most `limit`), as the browser shows them (a flat view of TrialRecord). */
@@ -123,6 +128,9 @@ export async function dashboardTrials(db: Kysely<Database>, sweepId: number, lim
     wallTimeS: r.wallTimeS,
     backend: r.backend,
     error: r.error,
+    role: r.trial.role ?? 'run',
+    parentKey: r.trial.parent ?? null,
+    branchStep: r.trial.branchStep ?? null,
   }));
 }
 

@@ -68,7 +68,7 @@ async function checkReadable(conn: EquiscaleDb): Promise<void> {
   await migrateTo(db, '0001_initial');
   const sweepId = await fillOld(db);
   const results = await migrateToLatest(db);
-  assert.deepEqual(results.map((r) => [r.migrationName, r.status]), [['0002_trial_message', 'Success']]);
+  assert.deepEqual(results.map((r) => [r.migrationName, r.status]), [['0002_trial_message', 'Success'], ['0003_trial_dependencies', 'Success']]);
 
   const records = await listTrialRecords(db, sweepId);
   assert.equal(records.length, 3);
@@ -88,6 +88,7 @@ async function checkReadable(conn: EquiscaleDb): Promise<void> {
       evalEvery: 25,
       evalExamples: 64,
       checkpointEvery: 50,
+      checkpointAt: [],
     },
     seed: 0,
     steps: 20,

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import { openDatabase, type EquiscaleDb } from './connect.js';
 import { migrateToLatest } from './migrate.js';
-import { createTestDatabase, type TestDatabase } from './testing.js';
+import { createTestDatabase, TEST_DRIVERS, type TestDatabase } from './testing.js';
 
 /** A normalised description of the public schema: columns, constraints and indexes. */
 async function describeSchema(db: Kysely<any>): Promise<string[]> {
@@ -36,21 +36,8 @@ describe('migrations', () => {
     await tdb?.drop();
   });
 
-  it('apply from empty on the real server, then are a no-op the second time', async () => {
-    const first = await migrateToLatest(pgConn.db);
-    assert.ok(first.length >= 1);
-    assert.ok(first.every((r) => r.status === 'Success'));
-    const second = await migrateToLatest(pgConn.db);
-    assert.equal(second.length, 0);
-    const tables = await sql<{ t: string }>`select table_name as t from information_schema.tables where table_schema='public'`.execute(
-      pgConn.db,
-    );
-    for (const t of ['sweeps', 'trials', 'trial_metrics', 'checkpoints', 'workers']) {
-      assert.ok(tables.rows.some((r) => r.t === t), `table ${t} exists`);
-    }
-  });
-
   it('produce the same schema on PGlite as on Postgres', async () => {
+    await migrateToLatest(pgConn.db);
     await migrateToLatest(lite.db);
     const a = await describeSchema(pgConn.db);
     const b = await describeSchema(lite.db);
@@ -58,3 +45,28 @@ describe('migrations', () => {
     assert.deepEqual(b, a);
   });
 });
+
+// One body, run on the Postgres server and on embedded PGlite.
+for (const driver of TEST_DRIVERS) {
+  describe(`migrations on ${driver.name}`, () => {
+    let conn: EquiscaleDb;
+    before(async () => {
+      conn = await driver.openEmpty();
+    });
+    after(async () => conn?.close());
+
+    it('apply from empty, then are a no-op the second time; every migration recorded once', async () => {
+      const first = await migrateToLatest(conn.db);
+      assert.ok(first.length >= 1);
+      assert.ok(first.every((r) => r.status === 'Success'));
+      const second = await migrateToLatest(conn.db);
+      assert.equal(second.length, 0);
+      const tables = await sql<{ t: string }>`select table_name as t from information_schema.tables where table_schema='public'`.execute(conn.db);
+      for (const t of ['sweeps', 'trials', 'trial_metrics', 'checkpoints', 'workers']) {
+        assert.ok(tables.rows.some((r) => r.t === t), `table ${t} exists`);
+      }
+      const applied = await sql<{ n: number }>`select count(*)::int as n from kysely_migration`.execute(conn.db);
+      assert.equal(applied.rows[0]!.n, first.length, 'every migration is recorded once');
+    });
+  });
+}

@@ -1,5 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
-import type { DatabaseConnection, Dialect, Driver, TransactionSettings } from 'kysely';
+import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult, TransactionSettings } from 'kysely';
 import { KyselyPGlite } from 'kysely-pglite';
 
 /**
@@ -23,8 +23,8 @@ class SerializedDriver implements Driver {
     const prev = this.#tail;
     this.#tail = prev.then(() => turn);
     await prev;
-    const conn = await this.inner.acquireConnection();
-    // The inner driver returns a fresh wrapper object per acquire, so it can key the release.
+    const conn = withAffectedRows(await this.inner.acquireConnection());
+    // A fresh wrapper object per acquire, so it can key the release.
     this.#releases.set(conn, release);
     return conn;
   }
@@ -49,6 +49,22 @@ class SerializedDriver implements Driver {
   destroy(): Promise<void> {
     return this.inner.destroy();
   }
+}
+
+/**
+ * kysely-pglite passes PGlite's result through, whose row count is `affectedRows`; Kysely reads
+ * `numAffectedRows`, so every UPDATE/DELETE counted 0 on PGlite (`sweep cancel` said "0 trials cancelled",
+ * touchWorker never saw its worker). Found when the queue tests first ran on PGlite.
+ */
+function withAffectedRows(inner: DatabaseConnection): DatabaseConnection {
+  return {
+    async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+      const r = (await inner.executeQuery<R>(q)) as QueryResult<R> & { affectedRows?: number };
+      if (r.numAffectedRows !== undefined || r.affectedRows === undefined) return r;
+      return { rows: r.rows, numAffectedRows: BigInt(r.affectedRows) };
+    },
+    streamQuery: (q, chunk) => inner.streamQuery(q, chunk),
+  };
 }
 
 export function serializedPGliteDialect(client: PGlite): Dialect {

@@ -86,7 +86,17 @@ export interface TrialsTable {
   finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** generated from trial.role: 'run' (independent), 'trunk' or 'branch' of a WSD sweep (migrations/0003) */
+  role: Derived<TrialRole>;
+  /** a branch's trunk trial (set by createSweep from the trial's parent cell key); null otherwise */
+  parent_id: ColumnType<BigIntCol | null, BigIntCol | null | undefined, BigIntCol | null>;
+  /** generated from trial.branchStep: the trunk step a branch resumes from */
+  branch_step: Derived<number | null>;
+  /** generated from trial.plan.spentNominalFlops: nominal FLOPs the sweep spends on the trial (a branch: its cooldown only) */
+  spent_flops: Derived<number | null>;
 }
+
+export type TrialRole = 'run' | 'trunk' | 'branch';
 
 export interface TrialMetricsTable {
   trial_id: BigIntCol;

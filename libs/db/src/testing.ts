@@ -78,6 +78,7 @@ export function syntheticTrialRows(n: number, prefix: string, override: (i: numb
       evalEvery: 0,
       evalExamples: 16,
       checkpointEvery: 0,
+      checkpointAt: [],
     },
     seed: i,
     steps: 1,
@@ -86,3 +87,39 @@ export function syntheticTrialRows(n: number, prefix: string, override: (i: numb
     ...override(i),
   }));
 }
+
+/** A database driver the queue runs on: the Postgres server (production) or embedded PGlite (the demo). */
+export interface TestDriver {
+  name: 'postgres' | 'pglite';
+  /** a fresh database without any table (migrations not run); close() also drops it */
+  openEmpty(): Promise<EquiscaleDb>;
+  /** a fresh, migrated, empty database; close() also drops it */
+  open(): Promise<EquiscaleDb>;
+}
+
+async function migrated(conn: EquiscaleDb): Promise<EquiscaleDb> {
+  await migrateToLatest(conn.db);
+  return conn;
+}
+
+async function openEmptyPostgres(): Promise<EquiscaleDb> {
+  const tdb = await createTestDatabase();
+  const conn = await openDatabase({ url: tdb.url });
+  return {
+    ...conn,
+    async close() {
+      await conn.close();
+      await tdb.drop();
+    },
+  };
+}
+
+/** Both drivers, so one test body per behaviour runs on each: `for (const d of TEST_DRIVERS) describe(d.name, …)`. */
+export const TEST_DRIVERS: readonly TestDriver[] = [
+  { name: 'postgres', openEmpty: openEmptyPostgres, open: async () => migrated(await openEmptyPostgres()) },
+  {
+    name: 'pglite',
+    openEmpty: () => openDatabase({ url: '', dataDir: 'memory://' }),
+    open: async () => migrated(await openDatabase({ url: '', dataDir: 'memory://' })),
+  },
+];

@@ -99,11 +99,15 @@ export interface TaskShapes {
 export interface LrSchedule {
   peak: number;
   /** "cosine": linear warmup then cosine decay to peak*minRatio.
-   *  "constant-cooldown": warmup, constant, then linear cooldown over the last cooldownFraction. */
-  kind: 'cosine' | 'constant-cooldown';
+   *  "constant-cooldown": warmup, constant, then linear cooldown over the last cooldownFraction.
+   *  "wsd": warmup-stable-decay (train/schedule.ts wsdBranchStep): warmup, constant peak up to
+   *  round((1 - cooldownFraction) * steps), then decay to zero in `cooldownShape`; a trunk has cooldownFraction 0. */
+  kind: 'cosine' | 'constant-cooldown' | 'wsd';
   warmupSteps: number;
   minRatio: number;
   cooldownFraction: number;
+  /** wsd only: "linear" (default) or "1-sqrt" (lr = peak * (1 - sqrt(progress))) */
+  cooldownShape?: 'linear' | '1-sqrt';
 }
 
 /**
@@ -130,6 +134,8 @@ export interface TrialConfig {
   evalExamples: number;
   /** steps between checkpoints (0: none except on stop) */
   checkpointEvery: number;
+  /** extra steps at which to checkpoint, e.g. a WSD trunk's branch points (their checkpoints are kept) */
+  checkpointAt?: number[];
   /** seeds initialisation, data order and augmentation */
   seed: number;
   /** steps averaged into one train-loss metric point (default: max(1, round(steps / 200))) */

@@ -53,10 +53,14 @@ console.log(`JS 1000 bootstrap refits (warm start): median ${fmt(median(bootTime
 console.log(`  95% CI α [${boot.intervals.alpha.lo.toFixed(3)}, ${boot.intervals.alpha.hi.toFixed(3)}]  β [${boot.intervals.beta.lo.toFixed(3)}, ${boot.intervals.beta.hi.toFixed(3)}]  E [${boot.intervals.E.lo.toFixed(3)}, ${boot.intervals.E.hi.toFixed(3)}]`);
 
 // scipy side by side.
-const py = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+// The first interpreter that can import scipy: `python3` on PATH (a venv, pyenv) or Debian's /usr/bin/python3
+// (python3-scipy), whichever has it — not one path preferred blindly.
+const canImportScipy = (p: string) => spawnSync(p, ['-c', 'import scipy, numpy'], { encoding: 'utf8' }).status === 0;
+const candidates = ['python3', ...(existsSync('/usr/bin/python3') ? ['/usr/bin/python3'] : [])];
+const py = candidates.find(canImportScipy) ?? candidates[0]!;
 const probe = spawnSync(py, ['-c', 'import scipy, numpy; print(scipy.__version__)'], { encoding: 'utf8' });
 if (probe.status !== 0) {
-  console.log(`scipy: SKIPPED — ${py} cannot import scipy (install Debian python3-scipy: apt-get install -y python3-scipy)`);
+  console.log(`scipy: SKIPPED — no python3 (${candidates.join(', ')}) can import scipy (install Debian python3-scipy: apt-get install -y python3-scipy)`);
 } else {
   const starts: number[][] = [];
   const G = HOFFMANN_GRID;

@@ -45,8 +45,9 @@ export function studyFromRows(rows: StudyRows): Study {
   return { name: rows.name, benchmark: spec?.benchmark, baselines: rows.baselines, trials: rows.trials, curves, elapsedS: rows.elapsedS };
 }
 
-/** A completed trial with a finite positive test loss. */
-const finished = (t: TrialRecord) => t.status === 'completed' && t.testLoss !== null && Number.isFinite(t.testLoss) && t.testLoss > 0;
+/** A completed trial with a finite positive test loss; a WSD trunk is never a point (its branches are the runs). */
+const finished = (t: TrialRecord) =>
+  t.status === 'completed' && t.trial.role !== 'trunk' && t.testLoss !== null && Number.isFinite(t.testLoss) && t.testLoss > 0;
 
 /**
  * Runs for the scaling-law fits: finished trials with a finite positive test loss.

@@ -11,6 +11,7 @@ import { IssueList, SweepSpecError, formatPath, type PathSegment } from './issue
 import { canonicalJson, sha256Hex } from './canonical.js';
 import { exponential } from './labels.js';
 import { MAX_INT32 } from './schema.js';
+import { applyWsd } from './wsd.js';
 import { isGridSpec, normalizeSpec, type FamilySettings, type ModelSizeSpec, type NormalizedSweepSpec } from './normalize.js';
 import { trialDims, type BenchmarkRef, type Trial, type TrialCell, type TrialLrSchedule } from './trial.js';
 
@@ -186,6 +187,7 @@ export function planSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): Sw
           evalEvery: s.eval.every,
           evalExamples: s.eval.examples,
           checkpointEvery: s.checkpointEvery,
+          checkpointAt: [],
         },
         seed,
         steps,
@@ -196,7 +198,9 @@ export function planSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): Sw
           nominalFlops: size.summary.nominalFlopsPerSample * settings.batchSize * steps,
           executedFlops: size.summary.executedFlopsPerSample * settings.batchSize * steps,
           ...(flopBudget === null ? {} : { flopBudget }),
+          spentNominalFlops: size.summary.nominalFlopsPerSample * settings.batchSize * steps,
         },
+        role: 'run',
       });
       if (isGridSpec(s)) {
         for (const steps of s.steps) {
@@ -244,9 +248,17 @@ export function planSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): Sw
     }
   }
   issues.throwIfAny();
-  const keys = new Set(cells.map((c) => c.cellKey));
-  if (keys.size !== cells.length) throw new Error('planSweep: internal error, cell keys are not unique');
-  return { spec: s, specHash: sha256Hex(canonicalJson(s)), cells, dropped };
+  const planned = applyWsd(cells, (f) => s.perFamily[f]!, (f) => wsdLrPath(spec, f), issues);
+  issues.throwIfAny();
+  const keys = new Set(planned.map((c) => c.cellKey));
+  if (keys.size !== planned.length) throw new Error('planSweep: internal error, cell keys are not unique');
+  return { spec: s, specHash: sha256Hex(canonicalJson(s)), cells: planned, dropped };
+}
+
+/** Where a family's lr settings were written: perFamily.<family>.lr if it sets cooldownFraction there, else training.lr. */
+function wsdLrPath(spec: unknown, family: string): PathSegment[] {
+  const own = (spec as { perFamily?: Record<string, { lr?: { cooldownFraction?: unknown } }> } | null)?.perFamily?.[family];
+  return own?.lr?.cooldownFraction !== undefined ? ['perFamily', family, 'lr'] : ['training', 'lr'];
 }
 
 /** The cells of a spec (see planSweep; cells dropped by an iso-FLOP design are only listed there). */

@@ -44,3 +44,5 @@ export { modelDims, trialDims } from './trial.js';
 export type { Trial, TrialCell, TrialDims, BenchmarkRef, TrainingSettings, TrialLrSchedule, TrialPlan, TrialRecord, TrialStatus } from './trial.js';
 export { diffSpecs, diffCells } from './diff.js';
 export type { SpecDiff, CellDiff, CellChange } from './diff.js';
+export { applyWsd, branchStepOf, trunkKey, planTotals } from './wsd.js';
+export type { PlanTotals } from './wsd.js';

@@ -24,13 +24,15 @@ import {
 
 export interface LrSpec {
   peak: number;
-  kind: 'cosine' | 'constant-cooldown';
+  kind: 'cosine' | 'constant-cooldown' | 'wsd';
   /** exactly one of warmupSteps / warmupFraction is set */
   warmupSteps?: number;
   /** warmup steps of a cell = floor(warmupFraction * steps) */
   warmupFraction?: number;
   minRatio: number;
   cooldownFraction: number;
+  /** wsd only (absent otherwise, so other specs keep their hash): "linear" (default) or "1-sqrt" */
+  cooldownShape?: 'linear' | '1-sqrt';
 }
 
 export interface FamilySettings {
@@ -262,6 +264,7 @@ function resolveSettings(
     if (l.kind !== undefined) lr.kind = l.kind;
     if (l.minRatio !== undefined) lr.minRatio = l.minRatio;
     if (l.cooldownFraction !== undefined) lr.cooldownFraction = l.cooldownFraction;
+    if (l.cooldownShape !== undefined) lr.cooldownShape = l.cooldownShape;
     if (hasWarmup(l)) {
       delete lr.warmupSteps;
       delete lr.warmupFraction;
@@ -280,6 +283,7 @@ function resolveSettings(
     ...(lr.warmupSteps !== undefined ? { warmupSteps: lr.warmupSteps } : { warmupFraction: lr.warmupFraction }),
     minRatio: lr.minRatio,
     cooldownFraction: lr.cooldownFraction,
+    ...(lr.kind === 'wsd' ? { cooldownShape: lr.cooldownShape ?? 'linear' } : {}),
   };
   return { settings: { batchSize, lr: orderedLr, gradClip }, warmupStepsPath };
 }
@@ -374,7 +378,13 @@ function checkAndFill(spec: ParsedSweepSpec, deps: SweepDeps): NormalizedSweepSp
     perFamily[f] = r.settings;
     warmupPaths[f] = r.warmupStepsPath;
     const lr = r.settings.lr;
-    if (lr.kind === 'constant-cooldown' && (lr.warmupFraction ?? 0) + lr.cooldownFraction > 1) {
+    if (lr.kind === 'wsd' && !(lr.cooldownFraction > 0 && lr.cooldownFraction < 1)) {
+      issues.add(
+        [...(own?.lr?.cooldownFraction !== undefined ? ['perFamily', f] : ['training']), 'lr', 'cooldownFraction'],
+        `a wsd schedule needs a cooldown fraction in (0, 1), got ${lr.cooldownFraction} (family ${f}); e.g. 0.2`,
+      );
+    }
+    if ((lr.kind === 'constant-cooldown' || lr.kind === 'wsd') && (lr.warmupFraction ?? 0) + lr.cooldownFraction > 1) {
       issues.add(
         own?.lr ? ['perFamily', f, 'lr'] : ['training', 'lr'],
         `warmupFraction ${lr.warmupFraction} + cooldownFraction ${lr.cooldownFraction} exceed 1 (family ${f}); lower one of them`,

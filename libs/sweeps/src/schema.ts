@@ -74,7 +74,8 @@ const familyName = z.string({ error: expectErr(`a family name (${SWEEP_FAMILY_NA
   { error: (iss: Iss) => `unknown family ${show(iss.input)}; ${oneOfHint(String(iss.input), SWEEP_FAMILY_NAMES)}` },
 );
 
-export const LR_KINDS = ['cosine', 'constant-cooldown'] as const;
+export const LR_KINDS = ['cosine', 'constant-cooldown', 'wsd'] as const;
+export const COOLDOWN_SHAPES = ['linear', '1-sqrt'] as const;
 
 /** A learning-rate schedule; every field optional here because layers (built-in, training, perFamily) merge. */
 export const lrSchema = obj(
@@ -87,8 +88,11 @@ export const lrSchema = obj(
     warmupFraction: num('a fraction of the steps in [0, 1)', { min: 0, max: 1, lt: true }),
     minRatio: num('a ratio of the peak in [0, 1]', { min: 0, max: 1 }),
     cooldownFraction: num('a fraction of the steps in [0, 1]', { min: 0, max: 1 }),
+    cooldownShape: z.enum(COOLDOWN_SHAPES, {
+      error: (iss: Iss) => `expected one of ${COOLDOWN_SHAPES.join(', ')}, got ${show(iss.input)}`,
+    }),
   },
-  'a learning-rate schedule mapping (peak, kind, warmupSteps or warmupFraction, minRatio, cooldownFraction)',
+  'a learning-rate schedule mapping (peak, kind, warmupSteps or warmupFraction, minRatio, cooldownFraction, cooldownShape)',
 ).partial();
 
 export const trainingSchema = obj(

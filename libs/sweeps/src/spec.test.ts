@@ -85,7 +85,7 @@ const MALFORMED: [string, (s: Spec) => void, string, RegExp][] = [
   ],
   ['unknown top-level field', (s) => (s.seed = 1), 'seed', /unknown field; allowed fields are .* \(did you mean "seeds"\?\)/],
   ['lr peak negative', (s) => (s.training = { lr: { peak: -1 } }), 'training.lr.peak', /learning rate > 0, got -1/],
-  ['lr kind unknown', (s) => (s.training = { lr: { kind: 'linear' } }), 'training.lr.kind', /one of cosine, constant-cooldown, got "linear"/],
+  ['lr kind unknown', (s) => (s.training = { lr: { kind: 'linear' } }), 'training.lr.kind', /one of cosine, constant-cooldown, wsd, got "linear"/],
   ['lr unknown field', (s) => (s.training = { lr: { warmup: 10 } }), 'training.lr.warmup', /unknown field; .*did you mean "warmupSteps" or "warmupFraction"\?/],
   [
     'both warmups',

@@ -21,10 +21,12 @@ export interface BenchmarkRef {
 /** equiscale.v1.LrSchedule (the models lib's LrSchedule, warmup resolved to a step count) */
 export interface TrialLrSchedule {
   peak: number;
-  kind: 'cosine' | 'constant-cooldown';
+  kind: 'cosine' | 'constant-cooldown' | 'wsd';
   warmupSteps: number;
   minRatio: number;
   cooldownFraction: number;
+  /** wsd only: "linear" (default) or "1-sqrt" */
+  cooldownShape?: 'linear' | '1-sqrt';
 }
 
 /** equiscale.v1.TrainingSettings */
@@ -39,6 +41,8 @@ export interface TrainingSettings {
   evalExamples: number;
   /** steps between checkpoints (0: only when stopping) */
   checkpointEvery: number;
+  /** extra steps to checkpoint at and keep (a WSD trunk's branch points); [] otherwise */
+  checkpointAt: number[];
 }
 
 /** equiscale.v1.TrialPlan: the planner's accounting (libs/models/accounting), so nobody recomputes it. */
@@ -52,7 +56,12 @@ export interface TrialPlan {
   executedFlops: number;
   /** the iso-FLOP budget the cell was derived from; absent in a grid design */
   flopBudget?: number;
+  /** nominal FLOPs the sweep itself spends on the trial (a WSD branch: its cooldown only; otherwise nominalFlops) */
+  spentNominalFlops?: number;
 }
+
+/** What a trial is in its sweep: an independent run, or a WSD trunk (not a fit point) or branch (libs/sweeps wsd.ts). */
+export type TrialRole = 'run' | 'trunk' | 'branch';
 
 /** equiscale.v1.Trial */
 export interface Trial {
@@ -74,6 +83,12 @@ export interface Trial {
   /** training-set size in examples (prefix of the benchmark's training stream) */
   trainSize: number;
   plan: TrialPlan;
+  /** absent: 'run' */
+  role?: TrialRole;
+  /** a WSD branch's trunk (its cell key) */
+  parent?: string;
+  /** the trunk step a WSD branch starts from */
+  branchStep?: number;
 }
 
 /** The planner's name for a trial (one cell of the design); the same type. */
@@ -109,6 +124,8 @@ export interface TrialRecord {
   /** database id */
   id: number;
   trial: Trial;
+  /** a WSD branch's trunk trial (database id; the trial names it by cell key in trial.parent); null otherwise */
+  parentId: number | null;
   status: TrialStatus;
   attempt: number;
   /** last step reported by the worker */

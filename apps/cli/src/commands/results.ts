@@ -6,6 +6,9 @@ import { addDatabaseOptions, fmtNum, openDb, textTable, type DatabaseFlags } fro
 export const RESULT_COLUMNS = [
   'trial_id', 'cell_key', 'family', 'model_family', 'augment', 'size_label', 'param_count', 'steps', 'train_size', 'seed',
   'batch_size', 'nominal_flops', 'status', 'attempt', 'train_loss', 'val_loss', 'test_loss', 'wall_time_s', 'backend', 'error',
+  // WSD sweeps: role ('run' | 'trunk' | 'branch'), a branch's trunk trial id and the trunk step it starts from
+  // (null for independent runs and trunks), and the nominal FLOPs the sweep spent (a branch: its cooldown)
+  'role', 'parent', 'branchStep', 'spent_flops',
 ] as const;
 
 export type ResultRow = Record<(typeof RESULT_COLUMNS)[number], string | number | boolean | null>;
@@ -19,6 +22,7 @@ export function resultRow(r: TrialRecord): ResultRow {
     batch_size: t.training.batchSize, nominal_flops: t.plan.nominalFlops, status: r.status, attempt: r.attempt,
     train_loss: r.trainLoss, val_loss: r.valLoss, test_loss: r.testLoss, wall_time_s: r.wallTimeS,
     backend: r.backend, error: r.error,
+    role: t.role ?? 'run', parent: r.parentId, branchStep: t.branchStep ?? null, spent_flops: t.plan.spentNominalFlops ?? t.plan.nominalFlops,
   };
 }
 

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { isServiceError, unary, type CreateSweepRequest, type CreateSweepResponse, type GetSweepRequest, type GetSweepResponse, type CancelSweepRequest, type CancelSweepResponse, type ListTrialsRequest, type ListTrialsResponse, type SweepSummary } from '@equiscale/contract';
 import { UsageError } from '../errors.js';
+import { registerSweepPlanCommand } from './sweep-plan.js';
 import { addClientOptions, adminClient, fmtNum, formatDuration, textTable, type ClientFlags } from './common.js';
 
 /** gRPC failures as one line for the user. */
@@ -26,11 +27,13 @@ export function statusTable(s: SweepSummary): string {
     `sweep ${s.name} (#${s.sweepId}) — ${s.status}, ${done}/${total} trials finished, elapsed ${formatDuration(s.elapsedS)}, ETA ${s.etaS < 0 ? '?' : formatDuration(s.etaS)}`,
     textTable(['pending', 'running', 'completed', 'diverged', 'failed', 'cancelled'], [[c.pending, c.running, c.completed, c.diverged, c.failed, c.cancelled]]),
   ];
+  if (s.trunks > 0) lines.push(wsdSavingLine(s.trunks, s.branches, s.plannedNominalFlops, s.independentNominalFlops));
   return lines.join('\n');
 }
 
 export function registerSweepCommands(program: Command): void {
-  const sweep = program.command('sweep').description('launch, inspect and cancel sweeps (through the coordinator)');
+  const sweep = program.command('sweep').description('launch, inspect and cancel sweeps (through the coordinator); plan one offline');
+  registerSweepPlanCommand(sweep);
 
   addClientOptions(
     sweep
@@ -105,5 +108,14 @@ export function registerSweepCommands(program: Command): void {
         client.close();
       }
     },
+  );
+}
+
+/** One line on a WSD sweep's compute: what it spends against the same points as independent runs. */
+export function wsdSavingLine(trunks: number, branches: number, planned: number, independent: number): string {
+  const saving = planned > 0 ? independent / planned : 1;
+  return (
+    `WSD: ${trunks} trunks, ${branches} branches; ${fmtNum(planned, 3)} nominal FLOPs planned against ${fmtNum(independent, 3)} ` +
+    `as independent runs (${saving.toFixed(2)}× fewer FLOPs)`
   );
 }

@@ -151,7 +151,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         const ch = spawn(
           process.execPath,
           [BIN, 'worker', '--coordinator', coordinator.address, '--cache-dir', join(stateDir, 'cache'), '--idle-exit-ms', '4000', '--worker-id', `demo-worker-${i}-${process.pid}-${spawned}`],
-          { env: { ...process.env, EQUISCALE_TOKEN: token, EQUISCALE_COORDINATOR: '' }, stdio: ['ignore', fd, fd] },
+          // the IPC channel only tells the worker when this process dies (it then exits: workerMain)
+          { env: { ...process.env, EQUISCALE_TOKEN: token, EQUISCALE_COORDINATOR: '' }, stdio: ['ignore', fd, fd, 'ipc'] },
         );
         closeSync(fd);
         spawned++;

@@ -1,12 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, DbTrial } from '../schema.js';
+import { branchReady, trunkCheckpoint } from './dependencies.js';
 
 export interface ClaimedTrial {
   trial: DbTrial;
   sweepName: string;
   /** the sweep's benchmark config (its spec's benchmark), sent with the trial */
   benchmark: Record<string, unknown> | null;
-  /** latest checkpoint of an earlier attempt */
+  /** latest checkpoint of an earlier attempt; for a WSD branch without one, its trunk's checkpoint at branch_step */
   checkpoint: { data: Uint8Array; step: number } | null;
 }
 
@@ -20,7 +21,8 @@ export interface ClaimedTrial {
  * families already interleave, since their cells share the same budget grid.)
  *
  * Strategies measured by libs/db/bench/queue.bench.ts (no-op trainer, 50 concurrent claimers doing claim →
- * completeTrial, 3000 trials, pool of 10, a fresh table per run, best of 2 rounds; 2 cores shared with other
+ * completeTrial, 3000 trials, pool of 10, a fresh table per run, best of 2 rounds for the claim strategies but
+ * pg-boss's only round – the bench now prints the median of BENCH_ROUNDS rounds for every side; 2 cores shared with other
  * jobs, so ±25% between runs). trials/s and claim p99:
  * - 2026-11-27, after completeTrial lost its 6-round-trip transaction (fenced UPDATE + fresh-snapshot check; the
  *   sweep row lock only for a sweep's last trial), load 3-4:
@@ -45,6 +47,7 @@ export async function claimTrial(
       select t.id from trials t
       where t.status = 'pending'
         and (${maxParams}::bigint is null or t.param_count <= ${maxParams}::bigint)
+        and ${branchReady('t')}
       order by t.nominal_flops, t.id
       limit 1
       for update skip locked
@@ -77,5 +80,8 @@ export async function claimTrial(
     if (ck) checkpoint = { data: new Uint8Array(ck.data), step: ck.step };
   }
   const benchmark = typeof sweep_benchmark === 'string' ? (JSON.parse(sweep_benchmark) as Record<string, unknown>) : sweep_benchmark;
+  if (!checkpoint && trial.parent_id !== null && trial.branch_step !== null) {
+    checkpoint = await trunkCheckpoint(db, Number(trial.parent_id), trial.branch_step);
+  }
   return { trial: trial as DbTrial, sweepName: sweep_name, benchmark: benchmark ?? null, checkpoint };
 }

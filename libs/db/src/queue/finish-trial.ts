@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { BaselineLosses, Database } from '../schema.js';
 import { lockLease, lostLease, tokenParam, type LeaseRef } from './lease.js';
+import { dropSpentTrunkCheckpoints, failStrandedBranches } from './dependencies.js';
 
 const clearLease = { lease_token: null, lease_owner: null, lease_expires_at: null } as const;
 
@@ -81,7 +82,7 @@ export async function completeTrial(db: Kysely<Database>, ref: LeaseRef, r: Comp
     .where('status', '=', 'running')
     .where('lease_token', '=', tokenParam(ref.leaseToken))
     .where(sql<boolean>`(${r.paramCount ?? 0}::bigint = 0 or param_count = ${r.paramCount ?? 0}::bigint)`)
-    .returning('sweep_id')
+    .returning(['sweep_id', 'role'])
     .executeTakeFirst();
   if (!row) {
     if (r.paramCount) {
@@ -92,6 +93,8 @@ export async function completeTrial(db: Kysely<Database>, ref: LeaseRef, r: Comp
     }
     throw await lostLease(db, ref);
   }
+  if (row.role === 'trunk') await failStrandedBranches(db, ref.trialId);
+  if (row.role !== 'run') await dropSpentTrunkCheckpoints(db, ref.trialId);
   if (r.baselines) {
     // the test set is the sweep's (its benchmark config), so the first measurement stands for all its trials
     await db
@@ -118,6 +121,8 @@ async function settleIfLast(db: Kysely<Database>, sweepId: number, trialId: numb
  * pending or running, each under its row lock (settleSweep). Returns the ids of the sweeps it completed.
  */
 export async function settleFinishedSweeps(db: Kysely<Database>): Promise<number[]> {
+  // a coordinator that died between a trunk's completion and failStrandedBranches left them pending
+  await failStrandedBranches(db);
   const candidates = await sql<{ trial_id: number; sweep_id: number }>`
     select s.id as sweep_id, (select t.id from trials t where t.sweep_id = s.id limit 1) as trial_id
     from sweeps s
@@ -162,7 +167,10 @@ export async function failTrial(
       })
       .where('id', '=', ref.trialId)
       .execute();
-    if (status === 'failed') await settleSweep(tx, ref.trialId);
+    if (status === 'failed') {
+      await failStrandedBranches(tx, ref.trialId);
+      await settleSweep(tx, ref.trialId);
+    }
     return status;
   });
 }

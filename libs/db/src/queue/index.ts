@@ -6,3 +6,4 @@ export * from './report-metrics.js';
 export * from './save-checkpoint.js';
 export * from './finish-trial.js';
 export * from './reap-expired-leases.js';
+export * from './dependencies.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { EquiscaleDb } from '../connect.js';
-import { openTestDatabase, syntheticTrialRows } from '../testing.js';
+import { syntheticTrialRows, TEST_DRIVERS } from '../testing.js';
 import { createSweep, SweepConflictError, type TrialRowInput } from '../sweeps/create-sweep.js';
 import { cancelSweep, sweepOverview } from '../sweeps/sweep-queries.js';
 import { claimTrial } from './claim-trial.js';
@@ -27,10 +27,12 @@ function cells(n: number, prefix = 'c'): TrialRowInput[] {
 
 const done = { outcome: 'completed' as const, steps: 10, trainLoss: 1, valLoss: 2, testLoss: 3, backend: 'cpu', wallTimeS: 1 };
 
-describe('trial queue on Postgres', () => {
+// One body per behaviour, run on the Postgres server and on embedded PGlite (the demo's database).
+for (const driver of TEST_DRIVERS) {
+describe(`trial queue on ${driver.name}`, () => {
   let conn: EquiscaleDb;
   before(async () => {
-    conn = await openTestDatabase();
+    conn = await driver.open();
   });
   after(async () => conn?.close());
 
@@ -138,10 +140,10 @@ describe('trial queue on Postgres', () => {
   });
 });
 
-describe('sweep completion', () => {
+describe(`sweep completion on ${driver.name}`, () => {
   let conn: EquiscaleDb;
   before(async () => {
-    conn = await openTestDatabase();
+    conn = await driver.open();
   });
   after(async () => conn?.close());
 
@@ -209,3 +211,4 @@ describe('sweep completion', () => {
     assert.equal(Number(m.n), 1, 'refused batches wrote nothing');
   });
 });
+}

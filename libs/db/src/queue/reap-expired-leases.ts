@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import { settleSweep } from './finish-trial.js';
+import { failStrandedBranches } from './dependencies.js';
 
 /** An expired lease is a lost worker (crash, network); after this many in a row the trial ends failed. */
 export const MAX_LOST_LEASES = 20;
@@ -36,7 +37,12 @@ export async function reapExpiredLeases(db: Kysely<Database>): Promise<ReapResul
     returning t.id, t.status
   `.execute(db);
   const failed = res.rows.filter((r) => r.status === 'failed').map((r) => Number(r.id));
-  for (const id of failed) await db.transaction().execute((tx) => settleSweep(tx, id));
+  for (const id of failed) {
+    await db.transaction().execute(async (tx) => {
+      await failStrandedBranches(tx, id);
+      await settleSweep(tx, id);
+    });
+  }
   return {
     requeued: res.rows.filter((r) => r.status === 'pending').map((r) => Number(r.id)),
     failed,

@@ -1,12 +1,13 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { createHash } from 'node:crypto';
 import type { Database } from '../schema.js';
 import { lockLease, type LeaseRef } from './lease.js';
+import { keepForBranches } from './dependencies.js';
 
 /**
  * Stores the attempt's checkpoint in the database (the checkpoint store: reachable from every worker machine
  * through the coordinator, no shared filesystem needed), points the trial's checkpoint_ref at it and drops the
- * trial's older checkpoints. Returns the reference "db:checkpoints/<id>".
+ * trial's older checkpoints, except those an unfinished WSD branch starts from (dependencies.ts). Returns the reference "db:checkpoints/<id>".
  */
 export async function saveCheckpoint(
   db: Kysely<Database>,
@@ -26,7 +27,12 @@ export async function saveCheckpoint(
       .set({ checkpoint_ref: checkpointRef, checkpoint_step: ref.step, updated_at: new Date() })
       .where('id', '=', ref.trialId)
       .execute();
-    await tx.deleteFrom('checkpoints').where('trial_id', '=', ref.trialId).where('id', '<', id).execute();
+    await tx
+      .deleteFrom('checkpoints as k')
+      .where('k.trial_id', '=', ref.trialId)
+      .where('k.id', '<', id)
+      .where(sql<boolean>`not ${keepForBranches('k')}`)
+      .execute();
     return checkpointRef;
   });
 }

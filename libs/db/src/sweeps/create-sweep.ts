@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Trial } from '@equiscale/sweeps';
 import type { Database } from '../schema.js';
+import { linkBranches } from '../queue/dependencies.js';
 
 /** One trial to create: the planner's trial (equiscale.v1.Trial), stored as is in trials.trial. */
 export type TrialRowInput = Trial;
@@ -106,6 +107,8 @@ export async function createSweep(db: Kysely<Database>, input: CreateSweepInput)
         .onConflict((oc) => oc.columns(['sweep_id', 'cell_key']).doNothing())
         .execute();
     }
+    const links = input.trials.filter((t) => t.parent).map((t) => ({ cellKey: t.cellKey, parentKey: t.parent! }));
+    if (links.length) await linkBranches(tx, sweepId, links);
     const trialCount = await count(sweepId);
     return { sweepId, created: true, trialCount, added: trialCount - before };
   });

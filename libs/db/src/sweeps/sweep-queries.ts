@@ -14,6 +14,30 @@ export interface SweepOverview {
   elapsedS: number;
   /** estimated seconds left, from the FLOP throughput so far; null when nothing finished yet */
   etaS: number | null;
+  /** compute of a WSD sweep (queue/dependencies.ts): spent in all, and as independent runs; trial counts */
+  compute: SweepCompute;
+}
+
+export interface SweepCompute {
+  /** nominal FLOPs the sweep spends (spent_flops: a branch's cooldown only), cancelled trials excluded */
+  plannedFlops: number;
+  /** nominal FLOPs of its fit points (every trial but trunks) as independent runs */
+  independentFlops: number;
+  trunks: number;
+  branches: number;
+}
+
+/** The compute of a sweep as planned: what it spends, and what its points would cost as independent runs. */
+export async function sweepCompute(db: Kysely<Database>, sweepId: number): Promise<SweepCompute> {
+  const r = await sql<{ planned: number | null; independent: number | null; trunks: number; branches: number }>`
+    select sum(coalesce(spent_flops, nominal_flops)) filter (where status <> 'cancelled') as planned,
+           sum(nominal_flops) filter (where status <> 'cancelled' and role <> 'trunk') as independent,
+           count(*) filter (where role = 'trunk')::int as trunks,
+           count(*) filter (where role = 'branch')::int as branches
+    from trials where sweep_id = ${sweepId}
+  `.execute(db);
+  const row = r.rows[0]!;
+  return { plannedFlops: Number(row.planned ?? 0), independentFlops: Number(row.independent ?? 0), trunks: Number(row.trunks), branches: Number(row.branches) };
 }
 
 export async function getSweepByName(db: Kysely<Database>, name: string): Promise<DbSweep | undefined> {
@@ -30,7 +54,8 @@ export async function sweepOverview(db: Kysely<Database>, sweep: DbSweep): Promi
     .select((eb) => [
       'status',
       eb.fn.countAll<number>().as('n'),
-      eb.fn.sum<number>('nominal_flops').as('flops'),
+      // what the sweep spends (a WSD branch: its cooldown), so the ETA counts only the work left to do
+      eb.fn.sum<number>(sql`coalesce(spent_flops, nominal_flops)`).as('flops'),
       eb.fn.min<Date | null>('started_at').as('first_start'),
       eb.fn.max<Date | null>('finished_at').as('last_finish'),
     ])
@@ -54,7 +79,7 @@ export async function sweepOverview(db: Kysely<Database>, sweep: DbSweep): Promi
   const end = sweep.finished_at ? new Date(sweep.finished_at).getTime() : Date.now();
   const elapsedS = firstStart === null ? 0 : Math.max(0, (end - firstStart) / 1000);
   const etaS = remaining === 0 ? 0 : done > 0 && elapsedS > 0 ? (remaining / done) * elapsedS : null;
-  return { sweep, counts, doneNominalFlops: done, remainingNominalFlops: remaining, elapsedS, etaS };
+  return { sweep, counts, doneNominalFlops: done, remainingNominalFlops: remaining, elapsedS, etaS, compute: await sweepCompute(db, Number(sweep.id)) };
 }
 
 export async function listTrials(
@@ -121,6 +146,7 @@ export function trialRecord(t: DbTrial): TrialRecord {
   return {
     id: Number(t.id),
     trial: (typeof t.trial === 'string' ? JSON.parse(t.trial) : t.trial) as Trial,
+    parentId: t.parent_id === null ? null : Number(t.parent_id),
     status: t.status,
     attempt: t.attempt,
     progressStep: t.progress_step,
@@ -170,7 +196,7 @@ export async function familyProgress(db: Kysely<Database>, sweepId: number): Pro
     select t.family,
       count(*) filter (where t.status in ('completed', 'diverged', 'failed', 'cancelled'))::int as done,
       count(*)::int as total,
-      min(t.test_loss) filter (where t.status = 'completed') as best,
+      min(t.test_loss) filter (where t.status = 'completed' and t.role <> 'trunk') as best,
       (select m.loss from trial_metrics m join trials u on u.id = m.trial_id
         where u.sweep_id = ${sweepId} and u.family = t.family and m.split = 'val'
         order by m.recorded_at desc limit 1) as last_val

@@ -114,6 +114,7 @@ export function createPackedTransformer(dims: TransformerDims, shapes: ReturnTyp
     const disp = lin(hf, 'head', m);
     return batches.map((ex, i) => {
       const curr = tf.tensor4d(ex.curr, [n, t, v, 3]);
+      // the same readout as the unpacked model (transformer/model.ts headDisplacement): a rigid motion per body, or per vertex
       const head = tf.slice(disp, [i * m, 0], [m, disp.shape[1]!]) as tf.Tensor2D;
       let out = tf.add(curr, headDisplacement(head, curr, tf.tensor3d(ex.vertMask, [n, t, v]), dims.output ?? 'rigid'));
       if (motionGain !== 0) out = tf.add(out, tf.mul(tf.sub(curr, tf.tensor4d(ex.prev, [n, t, v, 3])), motionGain));

@@ -47,6 +47,9 @@ export function checkConfig(c: TrialConfig): void {
   if (!posInt(c.evalExamples)) throw new Error(`config.evalExamples must be a positive integer (got ${c.evalExamples})`);
   if (!nonNegInt(c.checkpointEvery)) throw new Error(`config.checkpointEvery must be an integer >= 0 (got ${c.checkpointEvery})`);
   if (!Number.isInteger(c.seed)) throw new Error(`config.seed must be an integer (got ${c.seed})`);
+  if (c.checkpointAt !== undefined && !(Array.isArray(c.checkpointAt) && c.checkpointAt.every(posInt))) {
+    throw new Error(`config.checkpointAt must be a list of positive step numbers (got ${JSON.stringify(c.checkpointAt)})`);
+  }
   if (c.logEvery !== undefined && !posInt(c.logEvery)) throw new Error(`config.logEvery must be a positive integer (got ${c.logEvery})`);
   if (c.clone !== undefined) {
     if (c.family !== 'transformer') throw new Error('config.clone (symmetry cloning) is only meaningful for family "transformer"');
@@ -257,6 +260,8 @@ async function run(
     ...(Object.keys(symmetry).length > 0 ? { symmetry: { ...symmetry } } : {}),
   });
 
+  const checkpointAt = new Set(config.checkpointAt ?? []);
+  const checkpointDue = (at: number) => (config.checkpointEvery > 0 && at % config.checkpointEvery === 0) || checkpointAt.has(at);
   let windowSum = 0;
   let windowCount = 0;
   while (step < config.steps) {
@@ -312,7 +317,7 @@ async function run(
       await flush();
     }
     if (pending.length >= METRIC_FLUSH) await flush();
-    if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0) {
+    if (checkpointDue(step)) {
       await flush();
       await checkpoint();
     }
@@ -322,7 +327,7 @@ async function run(
         pending.push(point('train', lastTrainLoss));
       }
       await flush();
-      if (!(config.checkpointEvery > 0 && step % config.checkpointEvery === 0)) await checkpoint();
+      if (!checkpointDue(step)) await checkpoint();
       return outcome('stopped', null, null);
     }
   }

@@ -64,6 +64,16 @@ export interface SweepSummary {
   elapsedS: number;
   /** Estimated seconds until every trial has finished, -1 when unknown. */
   etaS: number;
+  /** Nominal FLOPs the sweep spends in all (a WSD branch counts its cooldown only; trunks in full). */
+  plannedNominalFlops: number;
+  /**
+   * Nominal FLOPs of the same fit points trained as independent runs (trunks excluded); the saving of a WSD
+   * sweep is independent / planned.
+   */
+  independentNominalFlops: number;
+  /** WSD trunk and branch trials (0 in a sweep without dependencies). */
+  trunks: number;
+  branches: number;
 }
 
 export interface GetSweepResponse {
@@ -609,6 +619,10 @@ function createBaseSweepSummary(): SweepSummary {
     remainingNominalFlops: 0,
     elapsedS: 0,
     etaS: 0,
+    plannedNominalFlops: 0,
+    independentNominalFlops: 0,
+    trunks: 0,
+    branches: 0,
   };
 }
 
@@ -643,6 +657,18 @@ export const SweepSummary: MessageFns<SweepSummary> = {
     }
     if (message.etaS !== 0) {
       writer.uint32(81).double(message.etaS);
+    }
+    if (message.plannedNominalFlops !== 0) {
+      writer.uint32(89).double(message.plannedNominalFlops);
+    }
+    if (message.independentNominalFlops !== 0) {
+      writer.uint32(97).double(message.independentNominalFlops);
+    }
+    if (message.trunks !== 0) {
+      writer.uint32(104).int32(message.trunks);
+    }
+    if (message.branches !== 0) {
+      writer.uint32(112).int32(message.branches);
     }
     return writer;
   },
@@ -740,6 +766,38 @@ export const SweepSummary: MessageFns<SweepSummary> = {
             message.etaS = reader.double();
             continue;
           }
+          case 11: {
+            if (tag !== 89) {
+              break;
+            }
+
+            message.plannedNominalFlops = reader.double();
+            continue;
+          }
+          case 12: {
+            if (tag !== 97) {
+              break;
+            }
+
+            message.independentNominalFlops = reader.double();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.trunks = reader.int32();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.branches = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -792,6 +850,18 @@ export const SweepSummary: MessageFns<SweepSummary> = {
         : isSet(object.eta_s)
         ? globalThis.Number(object.eta_s)
         : 0,
+      plannedNominalFlops: isSet(object.plannedNominalFlops)
+        ? globalThis.Number(object.plannedNominalFlops)
+        : isSet(object.planned_nominal_flops)
+        ? globalThis.Number(object.planned_nominal_flops)
+        : 0,
+      independentNominalFlops: isSet(object.independentNominalFlops)
+        ? globalThis.Number(object.independentNominalFlops)
+        : isSet(object.independent_nominal_flops)
+        ? globalThis.Number(object.independent_nominal_flops)
+        : 0,
+      trunks: isSet(object.trunks) ? globalThis.Number(object.trunks) : 0,
+      branches: isSet(object.branches) ? globalThis.Number(object.branches) : 0,
     };
   },
 
@@ -827,6 +897,18 @@ export const SweepSummary: MessageFns<SweepSummary> = {
     if (message.etaS !== 0) {
       obj.etaS = floatToJson(message.etaS);
     }
+    if (message.plannedNominalFlops !== 0) {
+      obj.plannedNominalFlops = floatToJson(message.plannedNominalFlops);
+    }
+    if (message.independentNominalFlops !== 0) {
+      obj.independentNominalFlops = floatToJson(message.independentNominalFlops);
+    }
+    if (message.trunks !== 0) {
+      obj.trunks = Math.round(message.trunks);
+    }
+    if (message.branches !== 0) {
+      obj.branches = Math.round(message.branches);
+    }
     return obj;
   },
 
@@ -847,6 +929,10 @@ export const SweepSummary: MessageFns<SweepSummary> = {
     message.remainingNominalFlops = object.remainingNominalFlops ?? 0;
     message.elapsedS = object.elapsedS ?? 0;
     message.etaS = object.etaS ?? 0;
+    message.plannedNominalFlops = object.plannedNominalFlops ?? 0;
+    message.independentNominalFlops = object.independentNominalFlops ?? 0;
+    message.trunks = object.trunks ?? 0;
+    message.branches = object.branches ?? 0;
     return message;
   },
 };

@@ -39,7 +39,22 @@ export interface Trial {
     | TrialPlan
     | undefined;
   /** The group `augment` draws from: absent = "e3" (O(3) x R^3), "task" = the task's own symmetry group. */
-  augmentGroup?: string | undefined;
+  augmentGroup?:
+    | string
+    | undefined;
+  /**
+   * "run" (absent: an independent run), or in a warmup-stable-decay sweep (libs/sweeps wsd.ts) "trunk" (constant rate, not a
+   * fit point) or "branch" (a cooldown that starts from its trunk's checkpoint at branch_step).
+   */
+  role?:
+    | string
+    | undefined;
+  /** A branch's trunk: the trunk trial's cell key. */
+  parent?:
+    | string
+    | undefined;
+  /** The trunk step a branch starts from. */
+  branchStep?: number | undefined;
 }
 
 export interface ModelDims {
@@ -113,11 +128,13 @@ export interface BenchmarkRef {
 
 export interface LrSchedule {
   peak: number;
-  /** "cosine" or "constant-cooldown". */
+  /** "cosine", "constant-cooldown" or "wsd" (warmup-stable-decay). */
   kind: string;
   warmupSteps: number;
   minRatio: number;
   cooldownFraction: number;
+  /** "wsd" only: the decay's shape, "linear" (absent: the default) or "1-sqrt". */
+  cooldownShape?: string | undefined;
 }
 
 export interface TrainingSettings {
@@ -133,6 +150,8 @@ export interface TrainingSettings {
   evalExamples: number;
   /** Steps between checkpoints (0: only when stopping). */
   checkpointEvery: number;
+  /** Extra steps at which to checkpoint and keep the checkpoint (a WSD trunk's branch points). */
+  checkpointAt: number[];
 }
 
 /** The planner's accounting for the trial (FLOPs: forward + backward, per the convention named). */
@@ -145,7 +164,14 @@ export interface TrialPlan {
   /** FLOPs this implementation executes for the whole trial. */
   executedFlops: number;
   /** The iso-FLOP budget the cell was derived from; absent in a grid design. */
-  flopBudget?: number | undefined;
+  flopBudget?:
+    | number
+    | undefined;
+  /**
+   * Nominal FLOPs the sweep itself spends on the trial (absent: nominal_flops): a WSD branch only its cooldown (nominal_flops stays the
+   * equivalent standalone run, which the fits use), a trunk all of it, an independent run all of it.
+   */
+  spentNominalFlops?: number | undefined;
 }
 
 /**
@@ -174,6 +200,9 @@ function createBaseTrial(): Trial {
     trainSize: 0,
     plan: undefined,
     augmentGroup: undefined,
+    role: undefined,
+    parent: undefined,
+    branchStep: undefined,
   };
 }
 
@@ -217,6 +246,15 @@ export const Trial: MessageFns<Trial> = {
     }
     if (message.augmentGroup !== undefined) {
       writer.uint32(106).string(message.augmentGroup);
+    }
+    if (message.role !== undefined) {
+      writer.uint32(114).string(message.role);
+    }
+    if (message.parent !== undefined) {
+      writer.uint32(122).string(message.parent);
+    }
+    if (message.branchStep !== undefined) {
+      writer.uint32(128).int32(message.branchStep);
     }
     return writer;
   },
@@ -338,6 +376,30 @@ export const Trial: MessageFns<Trial> = {
             message.augmentGroup = reader.string();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.role = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.parent = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.branchStep = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -385,6 +447,13 @@ export const Trial: MessageFns<Trial> = {
         : isSet(object.augment_group)
         ? globalThis.String(object.augment_group)
         : undefined,
+      role: isSet(object.role) ? globalThis.String(object.role) : undefined,
+      parent: isSet(object.parent) ? globalThis.String(object.parent) : undefined,
+      branchStep: isSet(object.branchStep)
+        ? globalThis.Number(object.branchStep)
+        : isSet(object.branch_step)
+        ? globalThis.Number(object.branch_step)
+        : undefined,
     };
   },
 
@@ -429,6 +498,15 @@ export const Trial: MessageFns<Trial> = {
     if (message.augmentGroup !== undefined) {
       obj.augmentGroup = message.augmentGroup;
     }
+    if (message.role !== undefined) {
+      obj.role = message.role;
+    }
+    if (message.parent !== undefined) {
+      obj.parent = message.parent;
+    }
+    if (message.branchStep !== undefined) {
+      obj.branchStep = Math.round(message.branchStep);
+    }
     return obj;
   },
 
@@ -454,6 +532,9 @@ export const Trial: MessageFns<Trial> = {
     message.trainSize = object.trainSize ?? 0;
     message.plan = (object.plan !== undefined && object.plan !== null) ? TrialPlan.fromPartial(object.plan) : undefined;
     message.augmentGroup = object.augmentGroup ?? undefined;
+    message.role = object.role ?? undefined;
+    message.parent = object.parent ?? undefined;
+    message.branchStep = object.branchStep ?? undefined;
     return message;
   },
 };
@@ -1091,7 +1172,7 @@ export const BenchmarkRef: MessageFns<BenchmarkRef> = {
 };
 
 function createBaseLrSchedule(): LrSchedule {
-  return { peak: 0, kind: "", warmupSteps: 0, minRatio: 0, cooldownFraction: 0 };
+  return { peak: 0, kind: "", warmupSteps: 0, minRatio: 0, cooldownFraction: 0, cooldownShape: undefined };
 }
 
 export const LrSchedule: MessageFns<LrSchedule> = {
@@ -1110,6 +1191,9 @@ export const LrSchedule: MessageFns<LrSchedule> = {
     }
     if (message.cooldownFraction !== 0) {
       writer.uint32(41).double(message.cooldownFraction);
+    }
+    if (message.cooldownShape !== undefined) {
+      writer.uint32(50).string(message.cooldownShape);
     }
     return writer;
   },
@@ -1167,6 +1251,14 @@ export const LrSchedule: MessageFns<LrSchedule> = {
             message.cooldownFraction = reader.double();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.cooldownShape = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1198,6 +1290,11 @@ export const LrSchedule: MessageFns<LrSchedule> = {
         : isSet(object.cooldown_fraction)
         ? globalThis.Number(object.cooldown_fraction)
         : 0,
+      cooldownShape: isSet(object.cooldownShape)
+        ? globalThis.String(object.cooldownShape)
+        : isSet(object.cooldown_shape)
+        ? globalThis.String(object.cooldown_shape)
+        : undefined,
     };
   },
 
@@ -1218,6 +1315,9 @@ export const LrSchedule: MessageFns<LrSchedule> = {
     if (message.cooldownFraction !== 0) {
       obj.cooldownFraction = floatToJson(message.cooldownFraction);
     }
+    if (message.cooldownShape !== undefined) {
+      obj.cooldownShape = message.cooldownShape;
+    }
     return obj;
   },
 
@@ -1231,12 +1331,21 @@ export const LrSchedule: MessageFns<LrSchedule> = {
     message.warmupSteps = object.warmupSteps ?? 0;
     message.minRatio = object.minRatio ?? 0;
     message.cooldownFraction = object.cooldownFraction ?? 0;
+    message.cooldownShape = object.cooldownShape ?? undefined;
     return message;
   },
 };
 
 function createBaseTrainingSettings(): TrainingSettings {
-  return { batchSize: 0, lr: undefined, gradClip: 0, evalEvery: 0, evalExamples: 0, checkpointEvery: 0 };
+  return {
+    batchSize: 0,
+    lr: undefined,
+    gradClip: 0,
+    evalEvery: 0,
+    evalExamples: 0,
+    checkpointEvery: 0,
+    checkpointAt: [],
+  };
 }
 
 export const TrainingSettings: MessageFns<TrainingSettings> = {
@@ -1258,6 +1367,13 @@ export const TrainingSettings: MessageFns<TrainingSettings> = {
     }
     if (message.checkpointEvery !== 0) {
       writer.uint32(48).int32(message.checkpointEvery);
+    }
+    if (message.checkpointAt.length !== 0) {
+      writer.uint32(58).fork();
+      for (const v of message.checkpointAt) {
+        writer.int32(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -1323,6 +1439,24 @@ export const TrainingSettings: MessageFns<TrainingSettings> = {
             message.checkpointEvery = reader.int32();
             continue;
           }
+          case 7: {
+            if (tag === 56) {
+              message.checkpointAt.push(reader.int32());
+
+              continue;
+            }
+
+            if (tag === 58) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.checkpointAt.push(reader.int32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1363,6 +1497,11 @@ export const TrainingSettings: MessageFns<TrainingSettings> = {
         : isSet(object.checkpoint_every)
         ? globalThis.Number(object.checkpoint_every)
         : 0,
+      checkpointAt: globalThis.Array.isArray(object?.checkpointAt)
+        ? object.checkpointAt.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.checkpoint_at)
+        ? object.checkpoint_at.map((e: any) => globalThis.Number(e))
+        : [],
     };
   },
 
@@ -1386,6 +1525,9 @@ export const TrainingSettings: MessageFns<TrainingSettings> = {
     if (message.checkpointEvery !== 0) {
       obj.checkpointEvery = Math.round(message.checkpointEvery);
     }
+    if (message.checkpointAt?.length) {
+      obj.checkpointAt = message.checkpointAt.map((e) => Math.round(e));
+    }
     return obj;
   },
 
@@ -1400,12 +1542,20 @@ export const TrainingSettings: MessageFns<TrainingSettings> = {
     message.evalEvery = object.evalEvery ?? 0;
     message.evalExamples = object.evalExamples ?? 0;
     message.checkpointEvery = object.checkpointEvery ?? 0;
+    message.checkpointAt = object.checkpointAt?.map((e) => e) || [];
     return message;
   },
 };
 
 function createBaseTrialPlan(): TrialPlan {
-  return { paramCount: 0, nominalFlopsPerSample: 0, nominalFlops: 0, executedFlops: 0, flopBudget: undefined };
+  return {
+    paramCount: 0,
+    nominalFlopsPerSample: 0,
+    nominalFlops: 0,
+    executedFlops: 0,
+    flopBudget: undefined,
+    spentNominalFlops: undefined,
+  };
 }
 
 export const TrialPlan: MessageFns<TrialPlan> = {
@@ -1424,6 +1574,9 @@ export const TrialPlan: MessageFns<TrialPlan> = {
     }
     if (message.flopBudget !== undefined) {
       writer.uint32(41).double(message.flopBudget);
+    }
+    if (message.spentNominalFlops !== undefined) {
+      writer.uint32(49).double(message.spentNominalFlops);
     }
     return writer;
   },
@@ -1481,6 +1634,14 @@ export const TrialPlan: MessageFns<TrialPlan> = {
             message.flopBudget = reader.double();
             continue;
           }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.spentNominalFlops = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1520,6 +1681,11 @@ export const TrialPlan: MessageFns<TrialPlan> = {
         : isSet(object.flop_budget)
         ? globalThis.Number(object.flop_budget)
         : undefined,
+      spentNominalFlops: isSet(object.spentNominalFlops)
+        ? globalThis.Number(object.spentNominalFlops)
+        : isSet(object.spent_nominal_flops)
+        ? globalThis.Number(object.spent_nominal_flops)
+        : undefined,
     };
   },
 
@@ -1540,6 +1706,9 @@ export const TrialPlan: MessageFns<TrialPlan> = {
     if (message.flopBudget !== undefined) {
       obj.flopBudget = floatToJson(message.flopBudget);
     }
+    if (message.spentNominalFlops !== undefined) {
+      obj.spentNominalFlops = floatToJson(message.spentNominalFlops);
+    }
     return obj;
   },
 
@@ -1553,6 +1722,7 @@ export const TrialPlan: MessageFns<TrialPlan> = {
     message.nominalFlops = object.nominalFlops ?? 0;
     message.executedFlops = object.executedFlops ?? 0;
     message.flopBudget = object.flopBudget ?? undefined;
+    message.spentNominalFlops = object.spentNominalFlops ?? undefined;
     return message;
   },
 };

@@ -1,0 +1,115 @@
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import type { Database } from '../schema.js';
+
+/**
+ * Trials that depend on trials (WSD sweeps: a branch resumes its trunk's checkpoint at branch_step; see
+ * libs/sweeps/src/wsd.ts and migrations/0003_trial_dependencies.ts). Everything the queue does differently for
+ * them is here:
+ * - branchReady: the claim condition; a branch is claimable only once its trunk has a checkpoint at its step;
+ * - trunkCheckpoint: what a branch's attempt starts from while it has no checkpoint of its own;
+ * - keepForBranches: the checkpoint garbage collection never drops a checkpoint an unfinished branch needs;
+ * - failStrandedBranches: a trunk that ended (completed, diverged, failed) without the checkpoint a pending
+ *   branch needs fails that branch with the reason, so the sweep can settle.
+ * Leases, fencing, heartbeats and the reaper treat a branch like any trial.
+ */
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** SQL condition on the trials row `alias`: an independent trial, or a branch whose trunk checkpoint exists. */
+export function branchReady(alias: string): RawBuilder<boolean> {
+  const t = sql.ref(alias);
+  return sql<boolean>`(${t}.parent_id is null or exists (
+    select 1 from checkpoints c where c.trial_id = ${t}.parent_id and c.step = ${t}.branch_step))`;
+}
+
+/** The trunk's checkpoint a branch starts from (the latest saved at that step), or null. */
+export async function trunkCheckpoint(
+  db: Db,
+  trunkId: number,
+  step: number,
+): Promise<{ data: Uint8Array; step: number } | null> {
+  const ck = await db
+    .selectFrom('checkpoints')
+    .select(['data', 'step'])
+    .where('trial_id', '=', trunkId)
+    .where('step', '=', step)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return ck ? { data: new Uint8Array(ck.data), step: ck.step } : null;
+}
+
+/** SQL condition on the checkpoints row `alias`: some unfinished branch starts from it (never garbage-collect it). */
+export function keepForBranches(alias: string): RawBuilder<boolean> {
+  const c = sql.ref(alias);
+  return sql<boolean>`exists (
+    select 1 from trials b
+    where b.parent_id = ${c}.trial_id and b.branch_step = ${c}.step and b.status in ('pending', 'running'))`;
+}
+
+/**
+ * Fails every pending branch whose trunk has ended (completed, diverged or failed) without a checkpoint at the
+ * branch's step: it can never start. The error names the trunk and the step. With trunkId, only that trunk's
+ * branches (called right after the trunk ends); without, all (the reaper's backstop). Returns the branch ids.
+ */
+export async function failStrandedBranches(db: Db, trunkId?: number): Promise<number[]> {
+  const only = trunkId === undefined ? sql`true` : sql`b.parent_id = ${trunkId}`;
+  const res = await sql<{ id: number }>`
+    update trials b set
+      status = 'failed',
+      error = 'trunk trial ' || p.id || ' (' || p.cell_key || ') ' || p.status ||
+              case when p.error is null then '' else ': ' || left(p.error, 500) end ||
+              ' before saving its checkpoint at step ' || b.branch_step || ', which this branch starts from',
+      finished_at = now(),
+      updated_at = now()
+    from trials p
+    where ${only}
+      and b.parent_id = p.id
+      and b.status = 'pending'
+      and p.status in ('completed', 'diverged', 'failed')
+      and not exists (select 1 from checkpoints c where c.trial_id = p.id and c.step = b.branch_step)
+    returning b.id
+  `.execute(db);
+  return res.rows.map((r) => Number(r.id));
+}
+
+/**
+ * Sets parent_id of the sweep's branch rows from their trunk's cell key (both rows inserted by the same
+ * createSweep); throws if a trunk key is not in the sweep.
+ */
+export async function linkBranches(tx: Transaction<Database>, sweepId: number, links: { cellKey: string; parentKey: string }[]): Promise<void> {
+  for (let i = 0; i < links.length; i += 500) {
+    const chunk = links.slice(i, i + 500);
+    const res = await sql<{ id: number }>`
+      update trials b set parent_id = p.id
+      from unnest(${chunk.map((l) => l.cellKey)}::text[], ${chunk.map((l) => l.parentKey)}::text[]) as u(cell_key, parent_key),
+           trials p
+      where b.sweep_id = ${sweepId} and b.cell_key = u.cell_key
+        and p.sweep_id = ${sweepId} and p.cell_key = u.parent_key
+        and b.parent_id is distinct from p.id
+      returning b.id
+    `.execute(tx);
+    void res;
+  }
+  const missing = await sql<{ cell_key: string }>`
+    select cell_key from trials where sweep_id = ${sweepId} and role = 'branch' and parent_id is null limit 1
+  `.execute(tx);
+  if (missing.rows[0]) throw new Error(`createSweep: branch ${missing.rows[0].cell_key} has no trunk trial in the sweep`);
+}
+
+/**
+ * Drops the checkpoints of a finished trunk that no unfinished branch starts from any more, except its latest
+ * (every finished trial keeps its last checkpoint). Called when a trunk or one of its branches completes (either
+ * may finish last). `trialId` is the trunk or a branch. Returns how many went.
+ */
+export async function dropSpentTrunkCheckpoints(db: Db, trialId: number): Promise<number> {
+  const res = await sql`
+    delete from checkpoints c
+    using trials x, trials p
+    where x.id = ${trialId} and p.id = coalesce(x.parent_id, x.id) and p.role = 'trunk' and c.trial_id = p.id
+      and p.status in ('completed', 'diverged', 'failed', 'cancelled')
+      and c.step < (select max(k.step) from checkpoints k where k.trial_id = p.id)
+      and not ${keepForBranches('c')}
+  `.execute(db);
+  return Number(res.numAffectedRows ?? 0);
+}
