@@ -102,7 +102,7 @@ const FAMILIES: readonly SweepFamily[] = [
     description:
       "transformer first trained to match a trained GATr teacher's predictions on E(3)-transformed inputs (symmetry cloning), then fine-tuned on the labels; the teacher would be the sweep's gatr trial of the same size, steps, data and seed",
     notSchedulable:
-      "its teacher is a trained gatr trial of the same sweep, and the queue cannot yet hold a trial until another one completed nor hand the worker that trial's checkpoint (the training mode is in libs/models: TrialConfig.clone)",
+      "its teacher is a trained gatr trial of the same sweep, and the queue's trial dependency (WSD: a branch waits for its trunk's checkpoint and resumes from it) cannot yet hand a fresh trial another trial's final checkpoint as its teacher (the training mode is in libs/models: TrialConfig.clone)",
     source: 'Huang, Cheng, Chen, Aspuru-Guzik 2024, "Symmetry From Scratch: Group Equivariance as a Supervised Learning Task"',
     guarantee: 'none',
   },
