@@ -69,6 +69,11 @@ describe('a sweep with every schedulable symmetry family', () => {
     assert.ok(one('transformer+lps').plan.nominalFlopsPerSample > 2 * one('transformer').plan.nominalFlopsPerSample);
     assert.ok(one('gatr+approx').plan.paramCount > one('gatr').plan.paramCount);
 
+    // gatr+approx measures its exact model (fixed inputs off); the worker logs it with the completion
+    const exact = workers[0]!.logs.filter((l) => l.msg === 'trial completed' && l.symmetry) as { symmetry: { exactValLoss: number; exactTestLoss: number } }[];
+    assert.equal(exact.length, 2, 'the two gatr+approx trials report their exact-model losses');
+    for (const l of exact) assert.ok(Number.isFinite(l.symmetry.exactTestLoss) && l.symmetry.exactTestLoss > 0);
+
     const { report } = await writeStudyReport(studyFromRows(rows), out, { bootstrap: 0, seed: 0 });
     const json = JSON.parse(readFileSync(report.json!, 'utf8')) as { families: { family: string; runs: number }[] };
     assert.deepEqual(json.families.map((f) => f.family).sort(), [...FAMILIES].sort());
