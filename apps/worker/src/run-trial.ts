@@ -178,6 +178,8 @@ export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialRep
       testLoss: o.testLoss,
       error: o.error,
       wallTimeS: Math.round(wallTimeS * 10) / 10,
+      // issue 16: what a family measured about its symmetry (gatr+approx: the exact model's losses); not stored yet
+      ...(o.symmetry ? { symmetry: o.symmetry } : {}),
     });
     return report(o.status, step);
   } finally {

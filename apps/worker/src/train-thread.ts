@@ -86,6 +86,7 @@ async function train(m: Extract<ThreadRequest, { type: 'train' }>): Promise<void
       executedFlops: (trial.plan.executedFlops * o.step) / trial.steps,
       baselines: loaded.baselines,
       ...(o.error ? { error: o.error } : {}),
+      ...(o.symmetry ? { symmetry: o.symmetry } : {}),
     },
   });
 }

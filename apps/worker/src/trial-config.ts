@@ -33,6 +33,15 @@ export function trialProblem(t: TrialMessage | undefined): string | null {
   if (g.output !== undefined && g.output !== 'rigid' && g.output !== 'vertex') return `trial.dims.${t.modelFamily}.output: expected "rigid" or "vertex", got "${g.output}"`;
   if (d.gatr?.attention !== undefined && d.gatr.attention !== 'sdp' && d.gatr.attention !== 'distance') return `trial.dims.gatr.attention: expected "sdp" or "distance", got "${d.gatr.attention}"`;
   if (d.gatr?.reflections !== undefined && d.gatr.reflections !== 'symmetrize' && d.gatr.reflections !== 'ignore') return `trial.dims.gatr.reflections: expected "symmetrize" or "ignore", got "${d.gatr.reflections}"`;
+  const within = (x: number, max: number) => Number.isSafeInteger(x) && x >= 1 && x <= max;
+  // gatr+approx and transformer+lps carry their options in the dims (libs/models checks the same ranges)
+  if (d.gatr?.approxInputs !== undefined && !within(d.gatr.approxInputs, 64)) return `trial.dims.gatr.approx_inputs: expected an integer in [1, 64], got ${d.gatr.approxInputs}`;
+  const lps = d.transformer?.lps;
+  if (lps) {
+    for (const [k, max] of [['samples', 64], ['hidden', 4096], ['noise', 64]] as const) {
+      if (!within(lps[k], max)) return `trial.dims.transformer.lps.${k}: expected an integer in [1, ${max}], got ${lps[k]}`;
+    }
+  }
   return null;
 }
 

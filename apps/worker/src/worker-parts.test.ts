@@ -131,6 +131,21 @@ describe('reading the assigned trial', () => {
     assert.match(trialProblem({ ...cell, dims: { gatr: { mvChannels: 1, sChannels: 8, blocks: 1, heads: 1 } } })!, /^trial\.dims: expected exactly the transformer dims/);
     assert.match(trialProblem({ ...cell, training: undefined })!, /^trial\.training: missing/);
     assert.match(trialProblem({ ...cell, modelFamily: 'mlp' })!, /^trial\.model_family/);
+    const lps = (o: object) => ({ ...cell, dims: { transformer: { ...cell.dims.transformer!, lps: { samples: 2, hidden: 16, noise: 4, ...o } } } });
+    assert.match(trialProblem(lps({ samples: 0 }))!, /^trial\.dims\.transformer\.lps\.samples: expected an integer in \[1, 64\], got 0$/);
+    assert.match(trialProblem(lps({ hidden: 1.5 }))!, /^trial\.dims\.transformer\.lps\.hidden/);
+    const gatr = { ...cell, modelFamily: 'gatr', dims: { gatr: { mvChannels: 1, sChannels: 8, blocks: 1, heads: 1, approxInputs: 65 } } };
+    assert.match(trialProblem(gatr)!, /^trial\.dims\.gatr\.approx_inputs: expected an integer in \[1, 64\], got 65$/);
+  });
+
+  it("reads issue 16's family options off the dims: transformer+lps frames, gatr+approx fixed inputs", () => {
+    const lps = { samples: 3, hidden: 8, noise: 2 };
+    const t: Trial = { ...cell, family: 'transformer+lps', dims: { transformer: { ...cell.dims.transformer!, lps } } };
+    assert.equal(trialProblem(t), null);
+    assert.deepEqual(trainingConfig(t).dims, { family: 'transformer', width: 8, depth: 1, heads: 1, mlpRatio: 4, lps });
+    const g: Trial = { ...cell, family: 'gatr+approx', modelFamily: 'gatr', dims: { gatr: { mvChannels: 1, sChannels: 8, blocks: 1, heads: 1, approxInputs: 2 } } };
+    assert.equal(trialProblem(g), null);
+    assert.deepEqual(trainingConfig(g).dims, { family: 'gatr', mvChannels: 1, sChannels: 8, blocks: 1, heads: 1, approxInputs: 2 });
   });
 });
 

@@ -12,6 +12,7 @@ export { transformerFlops, summarizeTransformer, rigidOutputExecutedFlops, type 
 export { transformerParamCount, transformerMatrixWeights, checkTransformerDims } from './transformer/layout.js';
 export { tokenFeatureDim } from './transformer/features.js';
 export {
+  approxInputCount,
   blockLinearShapes,
   gatrBlockParamCount,
   gatrFlopsPerToken,
@@ -36,4 +37,17 @@ export {
   type EquiLinearMode,
   type EquiLinearShape,
 } from './gatr/sizes.js';
+export {
+  summarizeLps,
+  checkLps,
+  lpsFrameNetSize,
+  cloneCompute,
+  LPS_Q_FEATURES,
+  LPS_Q_OUT,
+  LPS_DEFAULT_SAMPLES,
+  LPS_DEFAULT_HIDDEN,
+  LPS_DEFAULT_NOISE,
+  type CloneCompute,
+  type CloneComputeInput,
+} from './symmetry-accounting.js';
 export { OUTPUT_MODES } from './api.js';

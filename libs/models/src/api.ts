@@ -31,6 +31,22 @@ export interface TransformerDims {
   mlpRatio: number;
   /** default 'rigid' */
   output?: OutputMode;
+  /**
+   * Probabilistic symmetrization (sweep family "transformer+lps", Kim et al. 2023; transformer/lps.ts): the
+   * transformer f runs `samples` times per example in frames drawn by a small equivariant network, and the
+   * prediction is the mean of g . f(g^-1 . x). Absent: the plain transformer.
+   */
+  lps?: LpsOptions;
+}
+
+/** Options of the probabilistic symmetrization (transformer/lps.ts). */
+export interface LpsOptions {
+  /** k: frames (base-model passes) per example, at training and at evaluation */
+  samples: number;
+  /** hidden width of the frame network q's per-vertex MLP (the spec's default: LPS_DEFAULT_HIDDEN = 16) */
+  hidden: number;
+  /** invariant Gaussian noise channels per vertex fed to q (the spec's default: LPS_DEFAULT_NOISE = 4) */
+  noise: number;
 }
 
 export interface GatrDims {
@@ -50,6 +66,13 @@ export interface GatrDims {
    * SE(3)-equivariant (rotations and translations) in one pass, reflections only approximately.
    */
   reflections?: 'symmetrize' | 'ignore';
+  /**
+   * Approximate equivariance (sweep family "gatr+approx", Ashman et al. 2024): this many learned constant
+   * multivector channels, the same on every token and NOT transformed with the scene, appended to the input
+   * channels. They start at zero (the model starts exactly equivariant) and can be switched off at evaluation
+   * (Net.setSymmetryBreaking) to recover the exact model. Absent or 0: plain GATr.
+   */
+  approxInputs?: number;
 }
 
 export type ModelDims = TransformerDims | GatrDims;
@@ -117,6 +140,29 @@ export interface TrialConfig {
   seed: number;
   /** steps averaged into one train-loss metric point (default: max(1, round(steps / 200))) */
   logEvery?: number;
+  /**
+   * Symmetry cloning (sweep family "transformer+clone", Huang et al. 2024): the first `steps` training steps
+   * regress the student on a teacher's predictions for E(3)-transformed inputs instead of the labels; the rest
+   * fine-tune on the labels. The teacher (a trained GATr checkpoint) is passed to trainTrial (TrainExtras.teacher).
+   */
+  clone?: CloneOptions;
+}
+
+export interface CloneOptions {
+  /** length of the cloning phase in steps (<= steps) */
+  steps: number;
+}
+
+/** What a family measured about its symmetry at the end of a trial (TrialOutcome.symmetry). */
+export interface SymmetryReport {
+  /** gatr+approx: validation / test loss with the symmetry-breaking inputs switched off (the exact model) */
+  exactValLoss?: number;
+  exactTestLoss?: number;
+  /** transformer+clone: relative equivariance error (to the predicted displacement) after the cloning phase, and at the end */
+  equivarianceErrorAfterClone?: number;
+  equivarianceErrorFinal?: number;
+  /** transformer+clone: nominal FLOPs of the teacher's forward passes during cloning (included in the trial's own count) */
+  teacherInferenceFlops?: number;
 }
 
 export interface TrialData {
@@ -158,4 +204,6 @@ export interface TrialOutcome {
   summary: ModelSummary;
   /** set when diverged: what went non-finite and at which step */
   error?: string;
+  /** families that handle symmetry in other ways report what they measured (api.ts SymmetryReport) */
+  symmetry?: SymmetryReport;
 }

@@ -10,6 +10,7 @@ import type { FamilyName, ModelDims, ModelSummary, TaskShapes, TransformerDims }
 import { summarizeTransformer } from './flops.js';
 import { checkTransformerDims } from './transformer/layout.js';
 import { summarizeGatr } from './gatr/flops.js';
+import { summarizeLps } from './symmetry-accounting.js';
 
 const TRANSFORMER_RUNGS: [width: number, depth: number, heads: number][] = [
   [4, 1, 1], [8, 1, 1], [12, 1, 2], [16, 2, 2], [24, 2, 2], [32, 2, 4], [48, 3, 4], [64, 3, 4], [96, 4, 4],
@@ -76,7 +77,7 @@ export function summarize(dims: ModelDims, shapes: TaskShapes): ModelSummary {
   checkShapes(shapes);
   if (dims.family === 'transformer') {
     checkTransformerDims(dims as TransformerDims);
-    return summarizeTransformer(dims, shapes);
+    return dims.lps ? summarizeLps(dims, shapes) : summarizeTransformer(dims, shapes);
   }
   if (dims.family === 'gatr') return summarizeGatr(dims, shapes);
   throw new Error(`dims.family must be "transformer" or "gatr" (got "${String((dims as { family: unknown }).family)}")`);

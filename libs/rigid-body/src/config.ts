@@ -31,8 +31,14 @@ export const FREE_FLIGHT_OVERRIDES = {
   approachSpeed: 0,
 } as const;
 
-/** A config with every optional field filled in (what generation and the hash use). */
-export type ResolvedBenchmarkConfig = Required<BenchmarkConfig>;
+/**
+ * A config with every optional field filled in (what generation and the hash use), except windStrength, which is
+ * only present when it is not 0 (so a config without wind hashes, caches and generates as before the knob).
+ */
+export type ResolvedBenchmarkConfig = Required<Omit<BenchmarkConfig, 'windStrength'>> & { windStrength?: number };
+
+/** Default of the symmetry-breaking wind (BenchmarkConfig.windStrength): none. */
+export const DEFAULT_WIND_STRENGTH = 0;
 
 /**
  * The default benchmark: 3–6 bodies from the whole mesh library thrown at each other (approachSpeed) from low
@@ -55,6 +61,7 @@ export function defaultBenchmarkConfig(): BenchmarkConfig {
     testExamples: 1024,
     seed: 0,
     ...SCENE_DEFAULTS,
+    windStrength: DEFAULT_WIND_STRENGTH,
   };
 }
 
@@ -62,7 +69,7 @@ const REQUIRED_KEYS = [
   'bodiesMin', 'bodiesMax', 'maxBodies', 'meshes', 'dt', 'framesPerScene', 'pastOffset', 'horizon',
   'examplesPerScene', 'gravity', 'valExamples', 'testExamples', 'seed',
 ] as const;
-const KNOWN_KEYS = new Set<string>([...REQUIRED_KEYS, ...Object.keys(SCENE_DEFAULTS)]);
+const KNOWN_KEYS = new Set<string>([...REQUIRED_KEYS, ...Object.keys(SCENE_DEFAULTS), 'windStrength']);
 
 /** Largest padding size accepted for the body axis. */
 export const MAX_BODIES_LIMIT = 64;
@@ -146,9 +153,12 @@ export function validateBenchmarkConfig(cfg: BenchmarkConfig): ResolvedBenchmark
   num(merged, 'restitution', 0, 1);
   num(merged, 'density', 0, 1e6, true);
   num(merged, 'approachSpeed', 0, 1000);
+  if (merged.windStrength === undefined) merged.windStrength = DEFAULT_WIND_STRENGTH;
+  const wind = num(merged, 'windStrength', 0, 100);
 
   const out = {} as Record<string, unknown>;
   for (const key of [...KNOWN_KEYS].sort()) out[key] = key === 'meshes' ? [...(merged.meshes as string[])] : merged[key];
+  if (wind === 0) delete out.windStrength; // no wind: the same resolved config (hash, cache, data) as before the knob
   return out as unknown as ResolvedBenchmarkConfig;
 }
 

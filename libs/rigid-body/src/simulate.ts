@@ -35,6 +35,8 @@ export interface PhysicsParams {
   restitution: number;
   /** kg/m^3 */
   density: number;
+  /** horizontal wind along +x: acceleration (m/s^2) of a body of scale 0.5 m, scaled by 0.5 / scale (BenchmarkConfig.windStrength); default 0 */
+  windStrength?: number;
 }
 
 /** A simulated scene: per frame and body, the centre of mass and orientation. */
@@ -95,7 +97,9 @@ export function initPhysics(): Promise<void> {
 
 /** Physics parameters of a (validated) config. */
 export function physicsParams(cfg: ResolvedBenchmarkConfig): PhysicsParams {
-  return { dt: cfg.dt, gravity: cfg.gravity, friction: cfg.friction, restitution: cfg.restitution, density: cfg.density };
+  const p: PhysicsParams = { dt: cfg.dt, gravity: cfg.gravity, friction: cfg.friction, restitution: cfg.restitution, density: cfg.density };
+  if (cfg.windStrength) p.windStrength = cfg.windStrength;
+  return p;
 }
 
 /** Mass in tonnes of a body of the given mesh and scale. */
@@ -215,6 +219,11 @@ export function simulateSceneSync(scene: SceneState, params: PhysicsParams, fram
           .setAngvel({ x: b.angvel[0], y: b.angvel[1], z: b.angvel[2] }),
       );
       colliders.push(world.createCollider(desc.setDensity(params.density).setFriction(params.friction).setRestitution(params.restitution), body));
+      const wind = params.windStrength ?? 0;
+      if (wind !== 0) {
+        // a persistent user force (Rapier keeps it until resetForces): mass * windStrength * 0.5 / scale newtons along +x
+        body.addForce({ x: body.mass() * wind * (0.5 / b.scale), y: 0, z: 0 }, true);
+      }
       meshes.push(mesh);
       handles.push(body);
     }

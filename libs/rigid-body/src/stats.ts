@@ -28,6 +28,8 @@ export interface BenchmarkStats {
   horizon: number;
   pastOffset: number;
   dt: number;
+  /** the symmetry-breaking wind (BenchmarkConfig.windStrength, m/s^2 at scale 0.5 m; 0 = none, today's physics) */
+  windStrength: number;
   /** seconds spent generating (simulation included) */
   generationSeconds: number;
 }
@@ -63,5 +65,5 @@ export async function benchmarkStats(config: BenchmarkConfig, opts: { trainSize:
       baselines: n > 0 ? baselineLosses(ex, cfg.pastOffset, cfg.horizon) : { noMotion: 0, constantVelocity: 0 },
     };
   }
-  return { splits, horizon: cfg.horizon, pastOffset: cfg.pastOffset, dt: cfg.dt, generationSeconds: (performance.now() - t0) / 1000 };
+  return { splits, horizon: cfg.horizon, pastOffset: cfg.pastOffset, dt: cfg.dt, windStrength: cfg.windStrength ?? 0, generationSeconds: (performance.now() - t0) / 1000 };
 }

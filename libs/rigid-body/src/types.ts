@@ -59,6 +59,14 @@ export interface BenchmarkConfig {
   restitution?: number;
   /** Body density in kg/m^3 (default 1000). */
   density?: number;
+  /**
+   * The symmetry-breaking knob (issue 16): a constant horizontal wind along +x of the simulation frame, as the
+   * acceleration (m/s^2) it gives a body of scale 0.5 m; a body of scale s gets windStrength * 0.5 / s (drag on
+   * the cross-section ~ s^2, mass ~ s^3). It breaks the rotation symmetry about the vertical, and it is NOT an
+   * input of the examples (gravity and the floor are). 0 (default) = no wind: the data, config hash and cache
+   * files are those of a config without the field.
+   */
+  windStrength?: number;
 }
 
 /** A batch of examples in the padded layout. */

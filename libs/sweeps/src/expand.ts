@@ -147,12 +147,30 @@ export function planSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): Sw
   const resolved = resolveSizes(s, sizes, shapes, deps, issues);
   issues.throwIfAny();
 
+  /** A family's model of a size: the model family's dims plus the family's own options (gatr+approx, transformer+lps). */
+  const familySize = (family: string, size: ResolvedSize, i: number): ResolvedSize | null => {
+    const method = sweepFamily(family).method;
+    const o = s.familyOptions;
+    const extra: Partial<ModelDims> | null =
+      method === 'approx' ? { approxInputs: o!['gatr+approx']!.inputs } : method === 'lps' ? { lps: { ...o!['transformer+lps']! } } : null;
+    if (!extra) return size;
+    const dims = { ...size.summary.dims, ...extra } as ModelDims;
+    try {
+      return { label: size.label, summary: deps.summarize(dims, shapes) };
+    } catch (e) {
+      issues.add(sizePath(s, i), `cannot build ${family} model ${canonicalJson(dims)}: ${describe(e)}`);
+      return null;
+    }
+  };
+
   const cells: Trial[] = [];
   const dropped: DroppedCell[] = [];
   for (const family of s.families) {
     const fam = sweepFamily(family);
     const settings = s.perFamily[family]!;
-    for (const size of resolved.get(fam.modelFamily)!) {
+    for (const [sizeIndex, modelSize] of resolved.get(fam.modelFamily)!.entries()) {
+      const size = familySize(family, modelSize, sizeIndex);
+      if (!size) continue;
       const base = (steps: number, trainSize: number, seed: number, cellKey: string, flopBudget: number | null): Trial => ({
         cellKey,
         family,

@@ -1,9 +1,25 @@
 /**
  * The registry of sweep families: the names a spec's `families` list may use, and what each one trains.
- * A sweep family is a model family plus trial options (today only data augmentation). To add one (e.g. an
- * approximately equivariant GATr), add an entry here; the schema, defaults and expansion pick it up.
+ * A sweep family is a model family plus trial options (data augmentation, or one of issue 16's ways to handle
+ * symmetry: `method`), with the paper it comes from and the symmetry it guarantees. To add one, add an entry
+ * here; the schema, defaults and expansion pick it up (`equiscale families --json` lists them).
  */
 import type { AugmentGroup, FamilyName } from '@equiscale/models/accounting';
+
+/**
+ * Which symmetry a family guarantees for the full problem (scene, floor and gravity transformed together):
+ * - 'exact': equivariant by construction, for every input and every parameter value;
+ * - 'approximate': exact when its symmetry-breaking part is switched off, and departing from it only as far as
+ *   training moved that part;
+ * - 'in expectation': the expected prediction over its random frames is equivariant (and every fixed draw of
+ *   its noise gives an exactly equivariant map); a finite-sample estimate is equivariant in distribution;
+ * - 'none': no guarantee; whatever symmetry it has is learned from data (augmentation, imitation).
+ */
+export type SymmetryGuarantee = 'exact' | 'approximate' | 'in expectation' | 'none';
+export const SYMMETRY_GUARANTEES: readonly SymmetryGuarantee[] = ['exact', 'approximate', 'in expectation', 'none'];
+
+/** Issue 16's ways of handling symmetry (approx and lps have options in the spec's `familyOptions`, normalize.ts). */
+export type SymmetryMethod = 'approx' | 'lps' | 'clone';
 
 export interface SweepFamily {
   /** Name used in specs and in cell keys (no "/"). */
@@ -14,8 +30,21 @@ export interface SweepFamily {
   augment: boolean;
   /** The group augment draws from (models lib task/augment.ts): 'e3' (default) or 'task' (the floor's symmetries). */
   augmentGroup?: AugmentGroup;
+  /** approx: learned fixed inputs (dims.approxInputs); lps: probabilistic symmetrization (dims.lps); clone: symmetry cloning (models TrialConfig.clone; not schedulable yet) */
+  method?: SymmetryMethod;
   description: string;
+  /**
+   * Why a spec may not list this family yet (the planner refuses it naming `families`, with this reason);
+   * absent: the family can be scheduled.
+   */
+  notSchedulable?: string;
+  /** the paper the family comes from */
+  source: string;
+  guarantee: SymmetryGuarantee;
 }
+
+const SEED_STUDY = 'Brehmer, Behrends, de Haan, Cohen 2024, "Does equivariance matter at scale?" (arXiv 2410.23179)';
+const GATR_PAPER = 'Brehmer, de Haan, Behrends, Cohen 2023, "Geometric Algebra Transformer"';
 
 const FAMILIES: readonly SweepFamily[] = [
   {
@@ -23,12 +52,16 @@ const FAMILIES: readonly SweepFamily[] = [
     modelFamily: 'transformer',
     augment: false,
     description: 'general-purpose transformer, no augmentation',
+    source: SEED_STUDY,
+    guarantee: 'none',
   },
   {
     name: 'transformer+augment',
     modelFamily: 'transformer',
     augment: true,
     description: 'general-purpose transformer trained with random E(3) data augmentation (floor and gravity transformed along)',
+    source: SEED_STUDY,
+    guarantee: 'none',
   },
   {
     name: 'transformer+augment-task',
@@ -37,8 +70,42 @@ const FAMILIES: readonly SweepFamily[] = [
     augmentGroup: 'task',
     description:
       "general-purpose transformer trained with the task's own symmetries: rotations about the vertical, reflections in vertical planes, horizontal translations",
+    source: SEED_STUDY,
+    guarantee: 'none',
   },
-  { name: 'gatr', modelFamily: 'gatr', augment: false, description: 'E(3)-equivariant GATr' },
+  { name: 'gatr', modelFamily: 'gatr', augment: false, description: 'E(3)-equivariant GATr', source: GATR_PAPER, guarantee: 'exact' },
+  {
+    name: 'gatr+approx',
+    modelFamily: 'gatr',
+    augment: false,
+    method: 'approx',
+    description:
+      'GATr plus a few learned constant multivector inputs that are not transformed with the scene (zero at init: starts exact; switched off at evaluation: the exact model, whose losses are reported too)',
+    source: 'Ashman et al. 2024, "Approximately Equivariant Neural Processes"',
+    guarantee: 'approximate',
+  },
+  {
+    name: 'transformer+lps',
+    modelFamily: 'transformer',
+    augment: false,
+    method: 'lps',
+    description:
+      'transformer made E(3)-equivariant by probabilistic symmetrization: the mean of g·f(g⁻¹·x) over k frames g from a small equivariant network fed with invariant noise (centring + Gram–Schmidt), trained end to end',
+    source: 'Kim et al. 2023, "Learning Probabilistic Symmetrization for Architecture Agnostic Equivariance"',
+    guarantee: 'in expectation',
+  },
+  {
+    name: 'transformer+clone',
+    modelFamily: 'transformer',
+    augment: false,
+    method: 'clone',
+    description:
+      "transformer first trained to match a trained GATr teacher's predictions on E(3)-transformed inputs (symmetry cloning), then fine-tuned on the labels; the teacher would be the sweep's gatr trial of the same size, steps, data and seed",
+    notSchedulable:
+      "its teacher is a trained gatr trial of the same sweep, and the queue's trial dependency (WSD: a branch waits for its trunk's checkpoint and resumes from it) cannot yet hand a fresh trial another trial's final checkpoint as its teacher (the training mode is in libs/models: TrialConfig.clone)",
+    source: 'Huang, Cheng, Chen, Aspuru-Guzik 2024, "Symmetry From Scratch: Group Equivariance as a Supervised Learning Task"',
+    guarantee: 'none',
+  },
 ];
 
 /** Every sweep family, in registry order. */

@@ -3,8 +3,8 @@
  * normalization and hashing, expansion into trial cells, and spec diffs for extending a sweep.
  * No gRPC and no database here: the coordinator stores the cells.
  */
-export { SWEEP_FAMILIES, SWEEP_FAMILY_NAMES, MODEL_FAMILY_NAMES, findSweepFamily, sweepFamily } from './families.js';
-export type { SweepFamily } from './families.js';
+export { SWEEP_FAMILIES, SWEEP_FAMILY_NAMES, MODEL_FAMILY_NAMES, SYMMETRY_GUARANTEES, findSweepFamily, sweepFamily } from './families.js';
+export type { SweepFamily, SymmetryGuarantee, SymmetryMethod } from './families.js';
 export { SweepSpecError, formatPath } from './issues.js';
 export type { SpecIssue } from './issues.js';
 export { defaultSweepDeps, benchmarkTaskShapes } from './deps.js';
@@ -20,6 +20,7 @@ export {
   DEFAULT_CHECKPOINT_EVERY,
   DEFAULT_EVAL_EVERY,
   DEFAULT_MIN_STEPS,
+  DEFAULT_FAMILY_OPTIONS,
 } from './normalize.js';
 export type {
   NormalizedSweepSpec,
@@ -27,6 +28,7 @@ export type {
   NormalizedIsoflopSpec,
   FamilySettings,
   ModelOptionsSpec,
+  FamilyOptionsSpec,
   LrSpec,
   ModelSizeSpec,
   ExplicitDimsSpec,

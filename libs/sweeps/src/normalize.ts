@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import type { BenchmarkConfig } from '@equiscale/rigid-body';
-import type { FamilyName, GatrDims, TransformerDims } from '@equiscale/models/accounting';
+import { LPS_DEFAULT_HIDDEN, LPS_DEFAULT_NOISE, LPS_DEFAULT_SAMPLES, type FamilyName, type GatrDims, type LpsOptions, type TransformerDims } from '@equiscale/models/accounting';
 import { defaultSweepDeps, type SweepDeps } from './deps.js';
 import { findSweepFamily, SWEEP_FAMILY_NAMES } from './families.js';
 import { IssueList, SweepSpecError, formatPath, oneOfHint, show, type PathSegment } from './issues.js';
@@ -74,12 +74,27 @@ export interface ModelOptionsSpec {
   gatr?: Pick<GatrDims, 'output' | 'attention' | 'reflections'>;
 }
 
+/** Options of issue 16's families, filled in for every listed family that has them (families.ts `method`). */
+export interface FamilyOptionsSpec {
+  /** gatr+approx: the number of learned fixed inputs (models GatrDims.approxInputs) */
+  'gatr+approx'?: { inputs: number };
+  /** transformer+lps: frames per example, frame-network width, noise channels (models TransformerDims.lps) */
+  'transformer+lps'?: LpsOptions;
+}
+
+export const DEFAULT_FAMILY_OPTIONS: Readonly<Required<FamilyOptionsSpec>> = Object.freeze({
+  'gatr+approx': Object.freeze({ inputs: 2 }),
+  'transformer+lps': Object.freeze({ samples: LPS_DEFAULT_SAMPLES, hidden: LPS_DEFAULT_HIDDEN, noise: LPS_DEFAULT_NOISE }),
+});
+
 interface SpecCommon {
   name: string;
   benchmark: BenchmarkConfig;
   families: string[];
   /** only present when the spec sets it (so specs without it hash as before) */
   models?: ModelOptionsSpec;
+  /** only present when a listed family has options (gatr+approx, transformer+lps), defaults filled in */
+  familyOptions?: FamilyOptionsSpec;
   /** resolved settings of every listed family, in `families` order */
   perFamily: Record<string, FamilySettings>;
   seeds: number[];
@@ -344,6 +359,10 @@ function checkAndFill(spec: ParsedSweepSpec, deps: SweepDeps): NormalizedSweepSp
   const issues = new IssueList();
   duplicates(spec.families, ['families'], issues, 'family');
   const families = [...new Set(spec.families)];
+  spec.families.forEach((f, i) => {
+    const why = findSweepFamily(f)?.notSchedulable;
+    if (why) issues.add(['families', i], `${f} cannot be scheduled yet: ${why}; remove it from the sweep`);
+  });
   const modelFamilies = [...new Set(families.map((f) => findSweepFamily(f)!.modelFamily))];
 
   for (const k of Object.keys(spec.perFamily ?? {})) {
@@ -439,6 +458,13 @@ function checkAndFill(spec: ParsedSweepSpec, deps: SweepDeps): NormalizedSweepSp
     };
   }
 
+  const familyOptions: FamilyOptionsSpec = {};
+  for (const f of families) {
+    if (!(f in DEFAULT_FAMILY_OPTIONS)) continue;
+    const key = f as keyof FamilyOptionsSpec;
+    (familyOptions as Record<string, object>)[key] = { ...DEFAULT_FAMILY_OPTIONS[key], ...(spec.familyOptions?.[key] ?? {}) };
+  }
+
   duplicates(spec.seeds, ['seeds'], issues, 'seed');
   const valExamples = (benchmark as { valExamples?: unknown }).valExamples;
   const evalExamples = spec.eval?.examples ?? (typeof valExamples === 'number' ? valExamples : 0);
@@ -455,6 +481,7 @@ function checkAndFill(spec: ParsedSweepSpec, deps: SweepDeps): NormalizedSweepSp
     benchmark,
     families,
     ...(spec.models ? { models: spec.models } : {}),
+    ...(Object.keys(familyOptions).length > 0 ? { familyOptions } : {}),
     perFamily,
     ...tail,
     seeds: ascending(spec.seeds),

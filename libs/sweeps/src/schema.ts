@@ -150,6 +150,32 @@ export const modelOptionsSchema = obj(
   'a mapping from model family (transformer, gatr) to architecture options',
 );
 
+/**
+ * Options of issue 16's families (absent fields get DEFAULT_FAMILY_OPTIONS in normalize.ts):
+ * gatr+approx { inputs } (models GatrDims.approxInputs), transformer+lps { samples, hidden, noise } (models LpsOptions).
+ */
+export const familyOptionsSchema = obj(
+  {
+    'gatr+approx': obj(
+      { inputs: num('a number of learned fixed inputs (integer 1..64)', { int: true, min: 1, max: 64 }) },
+      'gatr+approx options { inputs }',
+    )
+      .partial()
+      .optional(),
+    'transformer+lps': obj(
+      {
+        samples: num('a number of frames k per example (integer 1..64)', { int: true, min: 1, max: 64 }),
+        hidden: num('a hidden width of the frame network (integer 1..4096)', { int: true, min: 1, max: 4096 }),
+        noise: num('a number of noise channels per vertex (integer 1..64)', { int: true, min: 1, max: 64 }),
+      },
+      'transformer+lps options { samples, hidden, noise }',
+    )
+      .partial()
+      .optional(),
+  },
+  'a mapping from family (gatr+approx, transformer+lps) to its options',
+);
+
 /** Explicit dims, keyed by model family (transformer+augment uses the transformer dims). */
 export const explicitDimsSchema = obj(
   { transformer: transformerDimsSchema.optional(), gatr: gatrDimsSchema.optional() },
@@ -205,6 +231,7 @@ export const sweepSpecSchema = obj(
       .optional(),
     design: designSchema.optional(),
     models: modelOptionsSchema.optional(),
+    familyOptions: familyOptionsSchema.optional(),
     modelSizes: list(modelSizeSchema, 'model sizes').optional(),
     steps: list(positiveInt('a step count (positive integer)'), 'step counts').optional(),
     trainSizes: list(positiveInt('a training-set size in examples (positive integer)'), 'training-set sizes').optional(),

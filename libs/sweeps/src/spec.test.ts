@@ -37,7 +37,7 @@ const MALFORMED: [string, (s: Spec) => void, string, RegExp][] = [
     'unknown family',
     (s) => (s.families = ['transformer', 'gatr', 'gatrr']),
     'families[2]',
-    /unknown family "gatrr"; use one of transformer, transformer\+augment, transformer\+augment-task, gatr \(did you mean "gatr"\?\)/,
+    /unknown family "gatrr"; use one of transformer, transformer\+augment, transformer\+augment-task, gatr, gatr\+approx, transformer\+lps, transformer\+clone \(did you mean "gatr"\?\)/,
   ],
   ['duplicate family', (s) => (s.families = ['gatr', 'gatr']), 'families[1]', /duplicate family "gatr".*families\[0\]/],
   ['families not a list', (s) => (s.families = 'gatr'), 'families', /expected a list of family names/],

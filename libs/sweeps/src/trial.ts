@@ -97,11 +97,15 @@ export type TrialCell = Trial;
 /** equiscale.v1.ModelDims of the models lib's dims. */
 export function trialDims(d: ModelDims): TrialDims {
   const opt = <K extends string, V>(k: K, v: V | undefined) => (v === undefined ? {} : ({ [k]: v } as Record<K, V>));
-  if (d.family === 'transformer') return { transformer: { width: d.width, depth: d.depth, heads: d.heads, mlpRatio: d.mlpRatio, ...opt('output', d.output) } };
+  if (d.family === 'transformer') {
+    const lps = d.lps && { samples: d.lps.samples, hidden: d.lps.hidden, noise: d.lps.noise };
+    return { transformer: { width: d.width, depth: d.depth, heads: d.heads, mlpRatio: d.mlpRatio, ...opt('output', d.output), ...opt('lps', lps) } };
+  }
   return {
     gatr: {
       mvChannels: d.mvChannels, sChannels: d.sChannels, blocks: d.blocks, heads: d.heads,
       ...opt('output', d.output), ...opt('attention', d.attention), ...opt('reflections', d.reflections),
+      ...opt('approxInputs', d.approxInputs),
     },
   };
 }

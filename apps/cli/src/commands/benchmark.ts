@@ -44,7 +44,7 @@ export function registerBenchmarkCommands(program: Command): void {
         console.log(JSON.stringify(out, null, 2));
         return;
       }
-      console.log(`horizon ${stats.horizon} frames (${fmtNum(stats.horizon * stats.dt * 1000, 3)} ms) from frames t−${stats.pastOffset} and t; generated in ${stats.generationSeconds.toFixed(1)} s`);
+      console.log(`horizon ${stats.horizon} frames (${fmtNum(stats.horizon * stats.dt * 1000, 3)} ms) from frames t−${stats.pastOffset} and t; generated in ${stats.generationSeconds.toFixed(1)} s; wind ${stats.windStrength} m/s² (windStrength, 0 = none)`);
       console.log(
         textTable(
           ['split', 'examples', 'contact', 'body–body', 'touching', 'no-motion loss', 'const-velocity loss'],

@@ -7,6 +7,7 @@ import { registerDemoCommand } from './demo.js';
 import { registerClusterCommands } from './cluster.js';
 import { registerDashboardCommand } from './dashboard.js';
 import { registerBenchmarkCommands } from './benchmark.js';
+import { registerFamiliesCommand } from './families.js';
 
 /** Each command module registers itself; heavy libraries are imported lazily inside the actions. */
 export function registerCommands(program: Command): void {
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerClusterCommands(program);
   registerDashboardCommand(program);
   registerBenchmarkCommands(program);
+  registerFamiliesCommand(program);
 }

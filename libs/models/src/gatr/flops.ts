@@ -105,10 +105,23 @@ export const gatrInputScalars = (shapes: TaskShapes): number => shapes.bodyFeatu
 /** Output multivector channels: 2 for 'rigid' (translation, rotation), V for 'vertex'. */
 export const gatrOutputChannels = (shapes: TaskShapes, output: OutputMode = 'rigid'): number => (output === 'vertex' ? shapes.maxVerts : 2);
 
+/** gatr+approx: the number of learned fixed input channels (dims.approxInputs; 0 when absent); throws when not an integer in [0, 64]. */
+export function approxInputCount(dims: GatrDims): number {
+  const k = dims.approxInputs ?? 0;
+  if (!(Number.isInteger(k) && k >= 0 && k <= 64)) throw new Error(`GATr dims.approxInputs must be an integer in [0, 64] (got ${JSON.stringify(dims.approxInputs)})`);
+  return k;
+}
+
+/**
+ * The network's shape for these dims. gatr+approx's fixed inputs are extra input channels after the scene's
+ * (refMv: the join reference is computed from the scene channels only).
+ */
 export function gatrNetConfig(dims: GatrDims, shapes: TaskShapes, attention: AttentionVariant = dims.attention ?? 'sdp', handMadeInvariants = false): GatrNetConfig {
+  const approx = approxInputCount(dims);
   return {
     attention,
-    inMv: gatrInputChannels(shapes.maxVerts),
+    inMv: gatrInputChannels(shapes.maxVerts) + approx,
+    ...(approx > 0 ? { refMv: gatrInputChannels(shapes.maxVerts) } : {}),
     mvChannels: dims.mvChannels,
     outMv: gatrOutputChannels(shapes, dims.output),
     inS: gatrInputScalars(shapes) + (handMadeInvariants ? 2 * shapes.maxVerts : 0),
@@ -119,7 +132,11 @@ export function gatrNetConfig(dims: GatrDims, shapes: TaskShapes, attention: Att
   };
 }
 
-/** Parameters and FLOPs per training sample (tokens = shapes.maxBodies, doubled when symmetrizing). */
+/**
+ * Parameters and FLOPs per training sample (tokens = shapes.maxBodies, doubled when symmetrizing). gatr+approx:
+ * its fixed inputs add 16 parameters each, and their first-layer weights and FLOPs are counted with the input
+ * channels (gatrNetConfig).
+ */
 export function summarizeGatr(dims: GatrDims, shapes: TaskShapes, options: GatrAccountingOptions = {}): ModelSummary {
   const cfg = gatrNetConfig(dims, shapes, options.attention ?? dims.attention, options.handMadeInvariants);
   const passes = (options.reflections ?? dims.reflections ?? 'symmetrize') === 'symmetrize' ? 2 : 1;
@@ -127,7 +144,7 @@ export function summarizeGatr(dims: GatrDims, shapes: TaskShapes, options: GatrA
   const rigid = (dims.output ?? 'rigid') === 'rigid' ? rigidOutputExecutedFlops(shapes).total : 0;
   return {
     dims,
-    paramCount: gatrParamCount(cfg),
+    paramCount: gatrParamCount(cfg) + 16 * approxInputCount(dims),
     nominalFlopsPerSample: passes * shapes.maxBodies * f.nominalPerToken,
     executedFlopsPerSample: passes * shapes.maxBodies * f.executedPerToken + rigid,
   };

@@ -28,6 +28,7 @@ export {
   type GatrFlops,
 } from './flops.js';
 export {
+  approxInputCount,
   GRAVITY_SCALE,
   MOTION_SCALE,
   batchTensors,

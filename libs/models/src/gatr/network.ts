@@ -22,6 +22,11 @@ export interface GatrNetConfig {
   heads: number;
   /** attention logits: 'sdp' (default) or 'distance' (see attention.ts) */
   attention?: AttentionVariant;
+  /**
+   * input channels [0, refMv) that make the join reference (default: all inMv); channels after them are
+   * not part of the scene (gatr+approx's fixed learned inputs) and must not move the reference
+   */
+  refMv?: number;
 }
 
 export interface GatrOutput {
@@ -67,7 +72,7 @@ export class GatrNet {
   /** Either a seed (a fresh ParamFactory) or a shared factory (when embedding the net in a model). */
   constructor(config: GatrNetConfig, seedOrParams: number | ParamFactory) {
     for (const [k, v] of Object.entries(config)) {
-      if (k === 'attention') continue;
+      if (k === 'attention' || v === undefined) continue;
       if (!Number.isInteger(v) || v < 0) throw new Error(`GatrNet: ${k} must be a non-negative integer, got ${v}`);
     }
     for (const k of ['inMv', 'mvChannels', 'outMv', 'blocks', 'heads'] as const) {
@@ -105,10 +110,11 @@ export class GatrNet {
     const [outMvT, outST] = tf.tidy(() => {
       const rows = batch * items;
       // join reference: mean e123 component of the input multivectors over (real) items and channels
-      const e123 = tf.slice(mv, [0, 0, 0, 14], [batch, items, inMv, 1]).sum([2, 3]); // (batch, items)
+      const refMv = this.config.refMv ?? inMv;
+      const e123 = tf.slice(mv, [0, 0, 0, 14], [batch, items, refMv, 1]).sum([2, 3]); // (batch, items)
       const ref14 = mask
-        ? tf.div(tf.sum(tf.mul(e123, mask), 1), tf.mul(tf.maximum(tf.sum(mask, 1), 1), inMv))
-        : tf.div(tf.sum(e123, 1), items * inMv);
+        ? tf.div(tf.sum(tf.mul(e123, mask), 1), tf.mul(tf.maximum(tf.sum(mask, 1), 1), refMv))
+        : tf.div(tf.sum(e123, 1), items * refMv);
       const keyBias = mask ? (tf.mul(tf.sub(1, mask), -1e9).reshape([batch, 1, items]) as tf.Tensor3D) : null;
 
       const mvFlat = mv.reshape([rows, 16 * inMv]) as tf.Tensor2D;

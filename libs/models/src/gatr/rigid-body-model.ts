@@ -35,6 +35,12 @@
  * the transformer reached 2.3e-3). Embedding the motion as a direction gives a linear path from input to
  * output (the grade-1 projection through the residual stream).
  *
+ * gatr+approx (dims.approxInputs = k > 0, Ashman et al. 2024): k learned constant multivectors, the same on every
+ * token and NOT transformed with the scene, are appended as input channels 2V+2 .. 2V+1+k (16k parameters, zero at
+ * init, so the model starts exactly equivariant; their first-layer weights are ordinary EquiLinear weights). The
+ * join reference is computed from the scene channels only (GatrNetConfig.refMv), and the reflection
+ * symmetrization leaves them unsigned. setSymmetryBreaking(false) replaces them by zeros: the exact model.
+ *
  * Reflections. Embedded points carry a sign under odd group elements: for a reflection g,
  * embedPoint(g p) = -(g . embedPoint(p)) (a point is a trivector, and the Pin action of an odd element on
  * grade 3 has a minus sign; extractPoint divides it away). Directions and planes have no such sign. So the
@@ -52,7 +58,7 @@ import type { GatrDims, TaskShapes } from '../api.js';
 import { rigidDisplacement } from '../task/rigid-output.js';
 import { rigidOutputExecutedFlops } from '../flops.js';
 import type { Net } from '../task/net.js';
-import { gatrFlopsPerToken, gatrInputChannels, gatrInputScalars, gatrNetConfig, gatrOutputChannels, summarizeGatr } from './flops.js';
+import { approxInputCount, gatrFlopsPerToken, gatrInputChannels, gatrInputScalars, gatrNetConfig, gatrOutputChannels, summarizeGatr } from './flops.js';
 import type { AttentionVariant } from './attention.js';
 import { GatrNet } from './network.js';
 import { constant } from './primitives.js';
@@ -64,7 +70,7 @@ export const MOTION_SCALE = 0.1;
 /** The rotation vector of the 'rigid' output is this times the output bivector (radians). */
 export const ROTATION_SCALE = 0.1;
 
-export { gatrInputChannels, gatrInputScalars, gatrNetConfig, gatrOutputChannels, summarizeGatr };
+export { approxInputCount, gatrInputChannels, gatrInputScalars, gatrNetConfig, gatrOutputChannels, summarizeGatr };
 
 export type ReflectionHandling = 'symmetrize' | 'ignore';
 
@@ -186,6 +192,8 @@ export function gatrEmbed(batch: RigidBodyBatch, handMadeInvariants = false): { 
   });
 }
 
+let approxVarId = 0;
+
 export interface GatrModel extends Net {
   readonly net: GatrNet;
   readonly paramCount: number;
@@ -215,6 +223,11 @@ export function createGatrModel(dims: GatrDims, shapes: TaskShapes, seed: number
   const net = new GatrNet(cfg, seed);
   const C = cfg.outMv;
   const V = shapes.maxVerts;
+  // gatr+approx: k learned constant multivectors (zero at init: exactly equivariant), the same on every token
+  const approx = approxInputCount(dims);
+  const approxVar = approx > 0 ? tf.variable(tf.zeros([1, 1, approx, 16]), true, `gatr-approx/${seed}/${approxVarId++}`) : null;
+  let approxOn = true;
+  const variables = approxVar ? [...net.variables, approxVar] : net.variables;
 
   function predictTensors(batch: RigidBodyBatch): tf.Tensor {
     return tf.tidy(() => {
@@ -225,13 +238,20 @@ export function createGatrModel(dims: GatrDims, shapes: TaskShapes, seed: number
             `got ${b}, ${batch.curr.shape[2]}, ${batch.bodyFeatures.shape[2]}`,
         );
       }
-      const { mv, s, mask } = gatrEmbed(batch, options.handMadeInvariants);
+      const embedded = gatrEmbed(batch, options.handMadeInvariants);
+      const { s, mask } = embedded;
+      let mv: tf.Tensor = embedded.mv;
+      if (approxVar) {
+        // not transformed with the scene: this is what breaks the symmetry; off = zeros = the exact model
+        const fixed = approxOn ? tf.tile(approxVar, [n, b, 1, 1]) : tf.zeros([n, b, approx, 16]);
+        mv = tf.concat([mv, fixed], 2);
+      }
       let out: tf.Tensor; // (N, B, C, 16)
       if (reflections === 'symmetrize') {
-        const signs = constant(`point-signs-${V}`, () => {
-          const sg = new Float32Array(2 * V + 2).fill(1);
+        const signs = constant(`point-signs-${V}-${approx}`, () => {
+          const sg = new Float32Array(2 * V + 2 + approx).fill(1);
           sg.fill(-1, V, 2 * V);
-          return tf.tensor4d(sg, [1, 1, 2 * V + 2, 1]);
+          return tf.tensor4d(sg, [1, 1, 2 * V + 2 + approx, 1]);
         });
         const both = net.forward(tf.concat([mv, tf.mul(mv, signs)], 0), tf.concat([s, s], 0), tf.concat([mask, mask], 0)).mv;
         out = tf.mul(tf.sum(both.reshape([2, n, b, C, 16]), 0), 0.5); // the average of the two halves' outputs
@@ -263,8 +283,8 @@ export function createGatrModel(dims: GatrDims, shapes: TaskShapes, seed: number
   return {
     family: 'gatr',
     net,
-    variables: net.variables,
-    paramCount: net.paramCount,
+    variables,
+    paramCount: net.paramCount + 16 * approx,
     reflections,
     summary: summarizeGatr(dims, shapes, { reflections, attention, handMadeInvariants: options.handMadeInvariants }),
     predictTensors,
@@ -272,8 +292,15 @@ export function createGatrModel(dims: GatrDims, shapes: TaskShapes, seed: number
       return tf.tidy(() => predictTensors(batchTensors(ex)));
     },
     flops,
+    ...(approxVar
+      ? {
+          setSymmetryBreaking(on: boolean) {
+            approxOn = on;
+          },
+        }
+      : {}),
     dispose() {
-      for (const v of net.variables) v.dispose();
+      for (const v of variables) v.dispose();
     },
   };
 }

@@ -15,6 +15,13 @@ export interface Net {
   readonly variables: tf.Variable[];
   readonly summary: ModelSummary;
   predict(ex: Examples): tf.Tensor;
+  /** gatr+approx: switch the learned symmetry-breaking inputs on (default) or off (the exactly equivariant model). */
+  setSymmetryBreaking?(on: boolean): void;
+  /**
+   * transformer+lps: which noise the next predict() calls use: a training step's own draw (seeded by the trial
+   * seed and the step), or null for the fixed evaluation draw.
+   */
+  setNoiseStep?(step: number | null): void;
   /** Releases the variables. */
   dispose(): void;
 }

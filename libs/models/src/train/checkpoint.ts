@@ -30,6 +30,11 @@ export interface CheckpointHeader {
   trainCount: number;
   /** last reported training loss window, so a resumed run can report continuity */
   lastTrainLoss: number | null;
+  /**
+   * the constant-velocity gain the net was built with (train/motion-baseline.ts); needed to rebuild the model
+   * outside its own trial (a symmetry-cloning teacher). Absent in checkpoints written before issue 16.
+   */
+  motionGain?: number;
 }
 
 export interface Checkpoint {

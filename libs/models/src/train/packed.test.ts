@@ -101,4 +101,8 @@ test('trainPacked refuses trials of different shapes with one line naming the fi
   assert.throws(() => trainPacked([config(1, 1e-3), config(2, 1e-3, { batchSize: 4 })], data), /configs\[1\]\.batchSize = 4 differs from configs\[0\]\.batchSize = 8/);
   assert.throws(() => trainPacked([config(1, 1e-3), config(2, 1e-3, { dims: { family: 'transformer', width: 8, depth: 2, heads: 2, mlpRatio: 2 } })], data), /configs\[1\]\.dims differ/);
   assert.throws(() => trainPacked([], data), /at least one trial/);
+  // issue 16: probabilistic symmetrization and symmetry cloning need the unpacked trainer
+  const lps = { family: 'transformer' as const, width: 8, depth: 1, heads: 2, mlpRatio: 2, lps: { samples: 2, hidden: 4, noise: 2 } };
+  assert.throws(() => trainPacked([config(1, 1e-3, { dims: lps })], data), /dims\.lps \(transformer\+lps\) is not packable/);
+  assert.throws(() => trainPacked([config(1, 1e-3), config(2, 1e-3, { clone: { steps: 1 } })], data), /configs\[1\]\.clone \(transformer\+clone\) is not packable/);
 });

@@ -17,12 +17,11 @@ import type { TrialConfig, TrialData, TransformerDims } from '../api.js';
 import { gelu, layerNorm } from '../backend/ops.js';
 import { matMulT } from '../backend/wasm-fixes.js';
 import { augmentBatch } from '../task/augment.js';
-import { rigidDisplacement } from '../task/rigid-output.js';
 import { checkNamedExamples, shapesOf } from '../task/examples.js';
 import type { Net } from '../task/net.js';
 import { keyMaskBias, tokenFeatureDim, tokenFeatures } from '../transformer/features.js';
 import { transformerLayout } from '../transformer/layout.js';
-import { createTransformerModel } from '../transformer/model.js';
+import { createTransformerModel, headDisplacement } from '../transformer/model.js';
 import { adamUpdate, globalNorm, newAdamState, type AdamState } from './adam.js';
 import { DataOrder } from './data-order.js';
 import { coordMask, evaluateLoss, maskedSquaredError } from './evaluate.js';
@@ -115,13 +114,9 @@ export function createPackedTransformer(dims: TransformerDims, shapes: ReturnTyp
     const disp = lin(hf, 'head', m);
     return batches.map((ex, i) => {
       const curr = tf.tensor4d(ex.curr, [n, t, v, 3]);
-      const head = tf.slice(disp, [i * m, 0], [m, disp.shape[1]!]);
-      // the same readout as the unpacked model (transformer/model.ts): a rigid motion per body, or per vertex
-      const d =
-        (dims.output ?? 'rigid') === 'vertex'
-          ? tf.reshape(head, [n, t, v, 3])
-          : rigidDisplacement(curr, tf.tensor3d(ex.vertMask, [n, t, v]), tf.reshape(tf.slice(head, [0, 0], [m, 3]), [n, t, 3]), tf.reshape(tf.slice(head, [0, 3], [m, 3]), [n, t, 3]));
-      let out = tf.add(curr, d);
+      // the same readout as the unpacked model (transformer/model.ts headDisplacement): a rigid motion per body, or per vertex
+      const head = tf.slice(disp, [i * m, 0], [m, disp.shape[1]!]) as tf.Tensor2D;
+      let out = tf.add(curr, headDisplacement(head, curr, tf.tensor3d(ex.vertMask, [n, t, v]), dims.output ?? 'rigid'));
       if (motionGain !== 0) out = tf.add(out, tf.mul(tf.sub(curr, tf.tensor4d(ex.prev, [n, t, v, 3])), motionGain));
       return out;
     });
@@ -146,6 +141,7 @@ function checkPackable(configs: TrialConfig[]): void {
   if (configs.length < 1) throw new Error('trainPacked: configs must hold at least one trial');
   const c0 = configs[0];
   if (c0.dims.family !== 'transformer') throw new Error(`trainPacked: dims.family must be "transformer" (got "${c0.dims.family}")`);
+  if (c0.dims.lps) throw new Error('trainPacked: dims.lps (transformer+lps) is not packable; train it with trainTrial');
   configs.forEach((c, i) => {
     try {
       checkConfig(c);
@@ -155,6 +151,7 @@ function checkPackable(configs: TrialConfig[]): void {
     for (const k of ['family', 'batchSize', 'steps'] as const) {
       if (c[k] !== c0[k]) throw new Error(`trainPacked: configs[${i}].${k} = ${String(c[k])} differs from configs[0].${k} = ${String(c0[k])}`);
     }
+    if (c.clone) throw new Error(`trainPacked: configs[${i}].clone (transformer+clone) is not packable; train it with trainTrial`);
     if (JSON.stringify(c.dims) !== JSON.stringify(c0.dims)) throw new Error(`trainPacked: configs[${i}].dims differ from configs[0].dims`);
   });
 }

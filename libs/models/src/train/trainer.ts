@@ -8,7 +8,9 @@
  * The net is built with the constant-velocity gain fitted on the training set (motion-baseline.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { MetricPoint, TrainCallbacks, TrialConfig, TrialData, TrialOutcome } from '../api.js';
+import { Rng, randomE3, type Examples } from '@equiscale/rigid-body';
+import type { MetricPoint, SymmetryReport, TrainCallbacks, TrialConfig, TrialData, TrialOutcome } from '../api.js';
+import { benchmarkEquivarianceError } from '../gatr/equivariance.js';
 import type { Net } from '../task/net.js';
 import { augmentBatch } from '../task/augment.js';
 import { gatherExamples } from '@equiscale/rigid-body';
@@ -49,7 +51,50 @@ export function checkConfig(c: TrialConfig): void {
     throw new Error(`config.checkpointAt must be a list of positive step numbers (got ${JSON.stringify(c.checkpointAt)})`);
   }
   if (c.logEvery !== undefined && !posInt(c.logEvery)) throw new Error(`config.logEvery must be a positive integer (got ${c.logEvery})`);
+  if (c.clone !== undefined) {
+    if (c.family !== 'transformer') throw new Error('config.clone (symmetry cloning) is only meaningful for family "transformer"');
+    if (!(Number.isInteger(c.clone.steps) && c.clone.steps >= 1 && c.clone.steps <= c.steps)) {
+      throw new Error(`config.clone.steps must be an integer in [1, steps = ${c.steps}] (got ${JSON.stringify(c.clone.steps)})`);
+    }
+  }
   checkSchedule(c.lr, c.steps);
+}
+
+/** Extra inputs of trainTrial beyond the config. */
+export interface TrainExtras extends Pick<GatrModelOptions, 'handMadeInvariants'> {
+  /**
+   * transformer+clone: the teacher, a serialized checkpoint of a trained GATr of the same task shapes (its last
+   * checkpoint; only its parameters are used). Required when config.clone is set.
+   */
+  teacher?: Uint8Array;
+}
+
+/** Val examples and E(3) elements of the equivariance measurement (relative to the predicted displacement). */
+const EQUIVARIANCE_EXAMPLES = 64;
+const EQUIVARIANCE_ELEMENTS = 4;
+
+/** Mean relative equivariance error of a net on the first val examples under seeded random E(3) elements (floor and gravity moved along). */
+export async function measureEquivariance(net: Net, val: Examples, seed: number): Promise<number> {
+  const ex = gatherExamples(val, Int32Array.from({ length: Math.min(EQUIVARIANCE_EXAMPLES, val.count) }, (_, i) => i));
+  const rng = Rng.fromKey('equiscale-equivariance', seed);
+  let sum = 0;
+  for (let i = 0; i < EQUIVARIANCE_ELEMENTS; i++) {
+    sum += (await benchmarkEquivarianceError((e) => net.predict(e), ex, randomE3(rng))).relToDisplacement;
+  }
+  return sum / EQUIVARIANCE_ELEMENTS;
+}
+
+/** Rebuilds a trained net from a checkpoint (parameters only). */
+function restoreNet(bytes: Uint8Array, fallbackGain: number): Net {
+  const ck = deserializeCheckpoint(bytes);
+  const net = createNet(ck.header.dims, ck.header.shapes, ck.header.seed, ck.header.motionGain ?? fallbackGain);
+  const shapes = JSON.stringify(net.variables.map((v) => v.shape));
+  if (shapes !== JSON.stringify(ck.header.paramShapes)) {
+    net.dispose();
+    throw new Error(`teacher checkpoint variable shapes ${JSON.stringify(ck.header.paramShapes)} do not match its own dims (${shapes})`);
+  }
+  writeParams(net, ck.params);
+  return net;
 }
 
 function sizeOf(shape: number[]): number {
@@ -81,9 +126,10 @@ export async function trainTrial(
   data: TrialData,
   callbacks: TrainCallbacks = {},
   resume?: Uint8Array,
-  /** ablations only (bench/learning.bench.ts): options for the GATr model beyond its dims */
-  gatrOptions: Pick<GatrModelOptions, 'handMadeInvariants'> = {},
+  /** the teacher of a cloning trial; handMadeInvariants: ablations only (bench/learning.bench.ts) */
+  extras: TrainExtras = {},
 ): Promise<TrialOutcome> {
+  const { teacher: teacherBytes, ...gatrOptions } = extras;
   checkConfig(config);
   checkNamedExamples(data.train, 'data.train');
   checkNamedExamples(data.val, 'data.val');
@@ -95,13 +141,32 @@ export async function trainTrial(
       throw new Error(`data.${name} shapes ${JSON.stringify(s)} differ from data.train shapes ${JSON.stringify(shapes)}`);
     }
   }
+  if (config.clone && !teacherBytes) {
+    throw new Error('config.clone is set but no teacher was given: pass the trained GATr checkpoint as extras.teacher');
+  }
   const backend = backendLabel();
-  const net = createNet(config.dims, shapes, config.seed, fitMotionGain(data.train), gatrOptions);
+  const motionGain = fitMotionGain(data.train);
+  const teacher = config.clone && teacherBytes ? restoreNet(teacherBytes, motionGain) : null;
+  let net: Net;
+  try {
+    if (teacher) {
+      const t = shapesOf(data.train);
+      const ts = deserializeCheckpoint(teacherBytes!).header.shapes;
+      if (ts.maxBodies !== t.maxBodies || ts.maxVerts !== t.maxVerts || ts.bodyFeatureCount !== t.bodyFeatureCount) {
+        throw new Error(`teacher checkpoint task shapes ${JSON.stringify(ts)} differ from the trial's ${JSON.stringify(t)}: the teacher must be trained on the same benchmark`);
+      }
+    }
+    net = createNet(config.dims, shapes, config.seed, motionGain, gatrOptions);
+  } catch (e) {
+    teacher?.dispose();
+    throw e;
+  }
   const paramShapes = net.variables.map((v) => v.shape.slice());
   try {
-    return await run(config, data, callbacks, resume, net, paramShapes, backend);
+    return await run(config, data, callbacks, resume, net, paramShapes, backend, motionGain, teacher);
   } finally {
     net.dispose();
+    teacher?.dispose();
   }
 }
 
@@ -113,6 +178,8 @@ async function run(
   net: Net,
   paramShapes: number[][],
   backend: string,
+  motionGain: number,
+  teacher: Net | null,
 ): Promise<TrialOutcome> {
   const shapes = shapesOf(data.train);
   let params: Float32Array;
@@ -171,9 +238,16 @@ async function run(
       batchSize: config.batchSize,
       trainCount: data.train.count,
       lastTrainLoss,
+      motionGain,
     };
     await cb.onCheckpoint(serializeCheckpoint({ header, params, m: adam.m, v: adam.v }), step);
   };
+  const symmetry: SymmetryReport = {};
+  const cloneSteps = config.clone?.steps ?? 0;
+  if (teacher && cloneSteps > 0) {
+    // the teacher's forward passes during cloning (a forward is a third of forward + backward)
+    symmetry.teacherInferenceFlops = (teacher.summary.nominalFlopsPerSample / 3) * config.batchSize * cloneSteps;
+  }
   const outcome = (status: TrialOutcome['status'], valLoss: number | null, testLoss: number | null, error?: string): TrialOutcome => ({
     status,
     step,
@@ -183,6 +257,7 @@ async function run(
     backend,
     summary: net.summary,
     ...(error ? { error } : {}),
+    ...(Object.keys(symmetry).length > 0 ? { symmetry: { ...symmetry } } : {}),
   });
 
   const checkpointAt = new Set(config.checkpointAt ?? []);
@@ -193,6 +268,15 @@ async function run(
     const indices = order.next(config.batchSize);
     let batch = gatherExamples(data.train, indices);
     if (config.augment) batch = augmentBatch(batch, config.seed, step, config.augmentGroup ?? 'e3');
+    const cloning = teacher !== null && step < cloneSteps;
+    if (cloning) {
+      // symmetry cloning: regress on the teacher's prediction for an E(3)-transformed input (floor, gravity along)
+      batch = augmentBatch(batch, config.seed, step, 'e3');
+      const t = tf.tidy(() => teacher.predict(batch));
+      batch = { ...batch, target: Float32Array.from(t.dataSync()) };
+      t.dispose();
+    }
+    net.setNoiseStep?.(step);
     const { mask, count } = coordMask(batch);
     const denom = Math.max(count, 1);
     const { value, grads } = tf.variableGrads(
@@ -216,6 +300,8 @@ async function run(
     adamUpdate(params, grad, adam, learningRate(config.lr, step + 1, config.steps), scale);
     writeParams(net, params);
     step++;
+    net.setNoiseStep?.(null);
+    if (teacher && step === cloneSteps) symmetry.equivarianceErrorAfterClone = await measureEquivariance(net, data.val, config.seed);
 
     windowSum += loss;
     windowCount++;
@@ -247,6 +333,14 @@ async function run(
   }
   const valLoss = evaluateLoss(net, data.val);
   const testLoss = evaluateLoss(net, data.test);
+  if (net.setSymmetryBreaking) {
+    // gatr+approx: the same net with its symmetry-breaking inputs off is the exactly equivariant model
+    net.setSymmetryBreaking(false);
+    symmetry.exactValLoss = evaluateLoss(net, data.val);
+    symmetry.exactTestLoss = evaluateLoss(net, data.test);
+    net.setSymmetryBreaking(true);
+  }
+  if (teacher) symmetry.equivarianceErrorFinal = await measureEquivariance(net, data.val, config.seed);
   pending.push(point('val', valLoss), point('test', testLoss));
   await flush();
   if (!Number.isFinite(valLoss) || !Number.isFinite(testLoss)) {

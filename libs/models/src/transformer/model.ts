@@ -29,12 +29,14 @@ export function initialValues(spec: ParamSpec, rng: Rng): Float32Array {
   return out;
 }
 
-/**
- * motionGain: constant-velocity baseline added to the prediction, motionGain * (curr - prev) (default 0; the
- * trainer fits it on the training set for both families, see train/motion-baseline.ts).
- */
-export function createTransformerModel(dims: TransformerDims, shapes: TaskShapes, seed: number, motionGain = 0): Net {
-  if (!Number.isFinite(motionGain)) throw new Error(`createTransformerModel: motionGain must be a finite number, got ${motionGain}`);
+/** The transformer's weights and its trunk + head on token features (shared by the plain model and transformer+lps). */
+export interface TransformerCore {
+  variables: tf.Variable[];
+  /** x (N*T, inDim) token features, bias (N, 1, T) key mask -> head output (N*T, out): 6 ('rigid') or 3V ('vertex') */
+  head(x: tf.Tensor2D, bias: tf.Tensor3D, n: number): tf.Tensor2D;
+}
+
+export function createTransformerCore(dims: TransformerDims, shapes: TaskShapes, seed: number): TransformerCore {
   const layout = transformerLayout(dims, shapes);
   const rng = Rng.fromKey('equiscale-init', 'transformer', seed);
   const vars = layout.map((spec) => {
@@ -50,21 +52,11 @@ export function createTransformerModel(dims: TransformerDims, shapes: TaskShapes
   const width = dims.width;
   const heads = dims.heads;
   const dh = width / heads;
-  const inDim = tokenFeatureDim(shapes);
   const scale = 1 / Math.sqrt(dh);
-  const output = dims.output ?? 'rigid';
+  const t = shapes.maxBodies;
 
-  function predict(ex: Examples): tf.Tensor {
-    const { count: n, maxBodies: t, maxVerts: v } = ex;
-    if (t !== shapes.maxBodies || v !== shapes.maxVerts || ex.bodyFeatureCount !== shapes.bodyFeatureCount) {
-      throw new Error(
-        `transformer was built for maxBodies=${shapes.maxBodies}, maxVerts=${shapes.maxVerts}, ` +
-          `bodyFeatureCount=${shapes.bodyFeatureCount}; got ${t}, ${v}, ${ex.bodyFeatureCount}`,
-      );
-    }
+  function head(x: tf.Tensor2D, bias: tf.Tensor3D, n: number): tf.Tensor2D {
     const m = n * t;
-    const x = tf.tensor2d(tokenFeatures(ex), [m, inDim]);
-    const bias = tf.tensor3d(keyMaskBias(ex), [n, 1, t]);
     let h = linear(x, w2('embed.w'), w1('embed.b'));
     for (let i = 0; i < dims.depth; i++) {
       const b = `block${i}.`;
@@ -80,23 +72,53 @@ export function createTransformerModel(dims: TransformerDims, shapes: TaskShapes
       const u = gelu(linear(a2, w2(b + 'mlp1.w'), w1(b + 'mlp1.b')));
       h = tf.add(h, linear(u, w2(b + 'mlp2.w'), w1(b + 'mlp2.b')));
     }
-    const hf = layerNorm(h);
-    const head = linear(hf, w2('head.w'), w1('head.b'));
+    return linear(layerNorm(h), w2('head.w'), w1('head.b'));
+  }
+  return { variables: vars, head };
+}
+
+/** Displacements (N, B, V, 3) from the head output (N*B, 6 or 3V) for vertices at `curr` (N, B, V, 3). */
+export function headDisplacement(head: tf.Tensor2D, curr: tf.Tensor, vertMask: tf.Tensor, output: 'rigid' | 'vertex'): tf.Tensor {
+  const [n, t, v] = curr.shape as [number, number, number, number];
+  const m = n * t;
+  return output === 'vertex'
+    ? tf.reshape(head, [n, t, v, 3])
+    : rigidDisplacement(curr, vertMask, tf.reshape(tf.slice(head, [0, 0], [m, 3]), [n, t, 3]), tf.reshape(tf.slice(head, [0, 3], [m, 3]), [n, t, 3]));
+}
+
+/**
+ * motionGain: constant-velocity baseline added to the prediction, motionGain * (curr - prev) (default 0; the
+ * trainer fits it on the training set for both families, see train/motion-baseline.ts).
+ */
+export function createTransformerModel(dims: TransformerDims, shapes: TaskShapes, seed: number, motionGain = 0): Net {
+  if (!Number.isFinite(motionGain)) throw new Error(`createTransformerModel: motionGain must be a finite number, got ${motionGain}`);
+  const core = createTransformerCore(dims, shapes, seed);
+  const inDim = tokenFeatureDim(shapes);
+  const output = dims.output ?? 'rigid';
+
+  function predict(ex: Examples): tf.Tensor {
+    const { count: n, maxBodies: t, maxVerts: v } = ex;
+    if (t !== shapes.maxBodies || v !== shapes.maxVerts || ex.bodyFeatureCount !== shapes.bodyFeatureCount) {
+      throw new Error(
+        `transformer was built for maxBodies=${shapes.maxBodies}, maxVerts=${shapes.maxVerts}, ` +
+          `bodyFeatureCount=${shapes.bodyFeatureCount}; got ${t}, ${v}, ${ex.bodyFeatureCount}`,
+      );
+    }
+    const m = n * t;
+    const x = tf.tensor2d(tokenFeatures(ex), [m, inDim]);
+    const bias = tf.tensor3d(keyMaskBias(ex), [n, 1, t]);
+    const head = core.head(x, bias, n);
     const curr = tf.tensor4d(ex.curr, [n, t, v, 3]);
-    const disp =
-      output === 'vertex'
-        ? tf.reshape(head, [n, t, v, 3])
-        : rigidDisplacement(curr, tf.tensor3d(ex.vertMask, [n, t, v]), tf.reshape(tf.slice(head, [0, 0], [m, 3]), [n, t, 3]), tf.reshape(tf.slice(head, [0, 3], [m, 3]), [n, t, 3]));
-    let out = tf.add(curr, disp);
+    let out = tf.add(curr, headDisplacement(head, curr, tf.tensor3d(ex.vertMask, [n, t, v]), output));
     if (motionGain !== 0) out = tf.add(out, tf.mul(tf.sub(curr, tf.tensor4d(ex.prev, [n, t, v, 3])), motionGain));
     return out;
   }
 
   return {
     family: 'transformer',
-    variables: vars,
+    variables: core.variables,
     summary: summarizeTransformer(dims, shapes),
     predict,
-    dispose: () => vars.forEach((x) => x.dispose()),
+    dispose: () => core.variables.forEach((x) => x.dispose()),
   };
 }

@@ -68,7 +68,25 @@ export interface TransformerDims {
   heads: number;
   mlpRatio: number;
   /** "rigid" (absent: the default, a rigid motion per body) or "vertex" (a displacement per vertex slot). */
-  output?: string | undefined;
+  output?:
+    | string
+    | undefined;
+  /** Probabilistic symmetrization (family "transformer+lps"); absent: the plain transformer. */
+  lps?: LpsOptions | undefined;
+}
+
+/**
+ * Probabilistic symmetrization (Kim et al. 2023; libs/models transformer/lps.ts): the transformer runs once per
+ * frame drawn by a small equivariant network fed with invariant noise, and the prediction is the mean of
+ * g . f(g^-1 . x) over the frames.
+ */
+export interface LpsOptions {
+  /** k: frames (base-model passes) per example, at training and at evaluation */
+  samples: number;
+  /** hidden width of the frame network's per-vertex MLP */
+  hidden: number;
+  /** invariant Gaussian noise channels per vertex fed to the frame network */
+  noise: number;
 }
 
 export interface GatrDims {
@@ -87,7 +105,14 @@ export interface GatrDims {
     | string
     | undefined;
   /** "symmetrize" (absent: the default, exactly E(3)-equivariant, two passes) or "ignore" (SE(3), one pass). */
-  reflections?: string | undefined;
+  reflections?:
+    | string
+    | undefined;
+  /**
+   * Approximate equivariance (family "gatr+approx"): this many learned constant multivector inputs, not
+   * transformed with the scene (zero at init; switched off at evaluation for the exact model). Absent: plain GATr.
+   */
+  approxInputs?: number | undefined;
 }
 
 /**
@@ -602,7 +627,7 @@ export const ModelDims: MessageFns<ModelDims> = {
 };
 
 function createBaseTransformerDims(): TransformerDims {
-  return { width: 0, depth: 0, heads: 0, mlpRatio: 0, output: undefined };
+  return { width: 0, depth: 0, heads: 0, mlpRatio: 0, output: undefined, lps: undefined };
 }
 
 export const TransformerDims: MessageFns<TransformerDims> = {
@@ -621,6 +646,9 @@ export const TransformerDims: MessageFns<TransformerDims> = {
     }
     if (message.output !== undefined) {
       writer.uint32(42).string(message.output);
+    }
+    if (message.lps !== undefined) {
+      LpsOptions.encode(message.lps, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -678,6 +706,14 @@ export const TransformerDims: MessageFns<TransformerDims> = {
             message.output = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.lps = LpsOptions.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -701,6 +737,7 @@ export const TransformerDims: MessageFns<TransformerDims> = {
         ? globalThis.Number(object.mlp_ratio)
         : 0,
       output: isSet(object.output) ? globalThis.String(object.output) : undefined,
+      lps: isSet(object.lps) ? LpsOptions.fromJSON(object.lps) : undefined,
     };
   },
 
@@ -721,6 +758,9 @@ export const TransformerDims: MessageFns<TransformerDims> = {
     if (message.output !== undefined) {
       obj.output = message.output;
     }
+    if (message.lps !== undefined) {
+      obj.lps = LpsOptions.toJSON(message.lps);
+    }
     return obj;
   },
 
@@ -734,6 +774,108 @@ export const TransformerDims: MessageFns<TransformerDims> = {
     message.heads = object.heads ?? 0;
     message.mlpRatio = object.mlpRatio ?? 0;
     message.output = object.output ?? undefined;
+    message.lps = (object.lps !== undefined && object.lps !== null) ? LpsOptions.fromPartial(object.lps) : undefined;
+    return message;
+  },
+};
+
+function createBaseLpsOptions(): LpsOptions {
+  return { samples: 0, hidden: 0, noise: 0 };
+}
+
+export const LpsOptions: MessageFns<LpsOptions> = {
+  encode(message: LpsOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.samples !== 0) {
+      writer.uint32(8).int32(message.samples);
+    }
+    if (message.hidden !== 0) {
+      writer.uint32(16).int32(message.hidden);
+    }
+    if (message.noise !== 0) {
+      writer.uint32(24).int32(message.noise);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LpsOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLpsOptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.samples = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.hidden = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.noise = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LpsOptions {
+    return {
+      samples: isSet(object.samples) ? globalThis.Number(object.samples) : 0,
+      hidden: isSet(object.hidden) ? globalThis.Number(object.hidden) : 0,
+      noise: isSet(object.noise) ? globalThis.Number(object.noise) : 0,
+    };
+  },
+
+  toJSON(message: LpsOptions): unknown {
+    const obj: any = {};
+    if (message.samples !== 0) {
+      obj.samples = Math.round(message.samples);
+    }
+    if (message.hidden !== 0) {
+      obj.hidden = Math.round(message.hidden);
+    }
+    if (message.noise !== 0) {
+      obj.noise = Math.round(message.noise);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LpsOptions>, I>>(base?: I): LpsOptions {
+    return LpsOptions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LpsOptions>, I>>(object: I): LpsOptions {
+    const message = createBaseLpsOptions();
+    message.samples = object.samples ?? 0;
+    message.hidden = object.hidden ?? 0;
+    message.noise = object.noise ?? 0;
     return message;
   },
 };
@@ -747,6 +889,7 @@ function createBaseGatrDims(): GatrDims {
     output: undefined,
     attention: undefined,
     reflections: undefined,
+    approxInputs: undefined,
   };
 }
 
@@ -772,6 +915,9 @@ export const GatrDims: MessageFns<GatrDims> = {
     }
     if (message.reflections !== undefined) {
       writer.uint32(58).string(message.reflections);
+    }
+    if (message.approxInputs !== undefined) {
+      writer.uint32(64).int32(message.approxInputs);
     }
     return writer;
   },
@@ -845,6 +991,14 @@ export const GatrDims: MessageFns<GatrDims> = {
             message.reflections = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.approxInputs = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -874,6 +1028,11 @@ export const GatrDims: MessageFns<GatrDims> = {
       output: isSet(object.output) ? globalThis.String(object.output) : undefined,
       attention: isSet(object.attention) ? globalThis.String(object.attention) : undefined,
       reflections: isSet(object.reflections) ? globalThis.String(object.reflections) : undefined,
+      approxInputs: isSet(object.approxInputs)
+        ? globalThis.Number(object.approxInputs)
+        : isSet(object.approx_inputs)
+        ? globalThis.Number(object.approx_inputs)
+        : undefined,
     };
   },
 
@@ -900,6 +1059,9 @@ export const GatrDims: MessageFns<GatrDims> = {
     if (message.reflections !== undefined) {
       obj.reflections = message.reflections;
     }
+    if (message.approxInputs !== undefined) {
+      obj.approxInputs = Math.round(message.approxInputs);
+    }
     return obj;
   },
 
@@ -915,6 +1077,7 @@ export const GatrDims: MessageFns<GatrDims> = {
     message.output = object.output ?? undefined;
     message.attention = object.attention ?? undefined;
     message.reflections = object.reflections ?? undefined;
+    message.approxInputs = object.approxInputs ?? undefined;
     return message;
   },
 };

@@ -1,0 +1,84 @@
+/**
+ * Issue 16: a sweep with every schedulable family (the existing ones plus gatr+approx and transformer+lps) runs end
+ * to end through gRPC on real training, with tiny sizes; the stored trials carry the families' options, the worker
+ * builds exactly the planned models (the coordinator checks the parameter count), and the report lists every
+ * family. transformer+clone is refused at createSweep, naming the field.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { status } from '@grpc/grpc-js';
+import { loadStudyRows } from '@equiscale/db';
+import { writeStudyReport, studyFromRows } from '@equiscale/study';
+import { grpcError, killAll, launch, spawnWorker, startStack, tinySpec, warmDatasetCache, type Stack, type WorkerProcess } from './helpers.js';
+
+const FAMILIES = ['transformer', 'transformer+augment', 'transformer+augment-task', 'gatr', 'gatr+approx', 'transformer+lps'];
+const spec = (over: Record<string, unknown> = {}) =>
+  tinySpec({
+    name: 'symmetry-families',
+    families: FAMILIES,
+    modelSizes: [{ label: 'xs', dims: { transformer: { width: 8, depth: 1, heads: 1, mlpRatio: 2 }, gatr: { mvChannels: 2, sChannels: 4, blocks: 1, heads: 1 } } }],
+    steps: [4],
+    seeds: [0, 1],
+    familyOptions: { 'gatr+approx': { inputs: 1 }, 'transformer+lps': { samples: 2, hidden: 4, noise: 2 } },
+    ...over,
+  });
+
+describe('a sweep with every schedulable symmetry family', () => {
+  let s: Stack;
+  const workers: WorkerProcess[] = [];
+  const out = mkdtempSync(join(tmpdir(), 'equiscale-families-report-'));
+  before(async () => {
+    await warmDatasetCache(spec());
+    s = await startStack({ leaseTtlMs: 10_000, heartbeatIntervalMs: 1_000, reapIntervalMs: 500, idleRetryMs: 200 });
+  });
+  after(async () => {
+    await killAll(workers);
+    await s?.close();
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  it('refuses transformer+clone at createSweep with one line naming the field', async () => {
+    await assert.rejects(
+      launch(s, spec({ name: 'clone', families: ['gatr', 'transformer+clone'] })),
+      grpcError(status.INVALID_ARGUMENT, /families\[1\]: transformer\+clone cannot be scheduled yet: its teacher is a trained gatr trial/),
+    );
+  });
+
+  it('trains every family through gRPC; stored trials carry the options; the report lists every family', async () => {
+    const created = await launch(s, spec());
+    assert.equal(created.trialCount, FAMILIES.length * 2);
+    workers.push(spawnWorker(s.coordinator.address, ['--idle-exit-ms', '1500', '--worker-id', 'w0']));
+    const codes = await Promise.all(workers.map((w) => w.exited));
+    assert.deepEqual(codes, [0], JSON.stringify(workers.map((w) => w.logs.filter((l) => l.level === 'error'))));
+
+    const rows = (await loadStudyRows(s.conn.db, 'symmetry-families'))!;
+    assert.equal(rows.trials.length, FAMILIES.length * 2);
+    for (const r of rows.trials) {
+      assert.equal(r.status, 'completed', `${r.trial.cellKey}: ${r.error}`);
+      assert.ok(Number.isFinite(r.testLoss) && r.testLoss! > 0, `${r.trial.cellKey} has a test loss`);
+    }
+    const one = (f: string) => rows.trials.find((r) => r.trial.family === f)!.trial;
+    assert.deepEqual(one('transformer+lps').dims.transformer!.lps, { samples: 2, hidden: 4, noise: 2 });
+    assert.equal(one('gatr+approx').dims.gatr!.approxInputs, 1);
+    assert.equal(one('gatr').dims.gatr!.approxInputs, undefined);
+    assert.equal(one('transformer').dims.transformer!.lps, undefined);
+    // the planned FLOPs count the lps frames (k base passes) and the approx inputs
+    assert.ok(one('transformer+lps').plan.nominalFlopsPerSample > 2 * one('transformer').plan.nominalFlopsPerSample);
+    assert.ok(one('gatr+approx').plan.paramCount > one('gatr').plan.paramCount);
+
+    // gatr+approx measures its exact model (fixed inputs off); the worker logs it with the completion
+    const exact = workers[0]!.logs.filter((l) => l.msg === 'trial completed' && l.symmetry) as { symmetry: { exactValLoss: number; exactTestLoss: number } }[];
+    assert.equal(exact.length, 2, 'the two gatr+approx trials report their exact-model losses');
+    for (const l of exact) assert.ok(Number.isFinite(l.symmetry.exactTestLoss) && l.symmetry.exactTestLoss > 0);
+
+    const { report } = await writeStudyReport(studyFromRows(rows), out, { bootstrap: 0, seed: 0 });
+    const json = JSON.parse(readFileSync(report.json!, 'utf8')) as { families: { family: string; runs: number }[] };
+    assert.deepEqual(json.families.map((f) => f.family).sort(), [...FAMILIES].sort());
+    for (const f of json.families) assert.equal(f.runs, 2, f.family);
+    const md = readFileSync(report.markdown, 'utf8');
+    for (const f of FAMILIES) assert.ok(md.includes(f), `report.md mentions ${f}`);
+  });
+});
