@@ -63,3 +63,5 @@ export {
   type LearningCurvesData,
   type FrontierPoint,
 } from './plots/plots.js';
+export { makeResampler } from './bootstrap.js';
+export * from './study/index.js';
