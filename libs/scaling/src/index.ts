@@ -65,3 +65,11 @@ export {
 } from './plots/plots.js';
 export { makeResampler } from './bootstrap.js';
 export * from './study/index.js';
+export {
+  studyComputeFigureData,
+  plotStudyLossVsCompute,
+  plotStudyDataScaling,
+  plotStudyIsoFlop,
+  plotLearningCurvesByFamily,
+  type GroupedLearningCurves,
+} from './plots/study-plots.js';
