@@ -8,6 +8,7 @@
 import { fitApproach3, gridSearch, HuberLogObjective, finishFit, identifiabilityProblems, type Approach3Fit, type StartGrid } from '../approach3.js';
 import { bootstrapFit, sampleLaws, type BootstrapSamples } from '../bootstrap.js';
 import { logSpace } from '../frontier.js';
+import { fitEnvelopePowerLaw, type EnvelopeFit } from '../envelope.js';
 import { LbfgsWorkspace } from '../lbfgs.js';
 import { percentileInterval, type Interval } from '../rng.js';
 import type { Run } from '../runs.js';
@@ -73,6 +74,11 @@ export interface StudyFamilyFit {
   frontier: FrontierBandPoint[];
   /** Local slopes of ln N_opt and ln D_opt against ln C across the frontier budgets (N_opt ∝ C^a, D_opt ∝ C^b). */
   allocation: { a: Estimate; b: Estimate };
+  /**
+   * The direct power law in compute, L(C) = L∞ + (C₀/C)^γ, fitted to the lower envelope of the runs at their own
+   * FLOPs (null when fewer than 3 runs beat every cheaper run).
+   */
+  computePowerLaw: Omit<EnvelopeFit, 'envelope'> | null;
   /** Per-resample values of the allocation slope a (for paired comparisons; drop before writing a report). */
   allocationSamples: number[];
   status: FitStatus;
@@ -190,9 +196,19 @@ export function fitStudyFamily(runs: readonly StudyRun[], opts: StudyFitOptions 
     flops: fm,
     frontier,
     allocation: { a: slopeEst('n'), b: slopeEst('d') },
+    computePowerLaw: envelopeOf(runs),
     allocationSamples: perSample.map((q) => slope(q.map((p) => p.n))),
     status: fitStatus(fit, bootstrapForStatus, check, opts.exponentFactor ?? 2),
   };
+}
+
+function envelopeOf(runs: readonly StudyRun[]): Omit<EnvelopeFit, 'envelope'> | null {
+  try {
+    const { envelope: _e, ...rest } = fitEnvelopePowerLaw(runs.map((r) => ({ c: r.flops, loss: r.loss })));
+    return rest;
+  } catch {
+    return null;
+  }
 }
 
 function nanIntervals() {

@@ -55,6 +55,7 @@ export function buildStudyReport(x: StudyReportInput): Record<string, unknown> {
       bootstrap: { resamples: f.bootstrap.resamples, failed: f.bootstrap.failed, level: f.bootstrap.level, grouping: f.bootstrap.grouping },
       crossCheck: { disagree: f.crossCheck.disagree, message: f.crossCheck.message, vpnls: { E: f.crossCheck.vpnls.E, alpha: f.crossCheck.vpnls.alpha, beta: f.crossCheck.vpnls.beta } },
       allocation: f.allocation,
+      powerLawInCompute: f.computePowerLaw,
       flopsPerSample: f.flops.sizes,
       frontier: f.frontier.map((p) => ({ c: p.c, n: p.n, d: p.d, loss: p.loss, lossInterval: p.lossInterval, extrapolated: p.extrapolated })),
     })),

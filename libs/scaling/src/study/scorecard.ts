@@ -114,8 +114,14 @@ function claim2(x: ScorecardInput): Claim {
     return `L_opt(${cmp.familyA})/L_opt(${cmp.familyB}) over ${rs.length} budgets ${fmt(rs[0]?.c ?? NaN)}–${fmt(rs[rs.length - 1]?.c ?? NaN)} FLOPs: ${fmt(lo)}–${fmt(hi)}` +
       (rs.length ? ` (intervals ${rs.map((r) => fmtInterval(r.interval, 2)).join(', ')})` : '') + ` → ${cmp.verdict}`;
   });
+  const pl = fits.map((f) =>
+    f.computePowerLaw
+      ? `${f.family}: L(C) = ${fmt(f.computePowerLaw.lInf)} + (${fmt(f.computePowerLaw.c0)}/C)^${fmt(f.computePowerLaw.gamma)} on ${f.computePowerLaw.identifiable ? 'its' : 'too few'} envelope runs`
+      : `${f.family}: no power law in compute (fewer than 3 envelope runs)`,
+  );
+  for (const f of fits) if (!f.computePowerLaw?.identifiable) reasons.push(`${f.family}: the direct power law in compute is not determined${f.computePowerLaw ? ` (${f.computePowerLaw.reasons.join('; ')})` : ''}`);
   const exps = fits.map((f) => `${f.family}: α ${fmt(f.fit.alpha)} ${fmtInterval(f.bootstrap.intervals.alpha)}, β ${fmt(f.fit.beta)} ${fmtInterval(f.bootstrap.intervals.beta)} (${f.status.status})`);
-  const allDetermined = fits.every((f) => f.status.determined);
+  const allDetermined = fits.every((f) => f.status.determined && f.computePowerLaw?.identifiable);
   let verdict: Verdict;
   if (x.frontierComparisons.some((c) => c.verdict === 'B better at some budget') && allDetermined) verdict = 'disagrees';
   else if (x.frontierComparisons.every((c) => c.verdict === 'A better at every budget') && allDetermined) verdict = 'agrees';
@@ -125,10 +131,11 @@ function claim2(x: ScorecardInput): Claim {
   return {
     id: 2,
     paper: PAPER_CLAIMS[2],
-    measured: `${parts.join('; ')}. Power-law fits: ${exps.join('; ')}.`,
+    measured: `${parts.join('; ')}. Approach-3 fits: ${exps.join('; ')}. Power law in compute: ${pl.join('; ')}.`,
     verdict,
     details: {
       comparisons: x.frontierComparisons,
+      powerLawInCompute: fits.map((f) => ({ family: f.family, ...(f.computePowerLaw ?? { missing: true }) })),
       exponents: fits.map((f) => ({ family: f.family, alpha: { estimate: f.fit.alpha, interval: f.bootstrap.intervals.alpha }, beta: { estimate: f.fit.beta, interval: f.bootstrap.intervals.beta }, status: f.status.status })),
       reasons,
     },

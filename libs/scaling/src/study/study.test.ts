@@ -149,6 +149,9 @@ test('scorecard: planted differences → all three claims agree, each with inter
   const st = plantedStudy({ rng: 21 });
   const a = analyzeStudy(st, { roles: ROLES, ...FAST });
   assert.deepEqual(a.claims.map((c) => c.verdict), ['agrees', 'agrees', 'agrees'], JSON.stringify(a.claims.map((c) => [c.measured, c.details.reasons])));
+  const pl = a.claims[1].details.powerLawInCompute as { family: string; gamma: number; identifiable: boolean }[];
+  assert.deepEqual(pl.map((p) => p.identifiable), [true, true], 'a power law in compute per family');
+  assert.ok(pl.every((p) => p.gamma > 0.05 && p.gamma < 1));
   for (const c of a.claims) {
     assert.match(c.measured, /\[[-\d.e]+, [-\d.e]+\]/, 'an interval in measured');
     assert.ok(c.paper.length > 40);
