@@ -4,7 +4,7 @@
  * IsoFLOP (approach 2) fits, data scaling at convergence per (family, augmentation), and the scorecard.
  */
 import type { StartGrid } from '../approach3.js';
-import { compareDataEfficiency, fitDataScalingGroups, type DataEfficiencyComparison, type DataScalingFit } from './data-scaling.js';
+import { compareDataEfficiency, dataGroupKey, fitDataScaling, type DataEfficiencyComparison, type DataScalingFit } from './data-scaling.js';
 import { compareFrontiers, fitStudyFamily, type FrontierComparison, type StudyFamilyFit } from './fit.js';
 import { fitIsoFlopFamily, type IsoFlopStudyFit } from './isoflop.js';
 import { replicationScorecard, type Claim, type ScorecardOptions } from './scorecard.js';
@@ -43,6 +43,14 @@ export interface StudyAnalysis {
   dataScaling: DataScalingFit[];
   dataEfficiency: DataEfficiencyComparison | null;
   claims: Claim[];
+  /** Families (or data-scaling groups) that could not be fitted at all, with the error. */
+  failures: StudyFailure[];
+}
+
+export interface StudyFailure {
+  family: string;
+  stage: 'compute' | 'isoflop' | 'data';
+  problem: string;
 }
 
 export interface StudyRunsInput {
@@ -58,29 +66,46 @@ export function analyzeStudy(input: StudyRunsInput, opts: StudyAnalysisOptions):
   const common = { resamples: opts.resamples ?? 200, seed: opts.seed, level: opts.level, stratify: opts.stratify };
   const families: StudyFamilyFit[] = [];
   const isoflop: IsoFlopStudyFit[] = [];
+  const failures: StudyFailure[] = [];
+  // A family whose runs cannot be fitted at all (e.g. fewer than 5) keeps its error; the claims resting on it
+  // are then "too weak to tell".
+  const attempt = <T>(family: string, stage: StudyFailure['stage'], f: () => T): T | undefined => {
+    try {
+      return f();
+    } catch (e) {
+      failures.push({ family, stage, problem: (e as Error).message });
+      return undefined;
+    }
+  };
   for (const [family, rs] of groupBy(input.compute, (r) => r.family)) {
     opts.onProgress?.(`fit ${family}`);
     const warm = opts.warmStarts?.get(family);
-    families.push(fitStudyFamily(rs, { ...common, delta: opts.delta, grid: opts.grid, warmStart: warm?.fit }));
+    const fit = attempt(family, 'compute', () => fitStudyFamily(rs, { ...common, delta: opts.delta, grid: opts.grid, warmStart: warm?.fit }));
+    if (fit) families.push(fit);
     opts.onProgress?.(`isoflop ${family}`);
-    isoflop.push(fitIsoFlopFamily(rs, { ...common, ...opts.isoflop }));
+    const iso = attempt(family, 'isoflop', () => fitIsoFlopFamily(rs, { ...common, ...opts.isoflop }));
+    if (iso) isoflop.push(iso);
   }
   const eqName = opts.roles.equivariant;
   const eq = families.find((f) => f.family === eqName);
-  if (!eq && input.compute.length) throw new Error(`roles.equivariant is "${eqName}" but the compute runs have families ${families.map((f) => `"${f.family}"`).join(', ')}: name one of them`);
+  if (!eq && input.compute.length && !failures.some((f) => f.family === eqName)) throw new Error(`roles.equivariant is "${eqName}" but the compute runs have families ${families.map((f) => `"${f.family}"`).join(', ')}: name one of them`);
   const others = families.filter((f) => f.family !== eqName);
   const frontierComparisons = eq ? others.map((o) => compareFrontiers(eq, o, opts.comparisonBudgets, opts.level)) : [];
   opts.onProgress?.('data scaling');
-  const dataScaling = input.data?.length ? fitDataScalingGroups(input.data, { delta: opts.delta, ...common }) : [];
+  const dataScaling: DataScalingFit[] = [];
+  for (const [key, rs] of groupBy(input.data ?? [], dataGroupKey)) {
+    const f = attempt(key, 'data', () => fitDataScaling(rs, { delta: opts.delta, ...common }));
+    if (f) dataScaling.push(f);
+  }
   let dataEfficiency: DataEfficiencyComparison | null = null;
   const dr = opts.roles.data;
   const byKey = (k: string) => dataScaling.find((f) => f.key === k);
   if (dr && dataScaling.length) {
     const [e, b, a] = [byKey(dr.equivariant), byKey(dr.baseline), byKey(dr.augmented)];
-    const missing = Object.entries(dr).filter(([, k]) => !byKey(k));
+    const missing = Object.entries(dr).filter(([, k]) => !byKey(k) && !failures.some((f) => f.family === k));
     if (missing.length)
       throw new Error(`roles.data names ${missing.map(([r, k]) => `${r} = "${k}"`).join(', ')} but the data-scaling groups are ${dataScaling.map((f) => `"${f.key}"`).join(', ')}: name existing groups`);
-    dataEfficiency = compareDataEfficiency(e!, b!, a!, opts.level);
+    if (e && b && a) dataEfficiency = compareDataEfficiency(e, b, a, opts.level);
   }
   const claims = replicationScorecard(
     {
@@ -92,5 +117,9 @@ export function analyzeStudy(input: StudyRunsInput, opts: StudyAnalysisOptions):
     },
     opts.scorecard,
   );
-  return { families, frontierComparisons, isoflop, dataScaling, dataEfficiency, claims };
+  for (const c of claims) {
+    const why = failures.filter((f) => (c.id === 1 ? f.stage === 'data' : c.id === 2 ? f.stage === 'compute' : f.stage !== 'data'));
+    c.details.reasons.push(...why.map((f) => `${f.family} (${f.stage}): no fit: ${f.problem}`));
+  }
+  return { families, frontierComparisons, isoflop, dataScaling, dataEfficiency, claims, failures };
 }

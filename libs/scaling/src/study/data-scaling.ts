@@ -7,7 +7,7 @@
 import { makeResampler } from '../bootstrap.js';
 import { LbfgsWorkspace } from '../lbfgs.js';
 import { makeRng, percentileInterval, type Interval } from '../rng.js';
-import { groupBy, makeStatus, median, validateStudyRuns, type Estimate, type FitStatus, type StudyRun } from './types.js';
+import { groupBy, makeStatus, median, seedGroups, SINGLE_SEED_REASON, validateStudyRuns, type Estimate, type FitStatus, type StudyRun } from './types.js';
 
 export interface DataScalingOptions {
   delta?: number;
@@ -56,7 +56,7 @@ export interface DataCurveParams {
 export const dataLoss = (p: DataCurveParams, D: number): number => p.E + p.B * Math.pow(D, -p.beta);
 
 /** The data-scaling group of a run: its family, plus "+aug" when augmented. */
-export const dataGroupKey = (r: Pick<StudyRun, 'family' | 'augmented'>): string => (r.augmented && !/\+aug$/.test(r.family) ? `${r.family}+aug` : r.family);
+export const dataGroupKey = (r: Pick<StudyRun, 'family' | 'augmented'>): string => (r.augmented && !/\+aug/.test(r.family) ? `${r.family}+aug` : r.family);
 
 /**
  * One run per (training-set size, seed): when a cell has several (e.g. several model sizes), the one with the
@@ -148,7 +148,9 @@ export function fitDataScaling(runs: readonly StudyRun[], opts: DataScalingOptio
   const point = toP(best);
   const level = opts.level ?? 0.95;
   const resamples = opts.resamples ?? 200;
-  const draw = makeResampler(m, makeRng(opts.seed ?? 1), sel.map((r) => `${String(r.seed)}|${r.trainSize}`), sel.map((r) => String(r.trainSize)));
+  // seeds resampled within each training-set size; with one seed per size, runs one by one (seedGroups)
+  const { groups, strata, singleSeed } = seedGroups(sel, 'n', (r) => r.trainSize!);
+  const draw = makeResampler(m, makeRng(opts.seed ?? 1), groups, strata);
   const s = { E: [] as number[], B: [] as number[], beta: [] as number[] };
   let failed = 0;
   if (Number.isFinite(bestF))
@@ -191,6 +193,7 @@ export function fitDataScaling(runs: readonly StudyRun[], opts: DataScalingOptio
   } else reasons.push('no bootstrap interval for β');
   const nc = sizes.reduce((a, z) => a + z.notConverged, 0);
   if (nc) reasons.push(`${nc} run(s) stopped at their epoch cap, not by early stopping: not at convergence`);
+  if (singleSeed) reasons.push(SINGLE_SEED_REASON.replace('model size', 'training-set size'));
   return {
     key,
     family: runs[0].family,

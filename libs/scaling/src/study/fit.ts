@@ -14,7 +14,7 @@ import { percentileInterval, type Interval } from '../rng.js';
 import type { Run } from '../runs.js';
 import { crossCheck, DEFAULT_CROSS_CHECK_TOLERANCE, type CrossCheck } from '../vpnls.js';
 import { flopsModel, optimumFromFlops, type FlopsModel, type RunFlopsOptimum } from './flops.js';
-import { makeStatus, seedGroups, validateStudyRuns, type Estimate, type FitStatus, type Stratify, type StudyRun } from './types.js';
+import { makeStatus, seedGroups, SINGLE_SEED_REASON, validateStudyRuns, type Estimate, type FitStatus, type Stratify, type StudyRun } from './types.js';
 
 /** Starts used when refitting from a known optimum (sensitivity variants): 108 spread starts plus the warm start. */
 export const SENSITIVITY_GRID: StartGrid = Object.freeze({ a: [0, 10, 20], b: [0, 10, 20], e: [-2, -1, 0], alpha: [0.5, 1], beta: [0.5, 1] });
@@ -142,7 +142,7 @@ export function fitStudyFamily(runs: readonly StudyRun[], opts: StudyFitOptions 
   }
   const check = crossCheck(fit, plain, opts.crossCheckTolerance ?? DEFAULT_CROSS_CHECK_TOLERANCE);
   const stratify = opts.stratify ?? 'n';
-  const { groups, strata } = seedGroups(runs, stratify);
+  const { groups, strata, singleSeed } = seedGroups(runs, stratify);
   const resamples = opts.resamples ?? 200;
   const fm = flopsModel(runs);
   const budgets = opts.budgets ?? logSpace(fm.cMin, fm.cMax, 13);
@@ -157,7 +157,9 @@ export function fitStudyFamily(runs: readonly StudyRun[], opts: StudyFitOptions 
       failed: b.failed,
       level,
       grouping:
-        stratify === 'n'
+        singleSeed
+          ? `runs resampled one by one within each model size (${seeds} seed${seeds === 1 ? '' : 's'}: too few seeds per size to resample seeds)`
+          : stratify === 'n'
           ? `seed groups resampled within each model size (${seeds} seeds; a seed's runs at one size — its trunk and cooldown branches — move together)`
           : `whole seed groups resampled (${seeds} seeds; all runs of a seed move together)`,
       intervals: { E: b.intervals.E, A: b.intervals.A, B: b.intervals.B, alpha: b.intervals.alpha, beta: b.intervals.beta },
@@ -198,8 +200,13 @@ export function fitStudyFamily(runs: readonly StudyRun[], opts: StudyFitOptions 
     allocation: { a: slopeEst('n'), b: slopeEst('d') },
     computePowerLaw: envelopeOf(runs),
     allocationSamples: perSample.map((q) => slope(q.map((p) => p.n))),
-    status: fitStatus(fit, bootstrapForStatus, check, opts.exponentFactor ?? 2),
+    status: singleSeedStatus(fitStatus(fit, bootstrapForStatus, check, opts.exponentFactor ?? 2), singleSeed),
   };
+}
+
+/** A fit whose bootstrap could not resample seeds is never called determined (SINGLE_SEED_REASON). */
+export function singleSeedStatus(s: FitStatus, singleSeed: boolean): FitStatus {
+  return singleSeed ? makeStatus([...s.reasons, SINGLE_SEED_REASON]) : s;
 }
 
 function envelopeOf(runs: readonly StudyRun[]): Omit<EnvelopeFit, 'envelope'> | null {

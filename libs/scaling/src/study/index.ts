@@ -29,7 +29,7 @@ export {
   type DataCurveParams,
 } from './data-scaling.js';
 export { replicationScorecard, exponentDifference, PAPER_CLAIMS, type Claim, type Verdict, type ScorecardInput, type ScorecardOptions } from './scorecard.js';
-export { analyzeStudy, type StudyAnalysis, type StudyAnalysisOptions, type StudyRoles, type StudyRunsInput } from './analyze.js';
+export { analyzeStudy, type StudyAnalysis, type StudyFailure, type StudyAnalysisOptions, type StudyRoles, type StudyRunsInput } from './analyze.js';
 export { sensitivityAnalysis, type SensitivityConventions, type SensitivityReport, type SensitivityVariant, type SensitivityChange } from './sensitivity.js';
 export { buildStudyReport, jsonSafe, type StudyReportInput } from './report.js';
 export { synthesizeStudy, type SyntheticStudyOptions, type SyntheticComputeFamily } from './synthetic.js';

@@ -9,7 +9,7 @@ import { logSpace } from '../frontier.js';
 import { makeResampler } from '../bootstrap.js';
 import { makeRng, percentileInterval, type Interval } from '../rng.js';
 import { flopsModel, flopsPerSample } from './flops.js';
-import { makeStatus, seedGroups, validateStudyRuns, type Estimate, type FitStatus, type Stratify, type StudyRun } from './types.js';
+import { makeStatus, seedGroups, SINGLE_SEED_REASON, validateStudyRuns, type Estimate, type FitStatus, type Stratify, type StudyRun } from './types.js';
 
 export interface IsoFlopStudyOptions {
   /** Log-spaced bins per decade of FLOPs, aligned to powers of ten. Default 2. */
@@ -202,7 +202,7 @@ export function fitIsoFlopFamily(runs: readonly StudyRun[], opts: IsoFlopStudyOp
   const point = fitAll(W);
   const pe = exponents(point);
   const resamples = opts.resamples ?? 200;
-  const { groups, strata } = seedGroups(runs, opts.stratify ?? 'n');
+  const { groups, strata, singleSeed } = seedGroups(runs, opts.stratify ?? 'n');
   const draw = makeResampler(runs.length, makeRng(opts.seed ?? 1), groups, strata);
   const sa: number[] = [];
   const sb: number[] = [];
@@ -261,6 +261,7 @@ export function fitIsoFlopFamily(runs: readonly StudyRun[], opts: IsoFlopStudyOp
   } else if (resamples > 0) reasons.push('no bootstrap interval for a');
   const off = bins.filter((b) => b.usable && Math.abs(b.offCentre) > 0.5).length;
   if (off > 0 && usableBins > 0 && off > usableBins / 2) reasons.push(`${off} of ${usableBins} profiles have their minimum in the outer quarter of the sizes (approach 2's off-centre bias)`);
+  if (singleSeed) reasons.push(SINGLE_SEED_REASON);
   return {
     family,
     bins,

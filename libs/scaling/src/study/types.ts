@@ -86,13 +86,28 @@ export function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string,
 /** Which bootstrap units the runs are resampled in. */
 export type Stratify = 'n' | 'none';
 
-/** Group and stratum keys for the seed-grouped bootstrap: seed groups, drawn within each model size by default. */
+/**
+ * Group and stratum keys for the seed-grouped bootstrap: seed groups, drawn within each model size by default.
+ * When some stratum holds a single seed group (one seed per size), resampling seeds would redraw the same runs
+ * every time and give zero-width intervals; the runs are then resampled one by one within their stratum and
+ * `singleSeed` says so (seed-to-seed variation is then not in the intervals: the fits report it as a reason).
+ */
 export function seedGroups(runs: readonly StudyRun[], stratify: Stratify = 'n', sizeOf: (r: StudyRun) => number = (r) => r.n) {
-  return {
-    groups: runs.map((r) => `${String(r.seed)}|${stratify === 'n' ? sizeOf(r) : ''}`),
-    strata: stratify === 'n' ? runs.map((r) => String(sizeOf(r))) : undefined,
-  };
+  const strata = stratify === 'n' ? runs.map((r) => String(sizeOf(r))) : undefined;
+  const groups = runs.map((r) => `${String(r.seed)}|${stratify === 'n' ? sizeOf(r) : ''}`);
+  const perStratum = new Map<string, Set<string>>();
+  runs.forEach((_, i) => {
+    const k = strata?.[i] ?? '';
+    let s = perStratum.get(k);
+    if (!s) perStratum.set(k, (s = new Set()));
+    s.add(groups[i]);
+  });
+  const singleSeed = runs.length > 0 && [...perStratum.values()].some((s) => s.size < 2);
+  return { groups: singleSeed ? runs.map((_, i) => `run${i}`) : groups, strata, singleSeed };
 }
+
+/** The reason a fit carries when its bootstrap had to resample runs instead of seeds (see seedGroups). */
+export const SINGLE_SEED_REASON = 'a single seed per model size: the bootstrap resamples runs, not seeds, so seed-to-seed variation is not in the intervals';
 
 export function median(xs: readonly number[]): number {
   const v = [...xs].sort((a, b) => a - b);
