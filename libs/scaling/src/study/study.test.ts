@@ -222,3 +222,26 @@ test('report object: claims with id/paper/measured/verdict, fits with intervals 
   assert.equal(back.flopConvention, 'executed FLOPs');
   assert.equal(/"(samples|samplesA|allocationSamples)"|NaN/.test(text), false, 'no bootstrap samples or NaN in the report');
 });
+
+test('one seed per size: runs are resampled one by one (no zero-width intervals) and no fit is called determined', () => {
+  const { compute } = plantedStudy({ seeds: 1, rng: 5 });
+  const tf = compute.filter((r) => r.family === 'transformer');
+  const g = seedGroups(tf);
+  assert.equal(g.singleSeed, true);
+  assert.equal(new Set(g.groups).size, tf.length, 'each run its own group');
+  const f = fitStudyFamily(tf, FAST);
+  assert.ok(f.bootstrap.intervals.alpha.hi > f.bootstrap.intervals.alpha.lo, 'a real interval');
+  assert.equal(f.status.determined, false);
+  assert.match(f.status.summary, /single seed per model size/);
+  assert.equal(seedGroups(plantedStudy({ seeds: 3 }).compute).singleSeed, false);
+});
+
+test('a family that cannot be fitted is a failure with its problem, not an exception; its claims are too weak to tell', () => {
+  const { compute, data } = plantedStudy({ rng: 9 });
+  const few = compute.filter((r) => r.family === 'gatr').slice(0, 3);
+  const a = analyzeStudy({ compute: [...compute.filter((r) => r.family !== 'gatr'), ...few], data }, { roles: ROLES, ...FAST });
+  assert.ok(a.failures.some((f) => f.family === 'gatr' && f.stage === 'compute' && /5/.test(f.problem)), JSON.stringify(a.failures));
+  const c2 = a.claims.find((c) => c.id === 2)!;
+  assert.equal(c2.verdict, 'too weak to tell');
+  assert.ok(c2.details.reasons.some((r) => r.startsWith('gatr (compute): no fit')));
+});
