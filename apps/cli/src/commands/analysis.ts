@@ -46,7 +46,7 @@ export function registerAnalysisCommands(program: Command): void {
       .addOption(new Option('--json', 'print JSON (per family: E, A, B, alpha, beta, objective, intervals)'))
       .addOption(new Option('--bootstrap <n>', 'bootstrap resamples for intervals (0: none)').default(0).argParser((v) => parseNonNegativeInt('--bootstrap', v)))
       .addOption(new Option('--seed <n>', 'bootstrap seed').default(0).argParser((v) => parseNonNegativeInt('--seed', v))),
-  ).action(async (o: FitFlags, cmd: Command) => {
+  ).action(async (o: FitFlags) => {
     if (Boolean(o.csv) === Boolean(o.sweep)) throw new UsageError('fit needs exactly one of --csv FILE or --sweep NAME');
     const scaling = await import('@equiscale/scaling');
     const study = await import('@equiscale/study');
@@ -65,11 +65,8 @@ export function registerAnalysisCommands(program: Command): void {
       input = study.studyInput(await loadStudy(o, o.sweep!));
       if (input.compute.length === 0) throw new UsageError(`sweep ${o.sweep} has no finished trials with a test loss yet; check \`equiscale sweep status ${o.sweep}\``);
     }
-    const quiet = Boolean(cmd.optsWithGlobals().quiet) || Boolean(o.json);
-    const progress = makeProgress(quiet);
     // the same analysis as `plot` and the demo (libs/study); a family that cannot be fitted says why
-    const { result } = asUsage('fit', () => study.analyzeRuns(input, { bootstrap: o.bootstrap, seed: o.seed, onProgress: (step) => progress.update(step, 1, 1) }));
-    progress.done();
+    const { result } = asUsage('fit', () => study.analyzeRuns(input, { bootstrap: o.bootstrap, seed: o.seed }));
     const failed = result.failures.filter((f) => f.stage === 'compute');
     if (failed.length > 0) throw new UsageError(`fit: ${failed.map((f) => (f.family === 'all' ? f.problem : `family ${f.family}: ${f.problem}`)).join('; ')}`);
     if (o.json) {
