@@ -117,7 +117,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   // their cost), for the expected time and the ETA of stages not created yet.
   const plannedStage = study.stages.map((stage) => stage(new Map()).flatMap((x) => planSweep(normalizeSpec(x.spec)).cells));
   const plannedSeconds = plannedStage.map((cells) => cells.reduce((a, t) => a + trialSeconds(t), 0));
-  const expectedMinutes = study.expectedMinutes ?? Math.ceil(plannedSeconds.reduce((a, b) => a + b, 0) / Math.max(1, Math.min(o.workers, 2)) / 60);
+  // quick and demo: their measured times; study: the same estimate as `sweep plan --preset study` (training, datasets, analysis)
+  const expectedMinutes = study.expectedMinutes ?? (await import('../commands/sweep-plan.js')).presetPlan(o.preset, Math.max(1, o.workers)).estimatedMinutes;
 
   const flag = o.preset === 'demo' ? '' : o.preset === 'quick' ? ' --quick' : ` --preset ${o.preset}`;
   log(`equiscale demo${flag}: opening the embedded database in ${dbDir}`);
@@ -150,7 +151,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   process.on('SIGTERM', onSigint);
 
   let trialsRun = 0;
-  const created: { purpose?: StudySweep['purpose']; name: string; id: number; trialCount: number }[] = [];
+  const created: { purpose?: StudySweep['purpose']; name: string; id: number; trialCount: number; stage: number }[] = [];
   const startedAt = Date.now();
   let costDoneAtStart: number | null = null;
   try {
@@ -177,7 +178,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       for (const sw of study.stages[stageIx]!(lr)) {
         const res = await createSweep(sw.spec);
         const row = (await getSweepByName(conn.db, res.name))!;
-        stageSweeps.push({ purpose: sw.purpose, name: res.name, id: Number(row.id), trialCount: res.trialCount });
+        stageSweeps.push({ purpose: sw.purpose, name: res.name, id: Number(row.id), trialCount: res.trialCount, stage: stageIx });
       }
       created.push(...stageSweeps);
       const rows = await Promise.all(stageSweeps.map(async (x) => (await getSweepByName(conn.db, x.name))!));
@@ -296,8 +297,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 
     log('fitting scaling laws per family (with bootstrap) and drawing the figures…');
     mkdirSync(outDir, { recursive: true });
-    const parts = [];
-    for (const c of created) parts.push({ purpose: c.purpose, study: studyLib.studyFromRows((await loadStudyRows(conn.db, c.name))!) });
+    const parts: { purpose: StudySweep['purpose']; stage: number; study: import('@equiscale/study').Study }[] = [];
+    for (const c of created) parts.push({ purpose: c.purpose, stage: c.stage, study: studyLib.studyFromRows((await loadStudyRows(conn.db, c.name))!) });
+    // wall time: the sweeps of a stage run side by side, the stages one after the other
+    const wallTimeS = study.stages.reduce((a, _, k) => a + Math.max(0, ...parts.filter((p) => p.stage === k).map((p) => p.study.elapsedS)), 0);
     const s =
       parts.length === 1 && !parts[0]!.purpose
         ? parts[0]!.study
@@ -316,7 +319,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       progress: o.quiet ? undefined : progress,
       context: {
         backend,
-        wallTimeS: s.elapsedS,
+        wallTimeS,
         notes: [`Training time summed over trials: ${formatDuration(wall)}.`, ...(o.preset === 'study' ? [] : ['This is the small demo study: a single seed and few sizes per family, so the scorecard can decide little; `equiscale demo --preset study` runs the design that can.'])],
       },
     });
