@@ -8,7 +8,8 @@
  *
  * Calibrated on this 2-core machine, 2 workers, wasm backend with OpenBLAS matmuls, to the demo's measured wall
  * time with other work beside it (8.8 min; 6.0 on a quiet machine): per step 2 ms per transformer layer, 13 ms
- * per GATr block, plus executed FLOPs at 1.36e10/s, plus 1.5 s per trial; the same constants reproduce the quick
+ * per GATr block, plus executed FLOPs at 1.36e10/s, plus 8 ms per step of augmentation (measured on the study's
+ * WSD trunks: transformer+augment 26–28 s against transformer 12 s for 1600 steps), plus 1.5 s per trial; the same constants reproduce the quick
  * demo's trials within ~30%. Speed follows the machine's load: a calibration sweep (transformer and GATr at 5
  * sizes × 300 steps, batch 32) at load average ≈ 10 on these 2 cores ran 5–8× slower (transformer 15 ms per
  * layer-step, GATr 105 ms per block-step) — the live ETA of the demo corrects for that as trials finish.
@@ -19,6 +20,8 @@ import type { Trial } from '@equiscale/sweeps';
 export const EXECUTED_FLOPS_PER_S = 1.36e10;
 /** Seconds per training step per layer (transformer layer, GATr block), besides the FLOPs. */
 export const STEP_LAYER_S: Record<'transformer' | 'gatr', number> = { transformer: 0.002, gatr: 0.0132 };
+/** Seconds per training step for data augmentation (random E(3) transforms of a batch of 32; scaled by batch size). */
+export const AUGMENT_STEP_S = 0.008;
 /** Seconds per trial: claim, dataset load, model build, final validation and test evaluation. */
 export const TRIAL_OVERHEAD_S = 1.5;
 
@@ -30,16 +33,17 @@ export function stepsRun(t: Pick<Trial, 'steps' | 'role' | 'branchStep'>): numbe
 }
 
 /** Estimated seconds of one trial on one worker, from `fromStep` (progress already made) to its end. */
-export function trialSeconds(t: Pick<Trial, 'steps' | 'role' | 'branchStep' | 'modelFamily' | 'plan' | 'dims'>, fromStep = 0): number {
+export function trialSeconds(t: Pick<Trial, 'steps' | 'role' | 'branchStep' | 'modelFamily' | 'plan' | 'dims' | 'augment' | 'training'>, fromStep = 0): number {
   const run = stepsRun(t);
   const start = t.role === 'branch' && t.branchStep !== undefined ? t.branchStep : 0;
   const left = Math.max(0, run - Math.max(0, fromStep - start));
-  const perStep = STEP_LAYER_S[t.modelFamily] * layers(t) + t.plan.executedFlops / t.steps / EXECUTED_FLOPS_PER_S;
+  const perStep =
+    STEP_LAYER_S[t.modelFamily] * layers(t) + t.plan.executedFlops / t.steps / EXECUTED_FLOPS_PER_S + (t.augment ? (AUGMENT_STEP_S * t.training.batchSize) / 32 : 0);
   return (left === run ? TRIAL_OVERHEAD_S : 0) + left * perStep;
 }
 
 /** Wall seconds for trials on `workers` workers (perfect packing: a lower bound the demo's ETA then corrects). */
-export function sweepSeconds(trials: readonly Pick<Trial, 'steps' | 'role' | 'branchStep' | 'modelFamily' | 'plan' | 'dims'>[], workers: number): number {
+export function sweepSeconds(trials: readonly Pick<Trial, 'steps' | 'role' | 'branchStep' | 'modelFamily' | 'plan' | 'dims' | 'augment' | 'training'>[], workers: number): number {
   return trials.reduce((a, t) => a + trialSeconds(t), 0) / Math.max(1, workers);
 }
 
