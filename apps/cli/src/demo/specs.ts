@@ -9,7 +9,7 @@
  *
  * study is the design that can test the seed study's claims (issue 15), in two stages: a learning-rate sweep per
  * family at the two smallest sizes (one sweep per candidate peak), then — with each family's chosen peak — the
- * compute-scaling sweep (5 sizes over ≥ 30× in parameters, WSD trunks with 4 cooldown branches, a training set
+ * compute-scaling sweep (5 sizes over ≥ 30× in parameters, WSD trunks with 5 cooldown branches, a training set
  * no run sees twice, 3 seeds) and the data-scaling sweep (5 training-set sizes over 32×, with and without
  * augmentation, 3 seeds, validation every 100 steps so the report can tell which runs converged).
  */
@@ -62,8 +62,8 @@ export interface DemoStudy {
 // ---- the study preset ----
 
 const STUDY_BATCH = 32;
-/** WSD branch lengths of the compute-scaling runs (each trunk branches 4 times; cooldown = last 20%). */
-export const STUDY_STEPS = [250, 500, 1000, 2000];
+/** WSD branch lengths of the compute-scaling runs (each trunk branches 5 times, over 16× in steps, so the sizes overlap in FLOPs for the IsoFLOP bins; cooldown = last 20%). */
+export const STUDY_STEPS = [125, 250, 500, 1000, 2000];
 /** Fresh data: the longest run sees 2000 × 32 = 64 000 samples; the training set holds that many, each seen once. */
 export const STUDY_FRESH_TRAIN = STUDY_STEPS[STUDY_STEPS.length - 1]! * STUDY_BATCH;
 export const STUDY_SEEDS = [0, 1, 2];
