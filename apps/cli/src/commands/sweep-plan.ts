@@ -16,8 +16,8 @@ import { demoStudy, PRESETS, type PresetName } from '../demo/specs.js';
 
 /** Examples simulated per second when generating a dataset (≈ 200/s measured per worker at load ≈ 10; more on a quieter machine). */
 export const DATASET_EXAMPLES_PER_S = 300;
-/** Fits, bootstrap, sensitivity, figures and report of a study at the end (measured on the demo: well under this). */
-export const ANALYSIS_S = 120;
+/** Fits, bootstrap, sensitivity, figures and report at the end: 9 s measured on a study-sized planted study (270 runs, 200 resamples); allowance for load. */
+export const ANALYSIS_S = 60;
 
 export interface PlanOutput {
   name: string;
