@@ -59,6 +59,16 @@ describe('equiscale demo', () => {
       assert.ok(png.length > 5000, `${fig}.png is not trivial`);
       assert.match(readFileSync(join(out, `${fig}.svg`), 'utf8'), /<svg/);
     }
+    // report.json: the scorecard of the seed study's three claims, each with a verdict
+    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { claims: { id: number; paper: string; measured: string; verdict: string }[]; fits: { family: string; status: string }[]; flopConvention: string; design: unknown };
+    assert.deepEqual(json.claims.map((c) => c.id), [1, 2, 3], 'three claims');
+    for (const c of json.claims) {
+      assert.ok(['agrees', 'disagrees', 'too weak to tell'].includes(c.verdict), `claim ${c.id}: verdict ${c.verdict}`);
+      assert.ok(c.paper.length > 0 && c.measured.length > 0, `claim ${c.id} says what the paper claims and what was measured`);
+    }
+    assert.deepEqual(json.fits.map((f) => f.family).sort(), ['gatr', 'transformer', 'transformer+augment']);
+    assert.ok(json.flopConvention && json.design, 'FLOP convention and sweep design');
+    assert.match(md, /### Claim 1: \*\*(agrees|disagrees|too weak to tell)\*\*/);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     assert.match(html, /src="data:image\/png;base64,/, 'the HTML page embeds its figures');
     assert.match(r.stderr, new RegExp(`report: ${join(out, 'report.html').replace(/[.+]/g, '\\$&')}`), 'prints the report path');

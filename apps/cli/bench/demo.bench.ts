@@ -13,10 +13,11 @@ import { demoStudy } from '../src/demo/specs.js';
 
 const BIN = new URL('../bin/equiscale.mjs', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'equiscale-demo-bench-'));
-for (const quick of [true, false]) {
-  const t = planTotals(planSweep(demoStudy(quick).spec).cells);
+for (const preset of ['quick', 'demo'] as const) {
+  const cells = demoStudy(preset).stages.flatMap((stage) => stage(new Map())).flatMap((sw) => planSweep(sw.spec).cells);
+  const t = planTotals(cells);
   console.log(
-    `${quick ? 'demo --quick' : 'demo'}: ${t.cells} trials (${t.trunks} WSD trunks, ${t.branches} branches, ${t.runs} independent), ` +
+    `${preset === 'quick' ? 'demo --quick' : 'demo'}: ${t.cells} trials (${t.trunks} WSD trunks, ${t.branches} branches, ${t.runs} independent), ` +
       `${t.points} fit points; planned ${t.plannedFlops.toExponential(3)} nominal FLOPs, as independent runs ${t.independentFlops.toExponential(3)} ` +
       `(${t.saving.toFixed(2)}× fewer with WSD branches)`,
   );

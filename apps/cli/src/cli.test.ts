@@ -31,4 +31,18 @@ describe('equiscale command', () => {
     assert.equal(r.status, 2);
     assert.match(r.stderr, /unknown command/);
   });
+
+  it('sweep plan --preset study --json prints the design and an estimate; a bad preset is one line, exit 2', () => {
+    const r = equiscale(['sweep', 'plan', '--preset', 'study', '--json', '--workers', '2']);
+    assert.equal(r.status, 0, r.stderr);
+    const p = JSON.parse(r.stdout) as { design: { computeSizes: Record<string, { span: number }>; seeds: number[] }; estimatedMinutes: number };
+    assert.deepEqual(Object.keys(p.design.computeSizes).sort(), ['gatr', 'transformer', 'transformer+augment']);
+    assert.ok(p.estimatedMinutes > 0 && p.estimatedMinutes <= 90);
+    const bad = equiscale(['sweep', 'plan', '--preset', 'huge']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--preset huge is not a preset; use one of quick, demo, study/);
+    const both = equiscale(['demo', '--quick', '--preset', 'study']);
+    assert.equal(both.status, 2);
+    assert.match(both.stderr, /--quick is --preset quick/);
+  });
 });

@@ -118,7 +118,7 @@ export function fitApproach2(runs: readonly Run[], opts: Approach2Options = {}):
   return { profiles, kappa, a, kN, b, kD, identifiable: reasons.length === 0, reasons };
 }
 
-function linfit(x: number[], y: number[]): [number, number] {
+export function linfit(x: number[], y: number[]): [number, number] {
   const n = x.length;
   const mx = x.reduce((s, v) => s + v, 0) / n;
   const my = y.reduce((s, v) => s + v, 0) / n;
@@ -133,7 +133,7 @@ function linfit(x: number[], y: number[]): [number, number] {
 }
 
 /** Least-squares quadratic y ≈ c0 + c1 x + c2 x². */
-function polyfit2(x: number[], y: number[]): [number, number, number] {
+export function polyfit2(x: number[], y: number[]): [number, number, number] {
   const S = [0, 0, 0, 0, 0];
   const T = [0, 0, 0];
   for (let i = 0; i < x.length; i++) {

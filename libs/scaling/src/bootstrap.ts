@@ -15,7 +15,7 @@
 import { gridSearch, HOFFMANN_GRID, HuberLogObjective, toLaw, type Approach3Fit, type LawParams, type StartGrid } from './approach3.js';
 import { allocationExponents, computeOptimal } from './frontier.js';
 import { LbfgsWorkspace, type LbfgsOptions } from './lbfgs.js';
-import { makeRng, percentileInterval, type Interval } from './rng.js';
+import { makeRng, percentileInterval, type Interval, type Rng } from './rng.js';
 import { validateRuns, type Run } from './runs.js';
 
 /** L-BFGS tolerances used for warm-started refits (see module comment). */
@@ -39,6 +39,15 @@ export interface BootstrapOptions {
   kappa?: number;
   /** Called after each resample with (done, total). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Cluster bootstrap: a group key per run (same order as runs). Whole groups are resampled with replacement
+   * (every run of a drawn group enters with it) instead of single runs — e.g. the runs sharing a seed.
+   */
+  groups?: readonly (string | number)[];
+  /** With groups: a stratum key per run; groups are drawn within each stratum (as many as it has). */
+  strata?: readonly (string | number)[];
+  /** Starting point for warm refits instead of the point fit's optimum ([a, b, e, alpha, beta]). */
+  start?: ArrayLike<number>;
 }
 
 /** One column per quantity, one entry per successful resample. */
@@ -98,14 +107,14 @@ export function bootstrapFit(runs: readonly Run[], point: Approach3Fit, opts: Bo
   const n = runs.length;
   const ws = new LbfgsWorkspace(5, opts.lbfgs?.m ?? 10);
   const x = new Float64Array(5);
-  const start = Float64Array.of(point.a, point.b, point.e, point.alpha, point.beta);
+  const start = opts.start ? Float64Array.from(opts.start) : Float64Array.of(point.a, point.b, point.e, point.alpha, point.beta);
+  const draw = makeResampler(n, rng, opts.groups, opts.strata);
   if (!start.every(Number.isFinite)) throw new Error('bootstrapFit: the point fit has no finite optimum to start from (no converged start)');
   const warmOpts: LbfgsOptions = { ...WARM_START_LBFGS, ...opts.lbfgs };
   const s: BootstrapSamples = { E: [], A: [], B: [], alpha: [], beta: [] };
   let failed = 0;
   for (let k = 0; k < total; k++) {
-    obj.w.fill(0);
-    for (let i = 0; i < n; i++) obj.w[rng.int(n)]++;
+    draw(obj.w);
     let ok: boolean;
     if (opts.fullGrid) {
       const r = gridSearch(obj, opts.grid ?? HOFFMANN_GRID, opts.lbfgs, ws);
@@ -152,6 +161,42 @@ export function bootstrapFit(runs: readonly Run[], point: Approach3Fit, opts: Bo
     result.budgets = optimalIntervals(laws, opts.kappa, opts.budgets, level);
   }
   return result;
+}
+
+/**
+ * A function that fills w with resample counts: plain (each of n runs drawn n times) or, with group keys,
+ * whole groups drawn with replacement (within each stratum when strata are given).
+ */
+export function makeResampler(
+  n: number,
+  rng: Rng,
+  groups?: readonly (string | number)[],
+  strata?: readonly (string | number)[],
+): (w: Float64Array) => void {
+  if (!groups)
+    return (w) => {
+      w.fill(0);
+      for (let i = 0; i < n; i++) w[rng.int(n)]++;
+    };
+  if (groups.length !== n) throw new Error(`groups has ${groups.length} keys for ${n} runs: give one group key per run`);
+  if (strata && strata.length !== n) throw new Error(`strata has ${strata.length} keys for ${n} runs: give one stratum key per run`);
+  // stratum → list of groups, each a list of run indices
+  const byStratum = new Map<string, Map<string, number[]>>();
+  for (let i = 0; i < n; i++) {
+    const s = strata ? String(strata[i]) : '';
+    let gm = byStratum.get(s);
+    if (!gm) byStratum.set(s, (gm = new Map()));
+    const g = String(groups[i]);
+    let arr = gm.get(g);
+    if (!arr) gm.set(g, (arr = []));
+    arr.push(i);
+  }
+  const lists = [...byStratum.values()].map((gm) => [...gm.values()]);
+  return (w) => {
+    w.fill(0);
+    for (const gl of lists)
+      for (let k = 0; k < gl.length; k++) for (const i of gl[rng.int(gl.length)]) w[i]++;
+  };
 }
 
 /** Percentile intervals of N_opt, D_opt, L_opt at each budget over parameter samples. */

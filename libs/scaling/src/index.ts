@@ -63,3 +63,13 @@ export {
   type LearningCurvesData,
   type FrontierPoint,
 } from './plots/plots.js';
+export { makeResampler } from './bootstrap.js';
+export * from './study/index.js';
+export {
+  studyComputeFigureData,
+  plotStudyLossVsCompute,
+  plotStudyDataScaling,
+  plotStudyIsoFlop,
+  plotLearningCurvesByFamily,
+  type GroupedLearningCurves,
+} from './plots/study-plots.js';

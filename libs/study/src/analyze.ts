@@ -1,86 +1,94 @@
 /**
- * The scaling analysis of a set of runs: per family an Approach-3 fit (with bootstrap intervals and the
- * variable-projection cross-check), the compute-optimal frontier, and pairwise family comparisons. Families that
- * cannot be fitted keep their error instead of a number.
+ * The analysis of a study (one path for `equiscale fit --sweep`, `plot`, `demo` and the dashboard): the study
+ * analysis of libs/scaling on the stored trials — per-family Approach-3 fits over every seed (seed-grouped
+ * bootstrap) with the compute-optimal frontier from each run's own FLOPs, per-family IsoFLOP (Approach 2), data
+ * scaling at convergence, the replication scorecard of the seed study's three claims — plus the sensitivity of
+ * the verdicts to the FLOP convention (nominal, executed, wall-clock), the parameter convention (all, or
+ * without input/output layers) and Huber δ, and the learning-rate choice of the study preset.
  */
 import {
-  compareFitResults,
-  fitFamilies,
-  logSpace,
-  type FamilyComparison,
-  type FamilyFitResult,
-  type FitFamiliesOptions,
-  type Run,
+  analyzeStudy as analyzeStudyRuns,
+  dataGroupKey,
+  sensitivityAnalysis,
+  type SensitivityConventions,
+  type SensitivityReport,
+  type StartGrid,
+  type StudyAnalysis as RunsAnalysis,
+  type StudyRoles,
+  type StudyRun,
+  type StudyRunsInput,
 } from '@equiscale/scaling';
+import { chooseLearningRates, type LrChoice } from './lr.js';
+import { studyInput, type StudyInput, type TrialRun } from './runs.js';
+import { trialsFor, type Study } from './study.js';
 
-export interface FamilyAnalysis {
-  family: string;
-  runs: number;
-  result?: FamilyFitResult;
-  /** why there is no usable fit */
-  problem?: string;
+export interface AnalyzeOptions {
+  /** bootstrap resamples of every fit (0: none — then nothing is determined) */
+  bootstrap: number;
+  seed: number;
+  /** start grid of the Approach-3 point fits (tests use a small one); default the 4500-start Hoffmann grid */
+  grid?: StartGrid;
+  /** recompute the verdicts under the other conventions (default true) */
+  sensitivity?: boolean;
+  onProgress?: (step: string) => void;
 }
 
 export interface StudyAnalysis {
-  families: FamilyAnalysis[];
-  comparisons: FamilyComparison[];
-  /** compute budgets (FLOPs) spanning the runs, where frontiers are drawn */
-  budgets: number[];
-  /** family pairs that could both be fitted but whose runs share no compute range */
-  noOverlap: [string, string][];
+  input: StudyRunsInput;
+  roles: StudyRoles;
+  /** fits, comparisons, IsoFLOP, data scaling, claims (libs/scaling analyzeStudy) */
+  result: RunsAnalysis;
+  sensitivity: SensitivityReport | null;
+  /** why there is no sensitivity analysis (not asked, or it failed) */
+  sensitivityNote?: string;
+  /** learning-rate choices (study preset) */
+  lr: LrChoice[];
 }
 
-export interface AnalyzeOptions {
-  bootstrap: number;
-  seed: number;
-  /** fitting options (e.g. a smaller start grid in tests); default: the full Approach-3 grid */
-  approach3?: FitFamiliesOptions['approach3'];
-  onProgress?: (family: string, done: number, total: number) => void;
+export const EQUIVARIANT_FAMILY = 'gatr';
+
+/** Which family is the equivariant one, and which data-scaling groups claim (1) compares. */
+export function studyRoles(input: StudyRunsInput): StudyRoles {
+  const families = [...new Set(input.compute.map((r) => r.family))];
+  const equivariant = families.includes(EQUIVARIANT_FAMILY) ? EQUIVARIANT_FAMILY : (families[0] ?? EQUIVARIANT_FAMILY);
+  const keys = new Set((input.data ?? []).map(dataGroupKey));
+  const data = { equivariant: EQUIVARIANT_FAMILY, baseline: 'transformer', augmented: dataGroupKey({ family: 'transformer+augment', augmented: true }) };
+  return { equivariant, ...(Object.values(data).every((k) => keys.has(k)) ? { data } : {}) };
 }
 
-/** Pairs compared, first over second: the equivariant model against each baseline, then augmentation's effect. */
-const PREFERRED_PAIRS: [string, string][] = [
-  ['gatr', 'transformer'],
-  ['gatr', 'transformer+augment'],
-  ['transformer+augment', 'transformer'],
-];
+/** The study analysis of plain runs (a CSV, or a study's runs). */
+export function analyzeRuns(input: StudyRunsInput, opts: AnalyzeOptions): { result: RunsAnalysis; roles: StudyRoles } {
+  const roles = studyRoles(input);
+  const result = analyzeStudyRuns(input, { roles, resamples: opts.bootstrap, seed: opts.seed, grid: opts.grid, onProgress: opts.onProgress });
+  return { result, roles };
+}
 
-export function analyzeRuns(runs: readonly Run[], opts: AnalyzeOptions): StudyAnalysis {
-  const cs = runs.map((r) => r.c).filter((c): c is number => c !== undefined);
-  const budgets = cs.length ? logSpace(Math.min(...cs), Math.max(...cs), 9) : [];
-  const byFamily = new Map<string, Run[]>();
-  for (const r of runs) {
-    const f = r.family ?? 'all';
-    byFamily.set(f, [...(byFamily.get(f) ?? []), r]);
-  }
-  const families: FamilyAnalysis[] = [];
-  for (const [family, fr] of byFamily) {
+/** Sensitivity conventions available for these runs: a convention every run has a number for. */
+export function conventionsOf(input: StudyInput): SensitivityConventions {
+  const all = [...input.compute, ...input.data];
+  const has = (f: (r: TrialRun) => number) => all.length > 0 && all.every((r) => f(r) > 0 && Number.isFinite(f(r)));
+  const run = (r: StudyRun) => r as TrialRun;
+  const flops: SensitivityConventions['flops'] = { nominal: (r) => r.flops, executed: (r) => run(r).executedFlops };
+  if (has((r) => r.wallS)) flops.wallclock = (r) => run(r).wallS;
+  const n: SensitivityConventions['n'] = { total: (r) => r.n };
+  if (has((r) => r.nNonEmbedding)) n['non-embedding'] = (r) => run(r).nNonEmbedding;
+  return { flops, n, deltas: [1e-3, 1e-2, 1e-1] };
+}
+
+export function analyzeStudy(study: Study, opts: AnalyzeOptions): StudyAnalysis {
+  const input = studyInput(study);
+  const { result, roles } = analyzeRuns(input, opts);
+  let sensitivity: SensitivityReport | null = null;
+  let sensitivityNote: string | undefined;
+  if (opts.sensitivity === false) sensitivityNote = 'not computed (turned off)';
+  else if (input.compute.length === 0) sensitivityNote = 'no finished compute-scaling runs';
+  else {
+    opts.onProgress?.('sensitivity');
     try {
-      const [result] = fitFamilies(fr, { approach3: opts.approach3, bootstrap: opts.bootstrap > 0 ? { resamples: opts.bootstrap, seed: opts.seed } : 0, budgets, onProgress: opts.onProgress });
-      const problem = result.fit.identifiable ? undefined : `fit not identifiable: ${result.fit.reasons.join('; ')}`;
-      families.push({ family, runs: fr.length, result, problem });
+      sensitivity = sensitivityAnalysis(input, conventionsOf(input), { roles, resamples: opts.bootstrap, seed: opts.seed }, result);
     } catch (e) {
-      families.push({ family, runs: fr.length, problem: (e as Error).message });
+      sensitivityNote = `failed: ${(e as Error).message}`;
     }
   }
-  const usable = new Map(families.filter((f) => f.result && !f.problem && f.result.kappa !== undefined).map((f) => [f.family, f.result!]));
-  const range = (family: string) => {
-    const c = (byFamily.get(family) ?? []).map((r) => r.c!).filter((x) => x > 0);
-    return [Math.min(...c), Math.max(...c)] as const;
-  };
-  const comparisons: FamilyComparison[] = [];
-  const noOverlap: [string, string][] = [];
-  for (const [a, b] of PREFERRED_PAIRS.filter(([a, b]) => usable.has(a) && usable.has(b))) {
-    // Compare only where both families have runs: outside, a frontier is an extrapolation.
-    const [loA, hiA] = range(a);
-    const [loB, hiB] = range(b);
-    const lo = Math.max(loA, loB);
-    const hi = Math.min(hiA, hiB);
-    if (!(lo < hi)) {
-      noOverlap.push([a, b]);
-      continue;
-    }
-    comparisons.push(compareFitResults(usable.get(a)!, usable.get(b)!, logSpace(lo, hi, 5)));
-  }
-  return { families, comparisons, budgets, noOverlap };
+  return { input, roles, result, sensitivity, sensitivityNote, lr: chooseLearningRates(trialsFor(study, 'lr')) };
 }

@@ -1,17 +1,12 @@
-/** The study's figures (the seed paper's set), rendered from a study and its analysis into a folder. */
-import {
-  fitApproach2,
-  frontierSeries,
-  plotIsoFlop,
-  plotLearningCurves,
-  plotLossVsCompute,
-  plotLossVsDataSize,
-  plotOptimalAllocation,
-  type AllocationSeries,
-  type IsoFlopProfile,
-} from '@equiscale/scaling';
+/**
+ * The study's figures in the seed study's style, rendered from the study analysis into a folder: Fig. 1 test loss
+ * vs each run's own training FLOPs with the own-FLOPs frontiers and 95% bands, Fig. 2 loss at convergence vs
+ * training-set size with and without augmentation, Fig. 3 per-family IsoFLOP profiles with compute-optimal N and
+ * D, and the learning curves (one panel per family, colour by model size).
+ */
+import { plotLearningCurvesByFamily, plotStudyDataScaling, plotStudyIsoFlop, plotStudyLossVsCompute, type PlotOutput } from '@equiscale/scaling';
 import type { StudyAnalysis } from './analyze.js';
-import { runsOf, type Study } from './study.js';
+import type { Study } from './study.js';
 
 export interface Figure {
   name: string;
@@ -22,105 +17,53 @@ export interface Figure {
 }
 
 export async function renderFigures(study: Study, analysis: StudyAnalysis, outDir: string): Promise<Figure[]> {
-  const runs = runsOf(study.trials);
   const figures: Figure[] = [];
-  const add = (name: string, title: string, caption: string, out: { files?: { svg: string; png: string } }) => {
+  const add = async (name: string, title: string, caption: string, draw: () => Promise<PlotOutput>) => {
+    const out = await draw();
     if (out.files) figures.push({ name, title, caption, png: out.files.png, svg: out.files.svg });
   };
-  if (runs.length === 0) return figures;
-
-  const fitted = analysis.families.filter((f) => f.result && !f.problem && f.result.kappa !== undefined);
-  add(
-    'loss-vs-compute',
-    'Test loss vs training compute',
-    'One dot per run; lines: compute-optimal frontier of each family’s fitted scaling law; bands: 95% bootstrap interval.',
-    await plotLossVsCompute(
-      {
-        runs: runs.map((r) => ({ family: r.family!, c: r.c!, loss: r.loss })),
-        frontiers: fitted.map((f) => ({
-          family: f.family,
-          points: frontierSeries(f.result!.fit, f.result!.kappa!, analysis.budgets, f.result!.bootstrap?.samples),
-        })),
-      },
-      { outDir, name: 'loss-vs-compute', title: `${study.name}: test loss vs training compute` },
-    ),
-  );
-
-  // Best test loss per (family, training-set size): data efficiency, with and without augmentation.
-  const best = new Map<string, { family: string; d: number; loss: number; augmented: boolean }>();
-  for (const r of study.trials) {
-    if (r.status !== 'completed' || !(r.testLoss && r.testLoss > 0)) continue;
-    const t = r.trial;
-    const k = `${t.family}|${t.trainSize}`;
-    const cur = best.get(k);
-    if (!cur || r.testLoss < cur.loss) best.set(k, { family: t.family, d: t.trainSize, loss: r.testLoss, augmented: t.augment });
+  const { input, result } = analysis;
+  const opts = (name: string, title: string) => ({ outDir, name, title: `${study.name}: ${title}` });
+  if (input.compute.length) {
+    await add(
+      'loss-vs-compute',
+      'Fig. 1 — test loss vs training compute',
+      'One dot per run at its own nominal training FLOPs (every seed); lines: each family’s compute-optimal frontier from its fitted law and its runs’ own FLOPs per sample; bands: 95% seed-grouped bootstrap interval.',
+      () => plotStudyLossVsCompute(input.compute, result.families, opts('loss-vs-compute', 'test loss vs training compute')),
+    );
   }
-  add(
-    'loss-vs-data',
-    'Test loss vs training-set size',
-    'Best test loss reached at each training-set size, per family (filled shapes mark augmented training).',
-    await plotLossVsDataSize(
-      { points: [...best.values()], dataLabel: 'Training-set size (examples)' },
-      { outDir, name: 'loss-vs-data', title: `${study.name}: data efficiency` },
-    ),
-  );
-
-  // IsoFLOP profiles: runs grouped into budgets (within 10%), a parabola where a budget has ≥ 3 model sizes. Only
-  // runs of such budgets are drawn: a grid sweep's other runs belong to no profile (an iso-FLOP design fills them).
-  let profiles: IsoFlopProfile[] = [];
-  try {
-    profiles = fitApproach2(runs).profiles;
-  } catch {
-    profiles = [];
+  if (result.dataScaling.length) {
+    await add(
+      'loss-vs-data',
+      'Fig. 2 — test loss vs training-set size',
+      'Test loss of the run chosen on validation at each training-set size (geometric mean over seeds), without (solid) and with (dashed) augmentation; curves: L = E + B·D^−β fitted per group with 95% bands. Epochs are in the tooltips and in report.json.',
+      () => plotStudyDataScaling(result.dataScaling, opts('loss-vs-data', 'data efficiency')),
+    );
   }
-  const near = (c: number) => profiles.some((p) => Math.abs(Math.log(c / p.c)) <= Math.log(1.1));
-  const isoRuns = runs.filter((r) => near(r.c!));
-  if (isoRuns.length > 0) {
-    add(
+  if (result.isoflop.length && input.compute.length) {
+    await add(
       'isoflop',
-      'IsoFLOP curves',
-      'Loss against model size at (nearly) equal compute, all families pooled; parabolas in log N and their minima, for budgets with at least 3 model sizes.',
-      await plotIsoFlop(
-        { points: isoRuns.map((r) => ({ c: r.c!, n: r.n, loss: r.loss })), profiles },
-        { outDir, name: 'isoflop', title: `${study.name}: IsoFLOP profiles` },
-      ),
+      'Fig. 3 — IsoFLOP profiles and compute-optimal N and D',
+      'Per family (never pooled): runs binned by their own FLOPs, a parabola in ln N per bin with at least 3 model sizes and its minimum; below, N_opt and D_opt against compute with the bins’ intervals and the fitted power laws.',
+      () => plotStudyIsoFlop(input.compute, result.isoflop, opts('isoflop', 'IsoFLOP profiles')),
     );
   }
-
-  const series: AllocationSeries[] = fitted.map((f) => {
-    const b = f.result!.bootstrap?.budgets;
-    return {
-      family: f.family,
-      points: (f.result!.frontier ?? []).map((p, i) => ({
-        c: p.c,
-        n: p.n,
-        d: p.d,
-        nLo: b?.[i]?.n.lo,
-        nHi: b?.[i]?.n.hi,
-        dLo: b?.[i]?.d.lo,
-        dHi: b?.[i]?.d.hi,
-      })),
-    };
-  });
-  if (series.some((s) => s.points.length)) {
-    add(
-      'optimal-allocation',
-      'Compute-optimal model size and training samples',
-      'N_opt(C) and D_opt(C) from each family’s fitted law, with 95% bootstrap bands.',
-      await plotOptimalAllocation(series, { outDir, name: 'optimal-allocation', title: `${study.name}: compute-optimal allocation` }),
-    );
-  }
-
   const curves = study.trials
-    .filter((t) => (study.curves.get(t.id)?.length ?? 0) > 0)
-    .map((t) => ({ trial: t.trial.cellKey, points: study.curves.get(t.id)!.filter((p) => p.step > 0 && p.loss > 0) }))
+    .filter((t) => t.trial.role !== 'trunk')
+    .map((t) => ({
+      family: t.trial.family,
+      n: t.trial.plan.paramCount,
+      seed: t.trial.seed,
+      label: t.trial.cellKey,
+      points: (study.curves.get(t.id) ?? []).filter((p) => p.step > 0 && p.loss > 0),
+    }))
     .filter((c) => c.points.length > 0);
   if (curves.length) {
-    add(
+    await add(
       'learning-curves',
       'Learning curves',
-      'Validation loss during training, one line per trial.',
-      await plotLearningCurves({ trials: curves, lossLabel: 'Validation loss (MSE)' }, { outDir, name: 'learning-curves', title: `${study.name}: learning curves` }),
+      'Validation loss during training: one panel per family, one line per run, colour by model size.',
+      () => plotLearningCurvesByFamily({ curves, lossLabel: 'Validation loss (MSE)' }, opts('learning-curves', 'learning curves')),
     );
   }
   return figures;

@@ -1,18 +1,23 @@
 /**
- * @equiscale/study: the analysis of a scaling study, one path for `equiscale fit`, `plot` and `demo` — a sweep's
- * trials as stored (studyFromRows of what libs/db loadStudyRows reads), scaling-law fits per family with bootstrap
- * intervals (analyzeRuns), pairwise comparisons, the figures, and the report (Markdown, self-contained HTML and a
- * machine-readable report.json). Science only: no database, no gRPC.
+ * @equiscale/study: the analysis of a scaling study, one path for `equiscale fit`, `plot`, `demo` and the
+ * dashboard — a sweep's trials as stored (studyFromRows of what libs/db loadStudyRows reads; several sweeps of
+ * the study preset merged with mergeStudies), the study analysis of libs/scaling (every seed, own-FLOPs
+ * frontiers, per-family IsoFLOP, data scaling at convergence, the replication scorecard, sensitivity), the
+ * learning-rate choice, the figures, and the report (Markdown, self-contained HTML and report.json).
+ * Science only: no database, no gRPC.
  */
-import { analyzeRuns, type AnalyzeOptions, type StudyAnalysis } from './analyze.js';
+import { analyzeStudy, type AnalyzeOptions, type StudyAnalysis } from './analyze.js';
 import { renderFigures, type Figure } from './figures.js';
 import { reportJson, reportMarkdown, writeReport, type ReportContext } from './report.js';
-import { fitRunsOf, type Study } from './study.js';
+import type { Study } from './study.js';
 
 export * from './study.js';
+export * from './runs.js';
+export * from './lr.js';
 export * from './analyze.js';
 export * from './figures.js';
 export * from './report.js';
+export * from './format.js';
 
 /** Progress for humans (the CLI's progress line); optional. */
 export interface StudyProgress {
@@ -20,25 +25,20 @@ export interface StudyProgress {
   done(): void;
 }
 
-/** The fits of a study: per family at its largest training-set size (fitRunsOf), with bootstrap when asked. */
-export function analyzeStudy(study: Study, opts: { bootstrap: number; seed: number; progress?: StudyProgress; approach3?: AnalyzeOptions['approach3'] }): StudyAnalysis {
-  const analysis = analyzeRuns(fitRunsOf(study.trials), {
-    bootstrap: opts.bootstrap,
-    seed: opts.seed,
-    approach3: opts.approach3,
-    onProgress: (family, done, total) => opts.progress?.update(`bootstrap ${family}`, done, total),
-  });
-  opts.progress?.done();
-  return analysis;
-}
-
 /** Fits, figures and the report (report.md, report.html, report.json) of a study, into outDir. */
 export async function writeStudyReport(
   study: Study,
   outDir: string,
-  opts: { bootstrap: number; seed: number; progress?: StudyProgress; context?: Omit<ReportContext, 'bootstrap'>; approach3?: AnalyzeOptions['approach3'] },
+  opts: { bootstrap: number; seed: number; progress?: StudyProgress; context?: Omit<ReportContext, 'bootstrap'>; grid?: AnalyzeOptions['grid']; sensitivity?: boolean },
 ): Promise<{ analysis: StudyAnalysis; figures: Figure[]; report: { markdown: string; html: string; json?: string } }> {
-  const analysis = analyzeStudy(study, opts);
+  const analysis = analyzeStudy(study, {
+    bootstrap: opts.bootstrap,
+    seed: opts.seed,
+    grid: opts.grid,
+    sensitivity: opts.sensitivity,
+    onProgress: (label) => opts.progress?.update(label, 1, 1),
+  });
+  opts.progress?.done();
   const figures = await renderFigures(study, analysis, outDir);
   const ctx = { ...opts.context, bootstrap: opts.bootstrap };
   const md = reportMarkdown(study, analysis, figures, ctx);

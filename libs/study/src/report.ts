@@ -1,18 +1,23 @@
 /**
- * The study report: what the data shows, in words a researcher can check against the numbers — which family wins
- * at each compute budget, the fitted exponents with intervals, whether the compute-optimal allocation differs —
- * and plainly when the evidence is too weak to tell. Markdown plus a self-contained HTML page (PNGs inlined).
+ * The study report: the replication scorecard first — for each of the seed study's three claims, the paper's
+ * statement, what this study measured (with intervals) and a verdict (agrees, disagrees, too weak to tell) — then
+ * the fits per family with their status and reasons, IsoFLOP profiles, data scaling at convergence, the
+ * sensitivity of the verdicts to conventions, the learning-rate choice and the sweep design. Markdown, a
+ * self-contained HTML page (PNGs inlined) and report.json for machines.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { FamilyComparison } from '@equiscale/scaling';
+import { buildStudyReport, type Claim, type Interval } from '@equiscale/scaling';
 import type { StudyAnalysis } from './analyze.js';
 import type { Figure } from './figures.js';
-import { fitRunsOf, runsOf, type Study } from './study.js';
+import { isFinished } from './runs.js';
+import type { Study } from './study.js';
 
 const sci = (x: number, d = 2) => (Number.isFinite(x) ? x.toExponential(d).replace('e+', 'e') : String(x));
 const num = (x: number, d = 3) => (Number.isFinite(x) ? Number(x.toPrecision(d)).toString() : String(x));
-const iv = (i: { lo: number; hi: number } | null | undefined, d = 3) => (i ? `[${num(i.lo, d)}, ${num(i.hi, d)}]` : '(no bootstrap)');
+const iv = (i: Interval | { lo: number; hi: number } | null | undefined, d = 3) =>
+  i && Number.isFinite(i.lo) && Number.isFinite(i.hi) ? `[${num(i.lo, d)}, ${num(i.hi, d)}]` : '(no interval)';
+const est = (e: { estimate: number; interval: Interval | null }, d = 3) => `${num(e.estimate, d)} ${iv(e.interval, d)}`;
 
 export interface ReportContext {
   backend?: string;
@@ -21,74 +26,62 @@ export interface ReportContext {
   notes?: string[];
 }
 
-/** One sentence for a pair: which family wins over which compute ranges, merging budgets with the same verdict. */
-/** Which family the loss ratio A/B at one budget favours: its name, 'tie' (interval includes 1), or 'unknown'. */
-function ratioVerdict(c: FamilyComparison, r: FamilyComparison['lossRatio'][number]): string {
-  return !r.interval ? 'unknown' : r.interval.hi < 1 ? c.familyA : r.interval.lo > 1 ? c.familyB : 'tie';
+/** The verdict words of the scorecard. */
+export const VERDICTS = ['agrees', 'disagrees', 'too weak to tell'] as const;
+
+/** The sweep design as planned (the preset's summary) or, for one sweep, read off its trials. */
+export function designOf(study: Study): unknown {
+  if (study.design !== undefined) return study.design;
+  const ts = study.trials;
+  const uniq = <T>(xs: T[]) => [...new Set(xs)];
+  const families = uniq(ts.map((t) => t.trial.family));
+  return {
+    families,
+    sizes: Object.fromEntries(
+      families.map((f) => [
+        f,
+        uniq(ts.filter((t) => t.trial.family === f).map((t) => `${t.trial.sizeLabel}:${t.trial.plan.paramCount}`))
+          .map((x) => ({ label: x.split(':')[0], params: Number(x.split(':')[1]) })),
+      ]),
+    ),
+    steps: uniq(ts.filter((t) => t.trial.role !== 'trunk').map((t) => t.trial.steps)).sort((a, b) => a - b),
+    trainSizes: uniq(ts.map((t) => t.trial.trainSize)).sort((a, b) => a - b),
+    seeds: uniq(ts.map((t) => t.trial.seed)).sort((a, b) => a - b),
+    wsd: { trunks: ts.filter((t) => t.trial.role === 'trunk').length, branches: ts.filter((t) => t.trial.role === 'branch').length },
+    trials: ts.length,
+  };
 }
 
-export function comparisonSummary(c: FamilyComparison): string {
-  const runs: { verdict: string; from: number; to: number; lo: number; hi: number }[] = [];
-  for (const r of c.lossRatio) {
-    const v = ratioVerdict(c, r);
-    const last = runs[runs.length - 1];
-    if (last && last.verdict === v) {
-      last.to = r.c;
-      last.lo = Math.min(last.lo, r.ratio);
-      last.hi = Math.max(last.hi, r.ratio);
-    } else runs.push({ verdict: v, from: r.c, to: r.c, lo: r.ratio, hi: r.ratio });
-  }
-  const span = (x: { from: number; to: number }) => (x.from === x.to ? `at ${sci(x.from)} FLOPs` : `from ${sci(x.from)} to ${sci(x.to)} FLOPs`);
-  const parts = runs.map((x) =>
-    x.verdict === 'tie' || x.verdict === 'unknown'
-      ? `${span(x)} the evidence is too weak to tell them apart`
-      : `${span(x)} **${x.verdict}** reaches lower loss (loss ratio ${c.familyA}/${c.familyB} ${num(x.lo, 2)}–${num(x.hi, 2)})`,
-  );
-  return `${c.familyA} vs ${c.familyB}: ${parts.join('; ')}.`;
-}
-
-/** Sentences about one family pair's comparison. */
-export function comparisonFindings(c: FamilyComparison): string[] {
-  const out: string[] = [];
-  for (const r of c.lossRatio) {
-    const verdict = ratioVerdict(c, r);
-    const ratio = `L_opt(${c.familyA}) / L_opt(${c.familyB}) = ${num(r.ratio)} ${iv(r.interval)}`;
-    const what =
-      verdict === 'tie'
-        ? 'the interval includes 1: **cannot tell** which is better'
-        : verdict === 'unknown'
-          ? 'no bootstrap interval: **cannot tell** how certain this is'
-          : `**${verdict}** is better`;
-    out.push(`At C = ${sci(r.c)} FLOPs: ${ratio} — ${what}.`);
-  }
-  const a = c.allocationA;
-  const verdict =
-    a.excludesZero === true
-      ? 'the compute-optimal split **differs** between the two families (the interval excludes 0)'
-      : a.excludesZero === false
-        ? 'the interval includes 0: **no evidence** that the compute-optimal split differs'
-        : 'no bootstrap interval: **cannot tell** whether the split differs';
-  out.push(`Allocation exponent difference a(${c.familyA}) − a(${c.familyB}) = ${num(a.estimate)} ${iv(a.interval)}: ${verdict}.`);
-  return out;
+function claimLines(c: Claim): string[] {
+  const reasons = [...new Set(c.details.reasons)];
+  return [
+    `### Claim ${c.id}: **${c.verdict}**`,
+    '',
+    `- The paper: ${c.paper}`,
+    `- Measured here: ${c.measured}`,
+    ...(reasons.length ? [`- Why ${c.verdict === 'too weak to tell' ? 'it cannot be decided' : 'this verdict'}: ${reasons.join('; ')}.`] : []),
+    '',
+  ];
 }
 
 export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: Figure[], ctx: ReportContext): string {
-  const runs = runsOf(study.trials);
+  const { result: a } = analysis;
+  const finished = study.trials.filter(isFinished);
   const families = [...new Set(study.trials.map((t) => t.trial.family))];
   const L: string[] = [];
   L.push(`# equiscale study report: ${study.name}`, '');
   L.push(
-    `${study.trials.length} trials; ${runs.length} finished with a test loss` +
+    `${study.trials.length} trials; ${finished.length} finished with a test loss` +
       (ctx.backend ? `; trained on the ${ctx.backend} backend` : '') +
       (ctx.wallTimeS !== undefined ? `; wall time ${num(ctx.wallTimeS / 60, 2)} min` : '') +
-      '.',
+      `; ${analysis.input.compute.length} compute-scaling runs and ${analysis.input.data?.length ?? 0} data-scaling candidates analysed.`,
     '',
   );
   L.push('| family | trials | completed | diverged | failed | best test loss | at compute (FLOPs) |', '|---|---|---|---|---|---|---|');
   for (const f of families) {
     const ts = study.trials.filter((t) => t.trial.family === f);
     const ok = ts.filter((t) => t.status === 'completed' && t.testLoss !== null);
-    const best = ok.reduce<(typeof ok)[number] | null>((b, t) => (!b || t.testLoss! < b.testLoss! ? t : b), null);
+    const best = ok.filter(isFinished).reduce<(typeof ok)[number] | null>((b, t) => (!b || t.testLoss! < b.testLoss! ? t : b), null);
     L.push(
       `| ${f} | ${ts.length} | ${ok.length} | ${ts.filter((t) => t.status === 'diverged').length} | ${ts.filter((t) => t.status === 'failed').length} | ${best ? num(best.testLoss!, 4) : '-'} | ${best ? sci(best.trial.plan.nominalFlops) : '-'} |`,
     );
@@ -102,77 +95,83 @@ export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: F
   }
 
   L.push('## What the data shows', '');
-  const findings: string[] = [];
-  if (analysis.comparisons.length === 0) {
-    findings.push(
-      'No two families could both be fitted, so the fitted scaling laws cannot compare them: **the evidence is too weak to tell** which family wins at a given compute budget. Compare the observed best losses above, and run a larger sweep (more model sizes and step counts per family) to fit the laws.',
-    );
-  }
-  if (analysis.comparisons.length) {
-    findings.push('In short (compute-optimal losses from the fitted laws, 95% bootstrap intervals, within the compute range both families ran):', '');
-    for (const c of analysis.comparisons) findings.push(`- ${comparisonSummary(c)}`);
-    findings.push('');
-  }
-  // Data efficiency, observed (no fit): the best test loss each family reached at each training-set size.
-  const trainSizes = [...new Set(study.trials.map((t) => t.trial.trainSize))].sort((x, y) => x - y);
-  const bestAt = (family: string, n: number) =>
-    study.trials
-      .filter((t) => t.trial.family === family && t.trial.trainSize === n && t.status === 'completed' && t.testLoss !== null)
-      .reduce<number | null>((b, t) => (b === null || t.testLoss! < b ? t.testLoss! : b), null);
-  const effLines = trainSizes
-    .map((n) => {
-      const per = families.map((f) => [f, bestAt(f, n)] as const).filter((x): x is readonly [string, number] => x[1] !== null);
-      if (per.length < 2) return null;
-      const winner = per.reduce((b, x) => (x[1] < b[1] ? x : b));
-      return `- ${n} training examples: ${per.map(([f, l]) => `${f} ${num(l, 3)}`).join(', ')} — lowest: **${winner[0]}**.`;
-    })
-    .filter((x): x is string => x !== null);
-  if (effLines.length) {
-    findings.push('Data efficiency, as observed (best test loss at each training-set size over all model sizes and step counts; single runs, no intervals):', '', ...effLines, '');
-  }
-  for (const [a, b] of analysis.noOverlap) {
-    findings.push(`${a} and ${b} ran in compute ranges that do not overlap: comparing them would be an extrapolation, so the report does not.`, '');
-  }
-  for (const c of analysis.comparisons) {
-    findings.push(`**${c.familyA} vs ${c.familyB}** in detail:`);
-    for (const s of comparisonFindings(c)) findings.push(`- ${s}`);
-    findings.push('');
-  }
-  L.push(...findings, '');
-
-  L.push('## Fitted scaling laws', '');
   L.push(
-    'L(N, D) = E + A/N^α + B/D^β per family (Approach 3 as Hoffmann et al. / Epoch: Huber δ = 1e-3 on log-residuals, L-BFGS from the 4500-start grid), N = parameters, D = training samples seen. C = nominal training FLOPs (authors’ convention); N_opt ∝ C^a with a = β/(α+β).',
+    'The replication scorecard: each claim of the seed study (Brehmer et al., “Does equivariance matter at scale?”), what this study measured (95% bootstrap intervals) and a verdict. The verdicts are strict: an interval that straddles the deciding value, or a fit that is not determined, gives **too weak to tell**, never a guess.',
     '',
   );
-  const sizes = [...new Set(study.trials.map((t) => t.trial.trainSize))];
-  if (sizes.length > 1) {
+  L.push('| claim | verdict |', '|---|---|', ...a.claims.map((c) => `| ${c.id} | **${c.verdict}** |`), '');
+  for (const c of a.claims) L.push(...claimLines(c));
+
+  L.push('## Fitted scaling laws (compute scaling)', '');
+  L.push(
+    'L(N, D) = E + A/N^α + B/D^β per family (Approach 3 as Hoffmann et al. / Epoch: Huber δ on log-residuals, L-BFGS from the 4500-start grid), N = parameters, D = training samples seen, fitted to every seed; intervals from the seed-grouped bootstrap. The compute-optimal frontier uses each run’s own FLOPs per sample (not one FLOPs-per-parameter constant per family); a = slope of ln N_opt on ln C. A fit is *determined* when the α and β intervals are within a factor 2 and variable projection agrees.',
+    '',
+  );
+  L.push('| family | runs | seeds | sizes | E | α | β | a (N_opt ∝ C^a) | status |', '|---|---|---|---|---|---|---|---|---|');
+  for (const f of a.families) {
+    const b = f.bootstrap.intervals;
     L.push(
-      `Fits use each family's runs at its largest training-set size (${fitRunsOf(study.trials).length} runs); smaller training sets are repeated many times over, which D = samples seen does not model, and appear in the data-efficiency figure.`,
-      '',
+      `| ${f.family} | ${f.nRuns} | ${f.seeds} | ${f.sizes} | ${num(f.fit.E)} ${iv(b.E)} | ${num(f.fit.alpha)} ${iv(b.alpha)} | ${num(f.fit.beta)} ${iv(b.beta)} | ${est(f.allocation.a)} | ${f.status.summary} |`,
     );
   }
-  L.push('| family | runs | E | A | B | α | β | a = β/(α+β) | status |', '|---|---|---|---|---|---|---|---|---|');
-  for (const f of analysis.families) {
-    if (!f.result) {
-      L.push(`| ${f.family} | ${f.runs} | | | | | | | no fit: ${f.problem} |`);
-      continue;
-    }
-    const { fit, bootstrap: b, allocation, crossCheck } = f.result;
-    const cell = (v: number, i?: { lo: number; hi: number }) => `${num(v)}${i ? ` ${iv(i)}` : ''}`;
-    const weak = b && [b.intervals.alpha, b.intervals.beta].some((i) => !(i.lo > 0) || i.hi / i.lo > 3);
-    const status = [
-      f.problem ?? (weak ? 'weakly determined: the bootstrap intervals of the exponents span more than a factor 3' : 'ok'),
-      crossCheck?.disagree ? `cross-check disagrees: ${crossCheck.message}` : '',
-    ]
-      .filter(Boolean)
-      .join('; ');
+  for (const x of a.failures) L.push(`| ${x.family} | | | | | | | | no ${x.stage} fit: ${x.problem} |`);
+  L.push('');
+  for (const f of a.families) {
+    const p = f.computePowerLaw;
+    if (p) L.push(`- ${f.family}: power law in compute on the lower envelope of its runs, L(C) = ${num(p.lInf)} + (${sci(p.c0)}/C)^${num(p.gamma)}${p.identifiable ? '' : ` (not determined: ${p.reasons.join('; ')})`}.`);
+  }
+  for (const c of a.frontierComparisons) {
     L.push(
-      `| ${f.family} | ${f.runs} | ${cell(fit.E, b?.intervals.E)} | ${cell(fit.A, b?.intervals.A)} | ${cell(fit.B, b?.intervals.B)} | ${cell(fit.alpha, b?.intervals.alpha)} | ${cell(fit.beta, b?.intervals.beta)} | ${cell(allocation.a, b?.intervals.allocationA)} | ${status} |`,
+      `- L_opt(${c.familyA}) / L_opt(${c.familyB}): ${c.ratios.length ? c.ratios.map((r) => `${num(r.ratio)} ${iv(r.interval, 2)} at ${sci(r.c)}`).join('; ') : 'no common compute range'} — ${c.verdict}.`,
     );
   }
   L.push('');
-  if (ctx.bootstrap === 0) L.push('No bootstrap was run: the numbers above carry no uncertainty estimate.', '');
+
+  if (a.isoflop.length) {
+    L.push('## IsoFLOP profiles (Approach 2, per family)', '');
+    L.push('| family | usable profiles | a (N_opt ∝ C^a) | b (D_opt ∝ C^b) | status |', '|---|---|---|---|---|');
+    for (const f of a.isoflop) L.push(`| ${f.family} | ${f.usableBins} of ${f.bins.length} | ${est(f.a)} | ${est(f.b)} | ${f.status.summary} |`);
+    L.push('');
+  }
+
+  if (a.dataScaling.length) {
+    L.push('## Data scaling at convergence', '');
+    L.push(
+      'L = E + B·D^−β in the training-set size D per family and augmentation; at each size the run with the lowest validation loss (never the test loss). A run counts as converged when early stopping on validation (patience 2 evaluations, 1% improvement) would have stopped it.',
+      '',
+    );
+    L.push('| group | sizes (D: test loss, epochs) | β | status |', '|---|---|---|---|');
+    for (const f of a.dataScaling) {
+      const sz = f.sizes.map((s) => `${s.trainSize}: ${num(s.loss)}, ${s.epochsMedian === null ? '?' : num(s.epochsMedian, 3)} ep${s.notConverged ? ` (${s.notConverged} not converged)` : ''}`).join('; ');
+      L.push(`| ${f.key} | ${sz} | ${est(f.beta)} | ${f.status.summary} |`);
+    }
+    L.push('');
+  }
+
+  L.push('## Sensitivity of the verdicts', '');
+  if (analysis.sensitivity) {
+    const s = analysis.sensitivity;
+    L.push(
+      `Recomputed one convention at a time: FLOPs ${[s.baseline.flops, ...new Set(s.variants.map((v) => v.flops))].filter((x, i, xs) => xs.indexOf(x) === i).join(' / ')}, N ${[s.baseline.n, ...s.variants.map((v) => v.n)].filter((x, i, xs) => xs.indexOf(x) === i).join(' / ')}, Huber δ ${[s.baseline.delta, ...s.variants.map((v) => v.delta)].filter((x, i, xs) => xs.indexOf(x) === i).join(' / ')}.`,
+      '',
+    );
+    L.push('| variant | claim 1 | claim 2 | claim 3 |', '|---|---|---|---|');
+    for (const v of [s.baseline, ...s.variants]) L.push(`| ${v.name} | ${[1, 2, 3].map((id) => v.verdicts.find((x) => x.id === id)?.verdict ?? '-').join(' | ')} |`);
+    L.push('', s.changes.length ? `Where something changes: ${s.summary}.` : `Nothing changes: ${s.summary}.`, '');
+  } else L.push(`No sensitivity analysis: ${analysis.sensitivityNote ?? 'not computed'}.`, '');
+
+  if (analysis.lr.length) {
+    L.push('## Learning rate', '');
+    L.push('Chosen per family on the learning-rate sweep (two smallest sizes, every seed) by geometric-mean validation loss, and used for every other run of the family:', '');
+    for (const c of analysis.lr) {
+      L.push(`- ${c.family}: **${c.chosen}** (${c.candidates.map((x) => `${x.peak}: ${num(x.valLoss, 4)}`).join(', ')}${c.notes.length ? `; ${c.notes.join('; ')}` : ''})`);
+    }
+    L.push('');
+  }
+
+  L.push('## Design and conventions', '');
+  L.push(`- FLOPs: ${FLOP_CONVENTION}.`, `- Parameters: ${PARAMETER_CONVENTION}.`, `- Bootstrap: ${ctx.bootstrap} resamples${ctx.bootstrap === 0 ? ' — no intervals, so nothing is determined' : ''}.`);
+  L.push(`- Design: \`${JSON.stringify(designOf(study))}\``, '');
   for (const n of ctx.notes ?? []) L.push(`> ${n}`, '');
 
   L.push('## Figures', '');
@@ -229,77 +228,54 @@ th{background:#f3f3f3}img{max-width:100%;border:1px solid #eee}blockquote{color:
 
 /** The FLOP convention every compute number of the report uses. */
 export const FLOP_CONVENTION =
-  'C = nominal training FLOPs (forward + backward) in the authors’ convention (gatr-spec.md section 5): 6 FLOPs per FLOP-relevant weight per token; attention-score matmuls, norms and elementwise ops not counted';
+  'C = nominal training FLOPs (forward + backward) in the authors’ convention (gatr-spec.md section 5): 6 FLOPs per FLOP-relevant weight per token; attention-score matmuls, norms and elementwise ops not counted; each run’s own count (a WSD branch counts its trunk up to the branch point)';
 
-/** report.json: the report's findings for machines — fits per family with intervals and status, verdicts, convention. */
+export const PARAMETER_CONVENTION = 'N = every trainable parameter, input and output layers included (the sensitivity analysis also uses Kaplan’s non-embedding N: blocks only)';
+
+/**
+ * report.json: the study report for machines — libs/scaling buildStudyReport (schema, flopConvention,
+ * parameterConvention, design, claims [{ id, paper, measured, verdict, details }], fits per family with
+ * intervals and status, isoflop, dataScaling, comparisons, sensitivity) plus the study's own facts.
+ */
 export interface ReportJson {
+  schema: string;
   study: string;
   flopConvention: string;
+  parameterConvention: string | null;
+  design: unknown;
+  claims: { id: number; paper: string; measured: string; verdict: (typeof VERDICTS)[number]; details: unknown }[];
+  fits: { family: string; status: 'determined' | 'undetermined'; reasons: string[]; alpha: { estimate: number | null; interval: { lo: number | null; hi: number | null } | null }; beta: unknown; E: unknown }[];
+  isoflop: unknown[];
+  dataScaling: unknown[];
+  comparisons: unknown;
+  sensitivity: unknown;
+  failures: { family: string; stage: string; problem: string }[];
+  learningRates: unknown[];
   trials: number;
   finishedRuns: number;
   baselines: { noMotion: number; constantVelocity: number } | null;
   bootstrap: number;
-  families: {
-    family: string;
-    runs: number;
-    /** 'ok', 'weak' (exponent intervals span more than a factor 3), or 'no-fit' / 'not-identifiable' with problem */
-    status: 'ok' | 'weak' | 'not-identifiable' | 'no-fit';
-    problem?: string;
-    fit?: { E: number; A: number; B: number; alpha: number; beta: number; allocationA: number };
-    intervals?: Record<string, { lo: number; hi: number }>;
-  }[];
-  comparisons: {
-    familyA: string;
-    familyB: string;
-    /** per compute budget: the winner's name, or 'too-weak-to-tell' (the interval includes 1 or there is none) */
-    verdicts: { c: number; lossRatio: number; interval: { lo: number; hi: number } | null; verdict: string }[];
-    allocationDifference: { estimate: number; interval: { lo: number; hi: number } | null; differs: boolean | null };
-  }[];
-  /** family pairs whose runs share no compute range (not compared) */
-  noOverlap: [string, string][];
-  /** one line: which family wins where, or that the evidence is too weak to tell */
-  summary: string[];
+  meta?: Record<string, unknown>;
 }
 
-const TOO_WEAK = 'too-weak-to-tell';
-
 export function reportJson(study: Study, analysis: StudyAnalysis, ctx: ReportContext): ReportJson {
-  const families = analysis.families.map((f): ReportJson['families'][number] => {
-    if (!f.result) return { family: f.family, runs: f.runs, status: 'no-fit', problem: f.problem };
-    const { fit, bootstrap: b, allocation } = f.result;
-    const weak = b && [b.intervals.alpha, b.intervals.beta].some((i) => !(i.lo > 0) || i.hi / i.lo > 3);
-    return {
-      family: f.family,
-      runs: f.runs,
-      status: f.problem ? 'not-identifiable' : weak ? 'weak' : 'ok',
-      ...(f.problem ? { problem: f.problem } : {}),
-      fit: { E: fit.E, A: fit.A, B: fit.B, alpha: fit.alpha, beta: fit.beta, allocationA: allocation.a },
-      ...(b ? { intervals: { ...b.intervals } } : {}),
-    };
-  });
-  const comparisons = analysis.comparisons.map((c) => ({
-    familyA: c.familyA,
-    familyB: c.familyB,
-    verdicts: c.lossRatio.map((r) => {
-      const v = ratioVerdict(c, r);
-      return { c: r.c, lossRatio: r.ratio, interval: r.interval ?? null, verdict: v === 'tie' || v === 'unknown' ? TOO_WEAK : v };
-    }),
-    allocationDifference: { estimate: c.allocationA.estimate, interval: c.allocationA.interval ?? null, differs: c.allocationA.excludesZero ?? null },
-  }));
-  const summary = analysis.comparisons.length
-    ? analysis.comparisons.map(comparisonSummary)
-    : ['No two families could both be fitted: the evidence is too weak to tell which family wins at a given compute budget.'];
-  return {
-    study: study.name,
+  const base = buildStudyReport({
+    analysis: analysis.result,
     flopConvention: FLOP_CONVENTION,
+    parameterConvention: PARAMETER_CONVENTION,
+    design: designOf(study),
+    ...(analysis.sensitivity ? { sensitivity: analysis.sensitivity } : {}),
+    meta: { ...(ctx.backend ? { backend: ctx.backend } : {}), ...(ctx.wallTimeS !== undefined ? { wallTimeS: ctx.wallTimeS } : {}), ...(analysis.sensitivity ? {} : { sensitivityNote: analysis.sensitivityNote }) },
+  }) as unknown as Omit<ReportJson, 'study' | 'failures' | 'learningRates' | 'trials' | 'finishedRuns' | 'baselines' | 'bootstrap'>;
+  return {
+    ...base,
+    study: study.name,
+    failures: analysis.result.failures,
+    learningRates: analysis.lr,
     trials: study.trials.length,
-    finishedRuns: runsOf(study.trials).length,
+    finishedRuns: study.trials.filter(isFinished).length,
     baselines: study.baselines,
     bootstrap: ctx.bootstrap,
-    families,
-    comparisons,
-    noOverlap: analysis.noOverlap,
-    summary,
   };
 }
 

@@ -4,7 +4,6 @@
  * libs/db reads (loadStudyRows); no database and no fitting here.
  */
 import type { BaselineLosses, BenchmarkConfig } from '@equiscale/rigid-body';
-import type { Run } from '@equiscale/scaling';
 import type { TrialRecord } from '@equiscale/sweeps';
 
 /** What libs/db loadStudyRows reads of one sweep. */
@@ -21,8 +20,20 @@ export interface StudyRows {
   elapsedS: number;
 }
 
+/**
+ * What a sweep's trials are for in a study of several sweeps (the `study` preset): the learning-rate sweep, the
+ * compute-scaling runs (fresh data, WSD branches) or the data-scaling runs (trained to convergence). A single
+ * grid sweep (the demo) has no purposes: its runs at each family's largest training-set size are the compute
+ * runs, and all its runs (best per training-set size on validation) the data-scaling points.
+ */
+export type TrialPurpose = 'lr' | 'compute' | 'data';
+
 export interface Study {
   name: string;
+  /** per trial id, when the study merges sweeps with distinct purposes (mergeStudies); absent for one sweep */
+  purposes?: Map<number, TrialPurpose>;
+  /** the sweep design as planned (the preset's summary), written into report.json */
+  design?: unknown;
   /** the sweep's benchmark config (from its stored spec), when present */
   benchmark?: BenchmarkConfig;
   baselines: BaselineLosses | null;
@@ -45,31 +56,37 @@ export function studyFromRows(rows: StudyRows): Study {
   return { name: rows.name, benchmark: spec?.benchmark, baselines: rows.baselines, trials: rows.trials, curves, elapsedS: rows.elapsedS };
 }
 
-/** A completed trial with a finite positive test loss; a WSD trunk is never a point (its branches are the runs). */
-const finished = (t: TrialRecord) =>
-  t.status === 'completed' && t.trial.role !== 'trunk' && t.testLoss !== null && Number.isFinite(t.testLoss) && t.testLoss > 0;
-
 /**
- * Runs for the scaling-law fits: finished trials with a finite positive test loss.
- * N = parameters, D = training samples seen (steps × batch size), C = nominal training FLOPs (authors' convention).
+ * One study of several sweeps (the `study` preset runs a learning-rate sweep, then compute and data scaling):
+ * trials and curves side by side, each trial tagged with its sweep's purpose. Trial ids are database ids, unique
+ * across sweeps of one database.
  */
-export function runsOf(trials: readonly TrialRecord[]): Run[] {
-  return trials.filter(finished).map((r) => ({
-    n: r.trial.plan.paramCount,
-    d: r.trial.steps * r.trial.training.batchSize,
-    loss: r.testLoss!,
-    family: r.trial.family,
-    c: r.trial.plan.nominalFlops,
-  }));
+export function mergeStudies(name: string, parts: readonly { purpose: TrialPurpose; study: Study }[], design?: unknown): Study {
+  const purposes = new Map<number, TrialPurpose>();
+  const curves = new Map<number, { step: number; loss: number }[]>();
+  const trials: TrialRecord[] = [];
+  for (const { purpose, study } of parts) {
+    for (const t of study.trials) {
+      purposes.set(t.id, purpose);
+      trials.push(t);
+    }
+    for (const [id, c] of study.curves) curves.set(id, c);
+  }
+  const first = parts.find((p) => p.purpose === 'compute')?.study ?? parts[0]?.study;
+  return {
+    name,
+    purposes,
+    design,
+    benchmark: first?.benchmark,
+    baselines: first?.baselines ?? null,
+    trials,
+    curves,
+    elapsedS: parts.reduce((a, p) => a + p.study.elapsedS, 0),
+  };
 }
 
-/**
- * The runs the scaling laws are fitted to: per family, only trials at its largest training-set size. Smaller sets
- * are seen many times over, which L(N, D) with D = samples seen does not model (they feed the data-efficiency
- * figure instead). With a single training-set size this is every finished run.
- */
-export function fitRunsOf(trials: readonly TrialRecord[]): Run[] {
-  const largest = new Map<string, number>();
-  for (const t of trials) largest.set(t.trial.family, Math.max(largest.get(t.trial.family) ?? 0, t.trial.trainSize));
-  return runsOf(trials.filter((t) => t.trial.trainSize === largest.get(t.trial.family)));
+/** The trials of a study that serve `purpose` (every trial when the study has no purposes). */
+export function trialsFor(study: Study, purpose: TrialPurpose): TrialRecord[] {
+  if (!study.purposes) return purpose === 'lr' ? [] : study.trials;
+  return study.trials.filter((t) => study.purposes!.get(t.id) === purpose);
 }

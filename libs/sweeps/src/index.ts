@@ -46,3 +46,4 @@ export { diffSpecs, diffCells } from './diff.js';
 export type { SpecDiff, CellDiff, CellChange } from './diff.js';
 export { applyWsd, branchStepOf, trunkKey, planTotals } from './wsd.js';
 export type { PlanTotals } from './wsd.js';
+export { nonEmbeddingParamCount } from './params.js';

@@ -46,11 +46,11 @@ export function registerAnalysisCommands(program: Command): void {
       .addOption(new Option('--json', 'print JSON (per family: E, A, B, alpha, beta, objective, intervals)'))
       .addOption(new Option('--bootstrap <n>', 'bootstrap resamples for intervals (0: none)').default(0).argParser((v) => parseNonNegativeInt('--bootstrap', v)))
       .addOption(new Option('--seed <n>', 'bootstrap seed').default(0).argParser((v) => parseNonNegativeInt('--seed', v))),
-  ).action(async (o: FitFlags, cmd: Command) => {
+  ).action(async (o: FitFlags) => {
     if (Boolean(o.csv) === Boolean(o.sweep)) throw new UsageError('fit needs exactly one of --csv FILE or --sweep NAME');
     const scaling = await import('@equiscale/scaling');
     const study = await import('@equiscale/study');
-    let runs: import('@equiscale/scaling').Run[];
+    let input: import('@equiscale/scaling').StudyRunsInput;
     if (o.csv) {
       let text: string;
       try {
@@ -58,46 +58,46 @@ export function registerAnalysisCommands(program: Command): void {
       } catch (e) {
         throw new UsageError(`cannot read --csv ${o.csv}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
-      runs = asUsage(`--csv ${o.csv}`, () => scaling.parseRunsCsv(text));
+      const runs = asUsage(`--csv ${o.csv}`, () => scaling.parseRunsCsv(text));
+      // a CSV has no seeds: every run is its own bootstrap unit; no c column: C = 6·N·D
+      input = { compute: runs.map((r, i) => ({ family: r.family ?? 'all', n: r.n, d: r.d, loss: r.loss, flops: r.c ?? 6 * r.n * r.d, seed: `run${i}` })) };
     } else {
-      runs = study.fitRunsOf((await loadStudy(o, o.sweep!)).trials);
-      if (runs.length === 0) throw new UsageError(`sweep ${o.sweep} has no finished trials with a test loss yet; check \`equiscale sweep status ${o.sweep}\``);
+      input = study.studyInput(await loadStudy(o, o.sweep!));
+      if (input.compute.length === 0) throw new UsageError(`sweep ${o.sweep} has no finished trials with a test loss yet; check \`equiscale sweep status ${o.sweep}\``);
     }
-    const quiet = Boolean(cmd.optsWithGlobals().quiet) || Boolean(o.json);
-    const progress = makeProgress(quiet);
-    // the same fits as `plot` and the demo (libs/study analyzeRuns); a family that cannot be fitted says why
-    const analysis = asUsage('fit', () =>
-      study.analyzeRuns(runs, { bootstrap: o.bootstrap, seed: o.seed, onProgress: (family, done, total) => progress.update(`bootstrap ${family}`, done, total) }),
-    );
-    progress.done();
-    const failed = analysis.families.filter((f) => !f.result);
+    // the same analysis as `plot` and the demo (libs/study); a family that cannot be fitted says why
+    const { result } = asUsage('fit', () => study.analyzeRuns(input, { bootstrap: o.bootstrap, seed: o.seed }));
+    const failed = result.failures.filter((f) => f.stage === 'compute');
     if (failed.length > 0) throw new UsageError(`fit: ${failed.map((f) => (f.family === 'all' ? f.problem : `family ${f.family}: ${f.problem}`)).join('; ')}`);
-    const results = analysis.families.flatMap((f) => (f.result ? [f.result] : []));
     if (o.json) {
       console.log(
         JSON.stringify(
-          results.map((r) => ({
-            family: r.family,
-            runs: r.fit.nRuns,
-            E: r.fit.E,
-            A: r.fit.A,
-            B: r.fit.B,
-            alpha: r.fit.alpha,
-            beta: r.fit.beta,
-            objective: r.fit.objective,
-            identifiable: r.fit.identifiable,
-            problems: r.fit.reasons,
-            allocation: r.allocation,
-            kappa: r.kappa,
-            crossCheck: r.crossCheck ? { disagree: r.crossCheck.disagree, message: r.crossCheck.message } : undefined,
-            intervals: r.bootstrap ? { level: r.bootstrap.level, resamples: r.bootstrap.resamples, failed: r.bootstrap.failed, ...r.bootstrap.intervals } : undefined,
-          })),
+          scaling.jsonSafe(
+            result.families.map((f) => ({
+              family: f.family,
+              runs: f.nRuns,
+              seeds: f.seeds,
+              E: f.fit.E,
+              A: f.fit.A,
+              B: f.fit.B,
+              alpha: f.fit.alpha,
+              beta: f.fit.beta,
+              objective: f.fit.objective,
+              identifiable: f.fit.identifiable,
+              problems: f.fit.reasons,
+              status: f.status.status,
+              reasons: f.status.reasons,
+              allocation: f.allocation,
+              crossCheck: { disagree: f.crossCheck.disagree, message: f.crossCheck.message },
+              intervals: o.bootstrap > 0 ? { level: f.bootstrap.level, resamples: f.bootstrap.resamples, failed: f.bootstrap.failed, grouping: f.bootstrap.grouping, ...f.bootstrap.intervals } : undefined,
+            })),
+          ),
           null,
           2,
         ),
       );
     } else {
-      console.log(scaling.formatFitTable(results));
+      console.log(study.formatStudyFits(result.families));
     }
   });
 
@@ -116,6 +116,7 @@ export function registerAnalysisCommands(program: Command): void {
     const progress = makeProgress(Boolean(cmd.optsWithGlobals().quiet));
     const { writeStudyReport } = await import('@equiscale/study');
     const r = await writeStudyReport(s, out, { bootstrap: o.bootstrap, seed: o.seed, progress });
+    for (const c of r.analysis.result.claims) console.log(`claim ${c.id}: ${c.verdict}`);
     console.log(`wrote ${r.figures.length} figures and ${r.report.html}`);
   });
 }

@@ -1,23 +1,23 @@
 /**
- * `equiscale sweep plan SPEC [--json]`: the dry run of a sweep. Validates the spec exactly as `sweep launch`
- * does (the coordinator runs the same planSweep, so the field-named errors are the same), expands it into its
- * cells (WSD trunks and branches with their dependencies), and prints cells, totals and an estimated duration,
- * without a database or a coordinator.
+ * `equiscale sweep plan SPEC [--json]` / `equiscale sweep plan --preset quick|demo|study [--json]`: the dry run of
+ * a sweep or of a built-in study. Validates the spec exactly as `sweep launch` does (the coordinator runs the same
+ * planSweep, so the field-named errors are the same), expands it into its cells (WSD trunks and branches with
+ * their dependencies), and prints cells, totals and an estimated duration (demo/estimate.ts: per trial, per
+ * step and layer, executed FLOPs; plus generating the datasets), without a database or a coordinator.
  */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { parseSpecText, planSweep, planTotals, type PlanTotals, type Trial } from '@equiscale/sweeps';
+import { availableParallelism } from 'node:os';
+import { normalizeSpec, parseSpecText, planSweep, planTotals, type PlanTotals, type Trial } from '@equiscale/sweeps';
 import { parsePositiveInt, UsageError } from '../errors.js';
 import { fmtNum, formatDuration, textTable } from './common.js';
+import { EXECUTED_FLOPS_PER_S, STEP_LAYER_S, TRIAL_OVERHEAD_S, trialSeconds } from '../demo/estimate.js';
+import { demoStudy, PRESETS, type PresetName } from '../demo/specs.js';
 
-/**
- * Executed FLOPs a worker gets through per second, and the fixed cost of a trial (claim, dataset, evaluations),
- * fitted to the demo's measured wall times (apps/cli/src/demo/specs.ts, cosine presets, 2 workers on this 2-core
- * machine): the full demo, 4.57e12 executed FLOPs in 54 trials, took 6.0 min → ≈ 6.3e9 FLOPs/s per worker;
- * the quick one, 6.3e10 FLOPs in 27 trials, about 20 s → ≈ 1.3 s per trial of overhead. A rough guide only.
- */
-export const PLAN_EXECUTED_FLOPS_PER_S = 6.3e9;
-export const PLAN_TRIAL_OVERHEAD_S = 1.3;
+/** Examples simulated per second when generating a dataset (≈ 200/s measured per worker at load ≈ 10; more on a quieter machine). */
+export const DATASET_EXAMPLES_PER_S = 300;
+/** Fits, bootstrap, sensitivity, figures and report at the end: 9 s measured on a study-sized planted study (270 runs, 200 resamples); allowance for load. */
+export const ANALYSIS_S = 60;
 
 /** One planned trial as `sweep plan --json` lists it (a flat view of the Trial; the issue's documented fields). */
 export interface PlanCell {
@@ -67,21 +67,32 @@ export interface PlanOutput {
   workers: number;
 }
 
+/** Executed FLOPs a sweep actually runs: a branch runs only its cooldown steps. */
+const executedRun = (cells: readonly Trial[]) => cells.reduce((a, c) => a + (c.plan.executedFlops * (c.plan.spentNominalFlops ?? c.plan.nominalFlops)) / c.plan.nominalFlops, 0);
+
+/** Seconds to generate the training sets (one per distinct benchmark config and size) and the val/test splits. */
+function datasetSeconds(cells: readonly Trial[], valTest: number): number {
+  const sets = new Map<string, number>();
+  for (const c of cells) sets.set(`${c.benchmark.configHash}|${c.trainSize}`, c.trainSize);
+  const configs = new Set(cells.map((c) => c.benchmark.configHash)).size;
+  return ([...sets.values()].reduce((a, b) => a + b, 0) + configs * valTest) / DATASET_EXAMPLES_PER_S;
+}
+
 /** The plan of a spec text; throws SweepSpecError (field-named) on a bad spec. */
 export function planOutput(text: string, format: 'yaml' | 'json' | undefined, workers = 1): PlanOutput {
   const plan = planSweep(parseSpecText(text, format));
-  // executed FLOPs actually run: a branch runs only its cooldown steps
-  const executedFlops = plan.cells.reduce((a, c) => a + (c.plan.executedFlops * (c.plan.spentNominalFlops ?? c.plan.nominalFlops)) / c.plan.nominalFlops, 0);
-  const seconds = (executedFlops / PLAN_EXECUTED_FLOPS_PER_S + PLAN_TRIAL_OVERHEAD_S * plan.cells.length) / workers;
+  const seconds = plan.cells.reduce((a, c) => a + trialSeconds(c), 0) / workers;
   return {
     name: plan.spec.name,
     specHash: plan.specHash,
     cells: plan.cells.map(planCell),
-    totals: { ...planTotals(plan.cells), executedFlops, dropped: plan.dropped.length },
+    totals: { ...planTotals(plan.cells), executedFlops: executedRun(plan.cells), dropped: plan.dropped.length },
     estimatedMinutes: Math.round((seconds / 60) * 10) / 10,
     workers,
   };
 }
+
+const ESTIMATE_BASIS = `${STEP_LAYER_S.transformer * 1000} ms per transformer layer and ${STEP_LAYER_S.gatr * 1000} ms per GATr block per step, ${fmtNum(EXECUTED_FLOPS_PER_S, 2)} executed FLOPs/s, ${TRIAL_OVERHEAD_S} s per trial (calibrated to the demo on this 2-core machine with other work beside it)`;
 
 export function formatPlan(p: PlanOutput): string {
   const t = p.totals;
@@ -97,20 +108,134 @@ export function formatPlan(p: PlanOutput): string {
     ),
     `planned ${fmtNum(t.plannedFlops, 3)} nominal FLOPs; as independent runs ${fmtNum(t.independentFlops, 3)}` +
       (t.trunks ? ` (${t.saving.toFixed(2)}× fewer FLOPs with WSD branches)` : ''),
-    `estimated ${formatDuration(p.estimatedMinutes * 60)} with ${p.workers} worker${p.workers === 1 ? '' : 's'} ` +
-      `(at ${fmtNum(PLAN_EXECUTED_FLOPS_PER_S, 2)} executed FLOPs/s and ${PLAN_TRIAL_OVERHEAD_S} s per trial, measured on the demo)`,
+    `estimated ${formatDuration(p.estimatedMinutes * 60)} of training with ${p.workers} worker${p.workers === 1 ? '' : 's'} (${ESTIMATE_BASIS})`,
   ];
+  return lines.join('\n');
+}
+
+// ---- presets ----
+
+export interface PresetPlan {
+  preset: PresetName;
+  study: string;
+  stages: { sweeps: { name: string; purpose: string | null; trials: number; trunks: number; branches: number; points: number; trainingSeconds: number }[] }[];
+  /** the design in numbers: per family the sizes with parameter counts and their span, seeds, branches, data sizes */
+  design: Record<string, unknown>;
+  totals: { trials: number; fitPoints: number; plannedNominalFlops: number; executedFlops: number };
+  estimate: { workers: number; trainingMinutes: number; datasetMinutes: number; analysisMinutes: number; minutes: number; basis: string };
+  estimatedMinutes: number;
+}
+
+export function presetPlan(preset: PresetName, workers: number): PresetPlan {
+  const study = demoStudy(preset);
+  const stages = study.stages.map((stage) =>
+    stage(new Map()).map((sw) => {
+      const spec = normalizeSpec(sw.spec);
+      return { purpose: sw.purpose ?? null, spec, cells: planSweep(spec).cells };
+    }),
+  );
+  const all = stages.flat().flatMap((s) => s.cells);
+  const seconds = (cells: readonly Trial[]) => cells.reduce((a, c) => a + trialSeconds(c), 0);
+  const trainingS = seconds(all) / workers;
+  const benchmark = (stages[0]![0]!.spec as { benchmark: { valExamples: number; testExamples: number } }).benchmark;
+  const datasetS = datasetSeconds(all, benchmark.valExamples + benchmark.testExamples);
+  const analysisS = preset === 'quick' ? 10 : ANALYSIS_S;
+  const minutes = Math.ceil((trainingS + datasetS + analysisS) / 60);
+  // the design in numbers, from the planned trials
+  const byPurpose = (p: string | null) => stages.flat().filter((s) => s.purpose === p).flatMap((s) => s.cells);
+  const compute = preset === 'study' ? byPurpose('compute') : all;
+  const families = [...new Set(compute.map((c) => c.family))];
+  const sizes = Object.fromEntries(
+    families.map((f) => {
+      const ps = [...new Map(compute.filter((c) => c.family === f).map((c) => [c.sizeLabel, c.plan.paramCount])).entries()];
+      const counts = ps.map(([, n]) => n);
+      return [f, { sizes: ps.map(([label, params]) => ({ label, params })), span: Math.round((Math.max(...counts) / Math.min(...counts)) * 10) / 10 }];
+    }),
+  );
+  const trunks = compute.filter((c) => c.role === 'trunk');
+  const branchesPerTrunk = trunks.length ? compute.filter((c) => c.role === 'branch').length / trunks.length : 0;
+  const maxSamples = Math.max(...compute.filter((c) => c.role !== 'trunk').map((c) => c.steps * c.training.batchSize));
+  const data = preset === 'study' ? byPurpose('data') : [];
+  const dataSizes = [...new Set(data.map((c) => c.trainSize))].sort((a, b) => a - b);
+  const design: Record<string, unknown> = {
+    ...(study.design ?? {}),
+    computeSizes: sizes,
+    seeds: [...new Set(compute.map((c) => c.seed))],
+    wsd: { trunks: trunks.length, branchesPerTrunk },
+    freshData: { maxSamplesSeen: maxSamples, trainSizes: [...new Set(compute.map((c) => c.trainSize))], eachSampleAtMostOnce: compute.every((c) => c.steps * c.training.batchSize <= c.trainSize) },
+    ...(data.length
+      ? {
+          dataScalingSizes: {
+            trainSizes: dataSizes,
+            span: dataSizes[dataSizes.length - 1]! / dataSizes[0]!,
+            epochs: dataSizes.map((n) => Math.round(((data[0]!.steps * data[0]!.training.batchSize) / n) * 10) / 10),
+            families: [...new Set(data.map((c) => c.family))],
+          },
+        }
+      : {}),
+  };
+  return {
+    preset,
+    study: study.name,
+    stages: stages.map((st) => ({
+      sweeps: st.map((s) => {
+        const t = planTotals(s.cells);
+        return { name: s.spec.name, purpose: s.purpose, trials: t.cells, trunks: t.trunks, branches: t.branches, points: t.points, trainingSeconds: Math.round(seconds(s.cells) / workers) };
+      }),
+    })),
+    design,
+    totals: { trials: all.length, fitPoints: planTotals(all).points, plannedNominalFlops: planTotals(all).plannedFlops, executedFlops: executedRun(all) },
+    estimate: {
+      workers,
+      trainingMinutes: Math.round((trainingS / 60) * 10) / 10,
+      datasetMinutes: Math.round((datasetS / 60) * 10) / 10,
+      analysisMinutes: Math.round((analysisS / 60) * 10) / 10,
+      minutes,
+      basis: `${ESTIMATE_BASIS}; ${DATASET_EXAMPLES_PER_S} simulated examples/s per dataset; ${analysisS} s for fits and report`,
+    },
+    estimatedMinutes: minutes,
+  };
+}
+
+export function formatPresetPlan(p: PresetPlan): string {
+  const lines = [`preset ${p.preset} (study "${p.study}"): ${p.totals.trials} trials, ${p.totals.fitPoints} fit points, in ${p.stages.length} stage${p.stages.length === 1 ? '' : 's'}`];
+  p.stages.forEach((st, i) => {
+    lines.push(`stage ${i + 1}:`);
+    for (const s of st.sweeps)
+      lines.push(`  ${s.name}${s.purpose ? ` (${s.purpose})` : ''}: ${s.trials} trials${s.trunks ? ` (${s.trunks} WSD trunks, ${s.branches} branches)` : ''}, ~${formatDuration(s.trainingSeconds)} of training`);
+  });
+  const d = p.design as { computeSizes: Record<string, { sizes: { label: string; params: number }[]; span: number }>; seeds: number[]; wsd: { trunks: number; branchesPerTrunk: number }; freshData: { maxSamplesSeen: number; trainSizes: number[]; eachSampleAtMostOnce: boolean }; dataScalingSizes?: { trainSizes: number[]; span: number; epochs: number[] } };
+  lines.push('design:');
+  for (const [f, s] of Object.entries(d.computeSizes)) lines.push(`  ${f}: ${s.sizes.map((x) => `${x.label} ${x.params}`).join(', ')} parameters (span ${s.span}×)`);
+  lines.push(`  seeds ${d.seeds.join(', ')}; WSD: ${d.wsd.trunks} trunks, ${d.wsd.branchesPerTrunk} branches each`);
+  lines.push(`  compute runs see at most ${d.freshData.maxSamplesSeen} samples of training sets of ${d.freshData.trainSizes.join(', ')}${d.freshData.eachSampleAtMostOnce ? ' (each sample at most once)' : ''}`);
+  if (d.dataScalingSizes) lines.push(`  data scaling: training sets ${d.dataScalingSizes.trainSizes.join(', ')} (span ${d.dataScalingSizes.span}×), ${d.dataScalingSizes.epochs.join(', ')} epochs`);
+  const e = p.estimate;
+  lines.push(
+    `estimated ${e.minutes} min with ${e.workers} worker${e.workers === 1 ? '' : 's'}: training ${e.trainingMinutes} min, datasets ${e.datasetMinutes} min, analysis ${e.analysisMinutes} min`,
+    `  (${e.basis})`,
+  );
   return lines.join('\n');
 }
 
 export function registerSweepPlanCommand(sweep: Command): void {
   sweep
-    .command('plan <spec>')
-    .description('dry run: validate a spec and list its trials (WSD trunks and branches), planned FLOPs and an estimated time; no database or coordinator')
-    .option('--json', 'print JSON: { cells, totals, estimatedMinutes }')
-    .option('--workers <n>', 'workers for the time estimate', '1')
-    .action((specPath: string, o: { json?: boolean; workers: string }) => {
-      const workers = parsePositiveInt('--workers', o.workers);
+    .command('plan [spec]')
+    .description('dry run: validate a spec (or show a built-in study with --preset) and list its trials (WSD trunks and branches), planned FLOPs and an estimated time; no database or coordinator')
+    .option('--preset <name>', `a built-in study of \`equiscale demo\`: ${PRESETS.join(', ')}`)
+    .option('--json', 'print JSON: { cells, totals, estimatedMinutes } (with --preset: { stages, design, totals, estimate, estimatedMinutes })')
+    .option('--workers <n>', 'workers for the time estimate (default 1; with --preset one per core, as the demo runs)')
+    .action((specPath: string | undefined, o: { json?: boolean; workers?: string; preset?: string }) => {
+      if (o.preset !== undefined) {
+        if (specPath) throw new UsageError('sweep plan: give a spec file or --preset NAME, not both');
+        if (!(PRESETS as readonly string[]).includes(o.preset)) throw new UsageError(`sweep plan: --preset ${o.preset} is not a preset; use one of ${PRESETS.join(', ')}`);
+        const workers = o.workers === undefined ? availableParallelism() : parsePositiveInt('--workers', o.workers);
+        const out = presetPlan(o.preset as PresetName, workers);
+        console.log(o.json ? JSON.stringify(out, null, 2) : formatPresetPlan(out));
+        return;
+      }
+      if (!specPath) throw new UsageError('sweep plan: give a spec file (or --preset quick|demo|study)');
+      const workers = parsePositiveInt('--workers', o.workers ?? '1');
       let text: string;
       try {
         text = readFileSync(specPath, 'utf8');

@@ -1,11 +1,10 @@
 /**
- * The dashboard's live scaling fit: the same analysis as `equiscale plot` (fitted runs, Approach-3 fits per family
- * with bootstrap bands, compute-optimal frontiers, the loss-vs-compute figure spec of libs/scaling).
- *
- * It reads the trials as stored (TrialRecord, the same shape `plot` analyses).
+ * The dashboard's live scaling fit: the same analysis as `equiscale plot` (libs/study: every seed, seed-grouped
+ * bootstrap, compute-optimal frontiers from each run's own FLOPs) and the loss-vs-compute figure spec of
+ * libs/scaling, on the trials as stored (TrialRecord).
  */
-import { frontierSeries, plotLossVsCompute } from '@equiscale/scaling';
-import { analyzeRuns, fitRunsOf, runsOf } from '@equiscale/study';
+import { plotLossVsCompute, studyComputeFigureData } from '@equiscale/scaling';
+import { analyzeRuns, isFinished, studyInput } from '@equiscale/study';
 import type { TrialRecord } from '@equiscale/sweeps';
 
 export interface FamilyFitView {
@@ -22,6 +21,8 @@ export interface FamilyFitView {
   betaInterval?: [number, number];
   /** why there is no usable fit (too few runs, not identifiable, …) */
   problem?: string;
+  /** 'determined', or 'undetermined: reasons' (libs/scaling fitStatus) */
+  status?: string;
 }
 
 export interface FitView {
@@ -34,41 +35,44 @@ export interface FitView {
   ms: number;
 }
 
-const interval = (iv: { lo: number; hi: number } | undefined): [number, number] | undefined => (iv ? [iv.lo, iv.hi] : undefined);
+const interval = (iv: { lo: number; hi: number } | undefined): [number, number] | undefined => (iv && Number.isFinite(iv.lo) ? [iv.lo, iv.hi] : undefined);
 
 export async function fitSweep(trials: readonly TrialRecord[], opts: { bootstrap: number; seed?: number; title?: string }): Promise<FitView> {
   const started = performance.now();
-  const shown = runsOf(trials);
-  const analysis = analyzeRuns(fitRunsOf(trials), { bootstrap: opts.bootstrap, seed: opts.seed ?? 0 });
-  const fitted = analysis.families.filter((f) => f.result && !f.problem && f.result.kappa !== undefined);
+  const shown = trials.filter(isFinished);
+  const input = studyInput({ name: '', baselines: null, trials: [...trials], curves: new Map(), elapsedS: 0 });
+  const { result } = analyzeRuns({ compute: input.compute }, { bootstrap: opts.bootstrap, seed: opts.seed ?? 0 });
+  const fitted = result.families.filter((f) => f.fit.identifiable);
   const spec = shown.length
     ? (
         await plotLossVsCompute(
           {
-            runs: shown.map((r) => ({ family: r.family!, c: r.c!, loss: r.loss })),
-            frontiers: fitted.map((f) => ({
-              family: f.family,
-              points: frontierSeries(f.result!.fit, f.result!.kappa!, analysis.budgets, f.result!.bootstrap?.samples),
-            })),
+            runs: shown.map((t) => ({ family: t.trial.family, c: t.trial.plan.nominalFlops, loss: t.testLoss! })),
+            frontiers: studyComputeFigureData([], fitted).frontiers,
           },
           { title: opts.title, width: 420, height: 320 },
         )
       ).spec
     : null;
-  const families: FamilyFitView[] = analysis.families.map((f) => {
-    const r = f.result;
-    const iv = r?.bootstrap?.intervals;
-    return {
-      family: f.family,
-      runs: f.runs,
-      E: r?.fit.E,
-      alpha: r?.fit.alpha,
-      beta: r?.fit.beta,
-      allocationA: r?.allocation?.a,
-      alphaInterval: interval(iv?.alpha),
-      betaInterval: interval(iv?.beta),
-      problem: f.problem,
-    };
-  });
+  const families: FamilyFitView[] = [
+    ...result.families.map((f) => {
+      const iv = f.bootstrap.resamples > 0 ? f.bootstrap.intervals : undefined;
+      return {
+        family: f.family,
+        runs: f.nRuns,
+        E: f.fit.E,
+        alpha: f.fit.alpha,
+        beta: f.fit.beta,
+        allocationA: f.allocation.a.estimate,
+        alphaInterval: interval(iv?.alpha),
+        betaInterval: interval(iv?.beta),
+        problem: f.fit.identifiable ? undefined : `fit not identifiable: ${f.fit.reasons.join('; ')}`,
+        status: f.status.summary,
+      };
+    }),
+    ...result.failures
+      .filter((x) => x.stage === 'compute')
+      .map((x) => ({ family: x.family, runs: input.compute.filter((r) => r.family === x.family).length, problem: x.problem })),
+  ];
   return { runs: shown.length, families, spec, fittedAt: new Date().toISOString(), ms: Math.round(performance.now() - started) };
 }

@@ -10,13 +10,15 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FamilyProgress, SweepOverview } from '@equiscale/db';
+import type { Trial } from '@equiscale/sweeps';
 import { UsageError } from '../errors.js';
 import { makeProgress } from '../progress.js';
 import { formatDuration } from '../commands/common.js';
-import { demoStudy } from './specs.js';
+import { costWeightedEta, trialSeconds } from './estimate.js';
+import { demoStudy, type PresetName, type StudySweep } from './specs.js';
 
 export interface DemoOptions {
-  quick: boolean;
+  preset: PresetName;
   fresh: boolean;
   workers: number;
   stateDir: string;
@@ -58,15 +60,33 @@ function takeLock(stateDir: string): () => void {
   return () => rmSync(lock, { force: true });
 }
 
-function statusBlock(ov: SweepOverview, fams: FamilyProgress[], workers: number): string[] {
-  const c = ov.counts;
+type Counts = SweepOverview['counts'];
+
+function statusBlock(c: Counts, elapsedS: number, etaS: number | null, fams: FamilyProgress[], workers: number): string[] {
   const total = Object.values(c).reduce((a, b) => a + b, 0);
   const done = c.completed + c.diverged + c.failed + c.cancelled;
   const f = (x: number | null) => (x === null ? '-' : x.toPrecision(3));
   return [
-    `trials ${done}/${total} done · ${c.running} running · ${c.pending} pending · ${c.failed} failed · ${c.diverged} diverged · ${workers} workers · elapsed ${formatDuration(ov.elapsedS)} · ETA ${ov.etaS === null ? '?' : formatDuration(ov.etaS)}`,
+    `trials ${done}/${total} done · ${c.running} running · ${c.pending} pending · ${c.failed} failed · ${c.diverged} diverged · ${workers} workers · elapsed ${formatDuration(elapsedS)} · ETA ${etaS === null ? '?' : formatDuration(etaS)}`,
     ...fams.map((x) => `  ${x.family.padEnd(20)} ${String(x.done).padStart(3)}/${x.total}  best test loss ${f(x.bestTest)}  latest val loss ${f(x.lastVal)}`),
   ];
+}
+
+/** Progress of several sweeps as one: counts summed, families merged (best losses the minimum, latest val of the last sweep that has one). */
+function mergeProgress(parts: FamilyProgress[][]): FamilyProgress[] {
+  const m = new Map<string, FamilyProgress>();
+  for (const p of parts)
+    for (const x of p) {
+      const cur = m.get(x.family);
+      if (!cur) m.set(x.family, { ...x });
+      else {
+        cur.done += x.done;
+        cur.total += x.total;
+        cur.bestTest = cur.bestTest === null ? x.bestTest : x.bestTest === null ? cur.bestTest : Math.min(cur.bestTest, x.bestTest);
+        cur.lastVal = x.lastVal ?? cur.lastVal;
+      }
+    }
+  return [...m.values()];
 }
 
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
@@ -79,19 +99,29 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const logDir = join(stateDir, 'logs');
   mkdirSync(logDir, { recursive: true });
 
-  const study = demoStudy(o.quick);
-  const dbDir = join(stateDir, o.quick ? 'db-quick' : 'db');
+  const study = demoStudy(o.preset);
+  const dbDir = join(stateDir, o.preset === 'quick' ? 'db-quick' : o.preset === 'study' ? 'db-study' : 'db');
   if (o.fresh) {
     rmSync(dbDir, { recursive: true, force: true });
     rmSync(outDir, { recursive: true, force: true });
   }
-  const { openDatabase, getSweepByName, sweepOverview, familyProgress, loadStudyRows, sweepBackends } = await import('@equiscale/db');
+  const { openDatabase, getSweepByName, sweepOverview, familyProgress, loadStudyRows, sweepBackends, listTrials } = await import('@equiscale/db');
   const { startCoordinator, createLogger } = await import('@equiscale/coordinator');
   const { makeAdminClient, callMetadata, unary } = await import('@equiscale/contract');
+  const { planSweep, normalizeSpec } = await import('@equiscale/sweeps');
+  const studyLib = await import('@equiscale/study');
   type CreateReq = import('@equiscale/contract').CreateSweepRequest;
   type CreateRes = import('@equiscale/contract').CreateSweepResponse;
 
-  log(`equiscale demo${o.quick ? ' --quick' : ''}: opening the embedded database in ${dbDir}`);
+  // The whole study planned up front (later stages with the default learning rates: the choice does not change
+  // their cost), for the expected time and the ETA of stages not created yet.
+  const plannedStage = study.stages.map((stage) => stage(new Map()).flatMap((x) => planSweep(normalizeSpec(x.spec)).cells));
+  const plannedSeconds = plannedStage.map((cells) => cells.reduce((a, t) => a + trialSeconds(t), 0));
+  // quick and demo: their measured times; study: the same estimate as `sweep plan --preset study` (training, datasets, analysis)
+  const expectedMinutes = study.expectedMinutes ?? (await import('../commands/sweep-plan.js')).presetPlan(o.preset, Math.max(1, o.workers)).estimatedMinutes;
+
+  const flag = o.preset === 'demo' ? '' : o.preset === 'quick' ? ' --quick' : ` --preset ${o.preset}`;
+  log(`equiscale demo${flag}: opening the embedded database in ${dbDir}`);
   const conn = await openDatabase({ url: '', dataDir: dbDir });
   const token = randomBytes(24).toString('hex');
   const coordLog = join(logDir, 'coordinator.log');
@@ -121,28 +151,63 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   process.on('SIGTERM', onSigint);
 
   let trialsRun = 0;
+  const created: { purpose?: StudySweep['purpose']; name: string; id: number; trialCount: number; stage: number }[] = [];
+  const startedAt = Date.now();
+  let costDoneAtStart: number | null = null;
   try {
-    const admin = makeAdminClient(coordinator.address, { token });
-    let created: CreateRes;
-    try {
-      created = await unary<CreateReq, CreateRes>(admin, admin.createSweep, { specText: JSON.stringify(study.spec), format: 'json', extend: false }, callMetadata({ token }));
-    } finally {
-      admin.close();
-    }
-    const sweep = (await getSweepByName(conn.db, created.name))!;
-    let ov = await sweepOverview(conn.db, sweep);
-    const unfinished = ov.counts.pending + ov.counts.running;
-    const workers = Math.max(1, Math.min(o.workers, unfinished || 1));
-    if (unfinished === 0) {
-      log(`study ${created.name} already finished (${created.trialCount} trials); writing the report (use --fresh to start over)`);
-    } else {
-      const resumed = created.trialCount - unfinished;
-      log(
-        `study ${created.name}: ${created.trialCount} trials (3 families × sizes × steps × training-set sizes)` +
-          (resumed ? `, ${resumed} already done — resuming` : '') +
-          `; ${workers} worker processes; expected about ${study.expectedMinutes} min on 2 cores with the wasm backend`,
-      );
-      log(`logs: ${logDir}`);
+    const createSweep = async (spec: Record<string, unknown>): Promise<CreateRes> => {
+      const admin = makeAdminClient(coordinator.address, { token });
+      try {
+        return await unary<CreateReq, CreateRes>(admin, admin.createSweep, { specText: JSON.stringify(spec), format: 'json', extend: false }, callMetadata({ token }));
+      } finally {
+        admin.close();
+      }
+    };
+    /** The learning rates chosen on the finished learning-rate sweeps (libs/study chooseLearningRates). */
+    const chosenLrs = async (): Promise<Map<string, number>> => {
+      const lrTrials = [];
+      for (const c of created.filter((x) => x.purpose === 'lr')) lrTrials.push(...(studyLib.studyFromRows((await loadStudyRows(conn.db, c.name))!).trials));
+      return new Map(studyLib.chooseLearningRates(lrTrials).map((c) => [c.family, c.chosen]));
+    };
+
+    let announced = false;
+    for (let stageIx = 0; stageIx < study.stages.length && !stopRequested; stageIx++) {
+      const lr = stageIx > 0 ? await chosenLrs() : new Map<string, number>();
+      if (stageIx > 0 && lr.size) log(`learning rates chosen on validation: ${[...lr].map(([f, p]) => `${f} ${p}`).join(', ')}`);
+      const stageSweeps: typeof created = [];
+      for (const sw of study.stages[stageIx]!(lr)) {
+        const res = await createSweep(sw.spec);
+        const row = (await getSweepByName(conn.db, res.name))!;
+        stageSweeps.push({ purpose: sw.purpose, name: res.name, id: Number(row.id), trialCount: res.trialCount, stage: stageIx });
+      }
+      created.push(...stageSweeps);
+      const rows = await Promise.all(stageSweeps.map(async (x) => (await getSweepByName(conn.db, x.name))!));
+      const overviews = async () => Promise.all(rows.map((r) => sweepOverview(conn.db, r)));
+      const sum = (ovs: SweepOverview[]): Counts => {
+        const c: Counts = { pending: 0, running: 0, completed: 0, diverged: 0, failed: 0, cancelled: 0 };
+        for (const ov of ovs) for (const k of Object.keys(c) as (keyof Counts)[]) c[k] += ov.counts[k];
+        return c;
+      };
+      let counts = sum(await overviews());
+      const unfinished = counts.pending + counts.running;
+      const totalTrials = stageSweeps.reduce((a, x) => a + x.trialCount, 0);
+      const workers = Math.max(1, Math.min(o.workers, unfinished || 1));
+      const names = stageSweeps.map((x) => x.name).join(', ');
+      if (unfinished === 0) {
+        log(`${stageSweeps.length > 1 ? 'sweeps' : 'study'} ${names} already finished (${totalTrials} trials)${stageIx === study.stages.length - 1 ? '; writing the report (use --fresh to start over)' : ''}`);
+        continue;
+      }
+      const resumed = totalTrials - unfinished;
+      if (!announced) {
+        log(
+          `study ${study.name}: ${plannedStage.reduce((a, c) => a + c.length, 0)} trials` +
+            (study.stages.length > 1 ? ` in ${study.stages.length} stages (learning-rate sweep, then compute and data scaling)` : ' (3 families × sizes × steps × training-set sizes)') +
+            `; ${workers} worker processes; expected about ${expectedMinutes} min on 2 cores with the wasm backend`,
+        );
+        log(`logs: ${logDir}`);
+        announced = true;
+      }
+      log(`stage ${stageIx + 1}/${study.stages.length}: ${names} — ${totalTrials} trials` + (resumed ? `, ${resumed} already done — resuming` : ''));
 
       let spawned = 0;
       const maxSpawns = workers + 20;
@@ -150,7 +215,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         const fd = openSync(join(logDir, `worker-${i}.log`), 'a');
         const ch = spawn(
           process.execPath,
-          [BIN, 'worker', '--coordinator', coordinator.address, '--cache-dir', join(stateDir, 'cache'), '--idle-exit-ms', '4000', '--worker-id', `demo-worker-${i}-${process.pid}-${spawned}`],
+          [BIN, 'worker', '--coordinator', coordinator.address, '--cache-dir', join(stateDir, 'cache'), '--idle-exit-ms', '4000', '--worker-id', `demo-worker-${i}-${process.pid}-${stageIx}-${spawned}`],
           // the IPC channel only tells the worker when this process dies (it then exits: workerMain)
           { env: { ...process.env, EQUISCALE_TOKEN: token, EQUISCALE_COORDINATOR: '' }, stdio: ['ignore', fd, fd, 'ipc'] },
         );
@@ -161,36 +226,63 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       };
       for (let i = 0; i < workers; i++) spawnWorker(i);
 
-      const startDone = ov.counts.completed + ov.counts.diverged + ov.counts.failed + ov.counts.cancelled;
+      const doneOf = (c: Counts) => c.completed + c.diverged + c.failed + c.cancelled;
+      const startDone = doneOf(counts);
       let lastPrinted = '';
       let lastKey = '';
       let lastLogAt = 0;
+      let etaS: number | null = null;
+      let lastEtaAt = 0;
       for (;;) {
         await new Promise((r) => setTimeout(r, 1000));
-        ov = await sweepOverview(conn.db, sweep);
-        const done = ov.counts.completed + ov.counts.diverged + ov.counts.failed + ov.counts.cancelled;
-        trialsRun = done - startDone;
-        const lines = statusBlock(ov, await familyProgress(conn.db, sweep.id), children.size);
+        counts = sum(await overviews());
+        const done = doneOf(counts);
+        const runNow = done - startDone;
+        // ETA weighted by each trial's estimated cost (steps and executed FLOPs by architecture), every 5 s
+        if (Date.now() - lastEtaAt > 5000 || counts.pending + counts.running === 0) {
+          lastEtaAt = Date.now();
+          let doneCost = 0;
+          let leftCost = 0;
+          for (const x of created) {
+            for (const t of await listTrials(conn.db, x.id)) {
+              const tr = t.trial as Trial;
+              const all = trialSeconds(tr);
+              if (t.status === 'pending') leftCost += all;
+              else if (t.status === 'running') {
+                const left = trialSeconds(tr, t.progress_step);
+                leftCost += left;
+                doneCost += all - left;
+              } else if (t.status !== 'cancelled') doneCost += all;
+            }
+          }
+          for (let k = stageIx + 1; k < study.stages.length; k++) leftCost += plannedSeconds[k]!;
+          if (costDoneAtStart === null) costDoneAtStart = doneCost;
+          etaS = costWeightedEta((Date.now() - startedAt) / 1000, doneCost - costDoneAtStart, leftCost, workers);
+        }
+        const elapsedS = (Date.now() - startedAt) / 1000;
+        const lines = statusBlock(counts, elapsedS, etaS, mergeProgress(await Promise.all(stageSweeps.map((x) => familyProgress(conn.db, x.id)))), children.size);
         if (!o.quiet && process.stderr.isTTY) {
           process.stderr.write(`${lastPrinted ? `\x1b[${lastPrinted.split('\n').length}A` : ''}${lines.map((l) => `${l}\x1b[K`).join('\n')}\n`);
           lastPrinted = lines.join('\n');
         } else {
           // Logs: a line when a trial finishes or starts, and at least every 30 s.
-          const key = `${done}/${ov.counts.running}/${ov.counts.pending}`;
+          const key = `${done}/${counts.running}/${counts.pending}`;
           if (key !== lastKey || Date.now() - lastLogAt > 30_000) {
-            log(lines[0]);
+            log(lines[0]!);
             lastKey = key;
             lastLogAt = Date.now();
           }
         }
-        if (o.stopAfterTrials && trialsRun >= o.stopAfterTrials && !stopRequested) {
-          log(`stopping after ${trialsRun} trials (--stop-after-trials)`);
+        if (o.stopAfterTrials && trialsRun + runNow >= o.stopAfterTrials && !stopRequested) {
+          log(`stopping after ${trialsRun + runNow} trials (--stop-after-trials)`);
           interrupted = stopRequested = true;
         }
-        if (stopRequested) break;
-        if (ov.counts.pending + ov.counts.running === 0) break;
+        if (stopRequested || counts.pending + counts.running === 0) {
+          trialsRun += runNow;
+          break;
+        }
         // A worker that exited while work remains (idle exit during a retry, a crash) is replaced, within bounds.
-        if (ov.counts.pending > 0 && children.size < workers && spawned < maxSpawns) spawnWorker(spawned);
+        if (counts.pending > 0 && children.size < workers && spawned < maxSpawns) spawnWorker(spawned);
       }
       // Stop the workers: SIGTERM → finish the step, checkpoint, release the trial, exit.
       for (const ch of children) ch.kill('SIGTERM');
@@ -205,24 +297,35 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 
     log('fitting scaling laws per family (with bootstrap) and drawing the figures…');
     mkdirSync(outDir, { recursive: true });
-    const { studyFromRows, writeStudyReport } = await import('@equiscale/study');
-    const s = studyFromRows((await loadStudyRows(conn.db, created.name))!);
+    const parts: { purpose: StudySweep['purpose']; stage: number; study: import('@equiscale/study').Study }[] = [];
+    for (const c of created) parts.push({ purpose: c.purpose, stage: c.stage, study: studyLib.studyFromRows((await loadStudyRows(conn.db, c.name))!) });
+    // wall time: the sweeps of a stage run side by side, the stages one after the other
+    const wallTimeS = study.stages.reduce((a, _, k) => a + Math.max(0, ...parts.filter((p) => p.stage === k).map((p) => p.study.elapsedS)), 0);
+    const s =
+      parts.length === 1 && !parts[0]!.purpose
+        ? parts[0]!.study
+        : studyLib.mergeStudies(
+            study.name,
+            parts.map((p) => ({ purpose: p.purpose!, study: p.study })),
+            study.design,
+          );
     const wall = s.trials.reduce((a, t) => a + (t.wallTimeS ?? 0), 0);
     // the workers' backend and kernels as recorded per trial, e.g. "wasm+openblas" (OpenBLAS matmuls) or "wasm"
-    const backend = (await sweepBackends(conn.db, sweep.id)).join(', ');
+    const backend = [...new Set((await Promise.all(created.map((c) => sweepBackends(conn.db, c.id)))).flat())].join(', ');
     log(`trained on: ${backend || 'no trial recorded a backend'}`);
-    const r = await writeStudyReport(s, outDir, {
+    const r = await studyLib.writeStudyReport(s, outDir, {
       bootstrap: study.bootstrap,
       seed: 0,
       progress: o.quiet ? undefined : progress,
       context: {
         backend,
-        wallTimeS: ov.elapsedS,
-        notes: [`Training time summed over trials: ${formatDuration(wall)}.`],
+        wallTimeS,
+        notes: [`Training time summed over trials: ${formatDuration(wall)}.`, ...(o.preset === 'study' ? [] : ['This is the small demo study: a single seed and few sizes per family, so the scorecard can decide little; `equiscale demo --preset study` runs the design that can.'])],
       },
     });
+    for (const c of r.analysis.result.claims) log(`claim ${c.id}: ${c.verdict}`);
     log(`report: ${r.report.html}`);
-    log(`        ${r.report.markdown} (+ ${r.figures.length} figures as SVG and PNG in ${outDir})`);
+    log(`        ${r.report.markdown}, ${r.report.json ?? ''} (+ ${r.figures.length} figures as SVG and PNG in ${outDir})`);
     return { completed: true, interrupted: false, reportHtml: r.report.html, reportMarkdown: r.report.markdown, trialsRun };
   } finally {
     process.off('SIGINT', onSigint);

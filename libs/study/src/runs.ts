@@ -1,0 +1,94 @@
+/**
+ * Stored trials → the run records of the study analysis (libs/scaling StudyRun): every seed, each run's own
+ * FLOPs, its parameter count, samples seen, test loss, and for data scaling its training-set size, epochs,
+ * augmentation and whether validation says it converged. Also the conventions the sensitivity analysis swaps
+ * in (executed FLOPs, wall-clock seconds, non-embedding N).
+ */
+import type { StudyRun, StudyRunsInput } from '@equiscale/scaling';
+import { benchmarkTaskShapes, nonEmbeddingParamCount, type TrialRecord } from '@equiscale/sweeps';
+import { trialsFor, type Study } from './study.js';
+
+/** A run record with the other conventions of the same run (read by the sensitivity analysis). */
+export interface TrialRun extends StudyRun {
+  trialId: number;
+  /** FLOPs this implementation executes for the run (as a standalone run: a WSD branch includes its trunk's share) */
+  executedFlops: number;
+  /** measured training seconds (a WSD branch: its cooldown plus its trunk's seconds up to the branch point); NaN when unknown */
+  wallS: number;
+  /** parameters without input and output layers; NaN when the benchmark is unknown */
+  nNonEmbedding: number;
+}
+
+/** A completed trial with a finite positive test loss; a WSD trunk is never a point (its branches are the runs). */
+export const isFinished = (t: TrialRecord): boolean =>
+  t.status === 'completed' && t.trial.role !== 'trunk' && t.testLoss !== null && Number.isFinite(t.testLoss) && t.testLoss > 0;
+
+/**
+ * Early stopping read off a stored validation curve: the run converged when its best validation loss was not
+ * improved by more than `minImprovement` (relative) over its last `patience` evaluations — i.e. early stopping
+ * with that patience would have stopped it. Fewer than patience + 2 evaluations: not shown converged (false).
+ */
+export function convergedOnValidation(curve: readonly { step: number; loss: number }[] | undefined, patience = 2, minImprovement = 0.01): boolean {
+  if (!curve || curve.length < patience + 2) return false;
+  const before = Math.min(...curve.slice(0, curve.length - patience).map((p) => p.loss));
+  const last = Math.min(...curve.slice(curve.length - patience).map((p) => p.loss));
+  return last > before * (1 - minImprovement);
+}
+
+function toRun(study: Study, t: TrialRecord, trunks: Map<string, TrialRecord>): TrialRun {
+  const tr = t.trial;
+  const d = tr.steps * tr.training.batchSize;
+  // a WSD branch ran its cooldown; as a standalone run it also ran its trunk up to the branch point
+  const trunk = tr.parent ? trunks.get(tr.parent) : undefined;
+  const trunkShare = trunk && tr.branchStep ? (trunk.wallTimeS ?? NaN) * (tr.branchStep / trunk.trial.steps) : 0;
+  const wallS = (t.wallTimeS ?? NaN) + trunkShare;
+  let nNonEmbedding = NaN;
+  if (study.benchmark) {
+    try {
+      nNonEmbedding = nonEmbeddingParamCount(tr, benchmarkTaskShapes(study.benchmark));
+    } catch {
+      nNonEmbedding = NaN;
+    }
+  }
+  return {
+    trialId: t.id,
+    family: tr.family,
+    n: tr.plan.paramCount,
+    d,
+    loss: t.testLoss!,
+    flops: tr.plan.nominalFlops,
+    seed: tr.seed,
+    trainSize: tr.trainSize,
+    epochs: d / tr.trainSize,
+    augmented: tr.augment,
+    converged: convergedOnValidation(study.curves.get(t.id)),
+    ...(t.valLoss !== null && Number.isFinite(t.valLoss) && t.valLoss > 0 ? { valLoss: t.valLoss } : {}),
+    executedFlops: tr.plan.executedFlops,
+    wallS: wallS > 0 ? wallS : NaN,
+    nNonEmbedding: nNonEmbedding > 0 ? nNonEmbedding : NaN,
+  };
+}
+
+export interface StudyInput extends StudyRunsInput {
+  compute: TrialRun[];
+  data: TrialRun[];
+}
+
+/**
+ * The analysis input of a study. Compute runs: the finished points of the compute-scaling sweep, or (one grid
+ * sweep) each family's runs at its largest training-set size — smaller sets are repeated many times over, which
+ * L(N, D) with D = samples seen does not model. Data runs: the data-scaling sweep's runs, or (one grid sweep)
+ * every finished run with a validation loss; the analysis keeps the best on validation per (size, seed).
+ */
+export function studyInput(study: Study): StudyInput {
+  const trunks = new Map(study.trials.filter((t) => t.trial.role === 'trunk').map((t) => [t.trial.cellKey, t]));
+  const run = (t: TrialRecord) => toRun(study, t, trunks);
+  let compute = trialsFor(study, 'compute').filter(isFinished);
+  if (!study.purposes) {
+    const largest = new Map<string, number>();
+    for (const t of study.trials) largest.set(t.trial.family, Math.max(largest.get(t.trial.family) ?? 0, t.trial.trainSize));
+    compute = compute.filter((t) => t.trial.trainSize === largest.get(t.trial.family));
+  }
+  const data = trialsFor(study, 'data').filter((t) => isFinished(t) && t.valLoss !== null && t.valLoss > 0);
+  return { compute: compute.map(run), data: data.map(run) };
+}
