@@ -169,7 +169,7 @@ export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialRep
         error: clip(o.error ?? ''),
         paramCount: o.paramCount,
         executedFlops: Number.isFinite(o.executedFlops) && o.executedFlops > 0 ? o.executedFlops : 0,
-        baselines: o.baselines && Number.isFinite(o.baselines.noMotion) && Number.isFinite(o.baselines.constantVelocity) ? o.baselines : undefined,
+        baselines: o.baselines && Number.isFinite(o.baselines.noMotion) && Number.isFinite(o.baselines.constantVelocity) && (o.baselines.predictMean ?? 0) >= 0 ? o.baselines : undefined,
       }),
     );
     if (!r) return report('lease-lost', step);

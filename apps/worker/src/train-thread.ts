@@ -1,5 +1,6 @@
 /**
- * The training thread: runs @equiscale/models' trainTrial on rigid-body data, so that a long synchronous step
+ * The training thread: runs @equiscale/models' trainTrial on rigid-body data (weight-space trials: the weight-space
+ * benchmark's trainer, ./weight-space-thread.ts), so that a long synchronous step
  * (or evaluation) never delays the main thread's heartbeats and RPCs. Talks to model-trainer.ts by messages;
  * the stop request arrives through a shared Int32 flag that trainTrial's shouldStop() reads after every step.
  */
@@ -7,7 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, trainTrial, type BackendPreference, type TrialData } from '@equiscale/models';
 import { baselineLosses, benchmarkConfigHash, loadDataset, type BenchmarkConfig } from '@equiscale/rigid-body';
 import type { Trial } from '@equiscale/sweeps';
-import { trainingConfig } from './trial-config.js';
+import { isWeightSpaceTrial, trainingConfig } from './trial-config.js';
+import { trainWeightSpace } from './weight-space-thread.js';
 import type { ThreadRequest, ThreadResponse } from './thread-protocol.js';
 
 const port = parentPort!;
@@ -41,6 +43,7 @@ async function train(m: Extract<ThreadRequest, { type: 'train' }>): Promise<void
   const backend = await (backendReady ??= initBackend(prefer));
   const stop = new Int32Array(m.stop);
   const trial = m.trial;
+  if (isWeightSpaceTrial(trial)) return trainWeightSpace(m, backend, cacheDir, post);
   // the trial names the sweep's benchmark by hash: train on that one, or not at all ('' only in rows migrated from
   // a spec without a valid benchmark)
   const hash = benchmarkConfigHash(m.benchmark);

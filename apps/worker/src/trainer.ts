@@ -27,7 +27,7 @@ export interface TrainerOutcome extends Omit<TrialOutcome, 'summary'> {
   /** FLOPs executed: the trial's planned executed FLOPs prorated to the steps done (0 when unknown) */
   executedFlops: number;
   /** the trivial predictors' losses on the test set, when the trainer loaded it */
-  baselines?: { noMotion: number; constantVelocity: number };
+  baselines?: { noMotion: number; constantVelocity: number; predictMean?: number };
 }
 
 export interface ResumePoint {

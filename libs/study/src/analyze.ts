@@ -43,6 +43,10 @@ const PREFERRED_PAIRS: [string, string][] = [
   ['gatr', 'transformer'],
   ['gatr', 'transformer+augment'],
   ['transformer+augment', 'transformer'],
+  // the weight-space benchmark (libs/weight-space): the same questions for hidden-neuron permutations
+  ['dwsnet', 'mlp'],
+  ['dwsnet', 'mlp+permute'],
+  ['mlp+permute', 'mlp'],
 ];
 
 export function analyzeRuns(runs: readonly Run[], opts: AnalyzeOptions): StudyAnalysis {

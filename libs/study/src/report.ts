@@ -8,7 +8,8 @@ import { basename, join } from 'node:path';
 import type { FamilyComparison } from '@equiscale/scaling';
 import type { StudyAnalysis } from './analyze.js';
 import type { Figure } from './figures.js';
-import { fitRunsOf, runsOf, type Study } from './study.js';
+import { fitRunsOf, runsOf, type BaselineLosses, type Study } from './study.js';
+import { baselineSentence, benchmarkLine, flopConventionOf, matchedComputeMarkdown, scorecardMarkdown, studyBenchmarkKind, weightSpaceScorecard, type ScorecardRow } from './benchmark-report.js';
 
 const sci = (x: number, d = 2) => (Number.isFinite(x) ? x.toExponential(d).replace('e+', 'e') : String(x));
 const num = (x: number, d = 3) => (Number.isFinite(x) ? Number(x.toPrecision(d)).toString() : String(x));
@@ -83,6 +84,8 @@ export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: F
       (ctx.wallTimeS !== undefined ? `; wall time ${num(ctx.wallTimeS / 60, 2)} min` : '') +
       '.',
     '',
+    benchmarkLine(study),
+    '',
   );
   L.push('| family | trials | completed | diverged | failed | best test loss | at compute (FLOPs) |', '|---|---|---|---|---|---|---|');
   for (const f of families) {
@@ -94,12 +97,9 @@ export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: F
     );
   }
   L.push('');
-  if (study.baselines) {
-    L.push(
-      `For scale: on the same test set, predicting no motion gives loss ${num(study.baselines.noMotion, 4)} and extrapolating at constant velocity gives ${num(study.baselines.constantVelocity, 4)}.`,
-      '',
-    );
-  }
+  const baseline = baselineSentence(study);
+  if (baseline) L.push(baseline, '');
+  L.push(...scorecardMarkdown(study), ...matchedComputeMarkdown(study));
 
   L.push('## What the data shows', '');
   const findings: string[] = [];
@@ -142,7 +142,7 @@ export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: F
 
   L.push('## Fitted scaling laws', '');
   L.push(
-    'L(N, D) = E + A/N^α + B/D^β per family (Approach 3 as Hoffmann et al. / Epoch: Huber δ = 1e-3 on log-residuals, L-BFGS from the 4500-start grid), N = parameters, D = training samples seen. C = nominal training FLOPs (authors’ convention); N_opt ∝ C^a with a = β/(α+β).',
+    `L(N, D) = E + A/N^α + B/D^β per family (Approach 3 as Hoffmann et al. / Epoch: Huber δ = 1e-3 on log-residuals, L-BFGS from the 4500-start grid), N = parameters, D = training samples seen. ${flopConventionOf(studyBenchmarkKind(study))}; N_opt ∝ C^a with a = β/(α+β).`,
     '',
   );
   const sizes = [...new Set(study.trials.map((t) => t.trial.trainSize))];
@@ -227,17 +227,20 @@ th{background:#f3f3f3}img{max-width:100%;border:1px solid #eee}blockquote{color:
 </style></head><body>${out.join('\n')}</body></html>`;
 }
 
-/** The FLOP convention every compute number of the report uses. */
-export const FLOP_CONVENTION =
-  'C = nominal training FLOPs (forward + backward) in the authors’ convention (gatr-spec.md section 5): 6 FLOPs per FLOP-relevant weight per token; attention-score matmuls, norms and elementwise ops not counted';
+/** The FLOP convention every compute number of a rigid-body report uses (weight-space: flopConventionOf). */
+export const FLOP_CONVENTION = flopConventionOf('rigid-body');
 
 /** report.json: the report's findings for machines — fits per family with intervals and status, verdicts, convention. */
 export interface ReportJson {
   study: string;
+  /** the benchmark kind: 'rigid-body' or 'weight-space' */
+  benchmark: string;
   flopConvention: string;
   trials: number;
   finishedRuns: number;
-  baselines: { noMotion: number; constantVelocity: number } | null;
+  baselines: BaselineLosses | null;
+  /** weight-space only: the seed paper's claims checked against the observed losses at matched compute */
+  scorecard?: ScorecardRow[];
   bootstrap: number;
   families: {
     family: string;
@@ -291,10 +294,12 @@ export function reportJson(study: Study, analysis: StudyAnalysis, ctx: ReportCon
     : ['No two families could both be fitted: the evidence is too weak to tell which family wins at a given compute budget.'];
   return {
     study: study.name,
-    flopConvention: FLOP_CONVENTION,
+    benchmark: studyBenchmarkKind(study),
+    flopConvention: flopConventionOf(studyBenchmarkKind(study)),
     trials: study.trials.length,
     finishedRuns: runsOf(study.trials).length,
     baselines: study.baselines,
+    ...(studyBenchmarkKind(study) === 'weight-space' ? { scorecard: weightSpaceScorecard(study) } : {}),
     bootstrap: ctx.bootstrap,
     families,
     comparisons,

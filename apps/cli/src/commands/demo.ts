@@ -1,20 +1,33 @@
 import { Option, type Command } from 'commander';
-import { parseNonNegativeInt, parsePositiveInt } from '../errors.js';
+import { parseNonNegativeInt, parsePositiveInt, UsageError } from '../errors.js';
+
+const DEMO_BENCHMARKS = ['rigid-body', 'weight-space'] as const;
+
+function parseBenchmarkKind(flag: string, v: string): (typeof DEMO_BENCHMARKS)[number] {
+  if (!(DEMO_BENCHMARKS as readonly string[]).includes(v)) throw new UsageError(`${flag} must be one of ${DEMO_BENCHMARKS.join(', ')} (got "${v}")`);
+  return v as (typeof DEMO_BENCHMARKS)[number];
+}
 
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('run a whole (small) scaling study on this machine: embedded database, coordinator, one worker per core, fits, plots and a report')
     .addOption(new Option('--quick', 'a tiny study (about 2 minutes)'))
+    .addOption(
+      new Option('--benchmark <kind>', 'the benchmark: rigid-body (colliding rigid bodies, E(3)) or weight-space (INR weights, hidden-neuron permutations: mlp, mlp+permute, dwsnet)')
+        .default('rigid-body')
+        .argParser((v) => parseBenchmarkKind('--benchmark', v)),
+    )
     .addOption(new Option('--fresh', 'start over instead of resuming the previous demo'))
     .addOption(new Option('--workers <n>', 'worker processes (default: one per core)').argParser((v) => parsePositiveInt('--workers', v)))
     .addOption(new Option('--out <dir>', 'where the report and figures go').default('equiscale-out'))
     .addOption(new Option('--state-dir <dir>', 'where the embedded database, dataset cache and logs live').default('.equiscale'))
     .addOption(new Option('--stop-after-trials <n>', 'stop (as if interrupted) after n trials finished; for testing resume').argParser((v) => parseNonNegativeInt('--stop-after-trials', v)).hideHelp())
-    .action(async (o: { quick?: boolean; fresh?: boolean; workers?: number; out: string; stateDir: string; stopAfterTrials?: number }, cmd: Command) => {
+    .action(async (o: { benchmark: 'rigid-body' | 'weight-space'; quick?: boolean; fresh?: boolean; workers?: number; out: string; stateDir: string; stopAfterTrials?: number }, cmd: Command) => {
       const { runDemo, defaultWorkers } = await import('../demo/run-demo.js');
       const r = await runDemo({
         quick: Boolean(o.quick),
+        benchmark: o.benchmark,
         fresh: Boolean(o.fresh),
         workers: o.workers ?? defaultWorkers(),
         stateDir: o.stateDir,

@@ -14,9 +14,12 @@ import { UsageError } from '../errors.js';
 import { makeProgress } from '../progress.js';
 import { formatDuration } from '../commands/common.js';
 import { demoStudy } from './specs.js';
+import { weightSpaceDemoStudy } from './weight-space-specs.js';
 
 export interface DemoOptions {
   quick: boolean;
+  /** the benchmark of the study (absent: rigid-body) */
+  benchmark?: 'rigid-body' | 'weight-space';
   fresh: boolean;
   workers: number;
   stateDir: string;
@@ -79,8 +82,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const logDir = join(stateDir, 'logs');
   mkdirSync(logDir, { recursive: true });
 
-  const study = demoStudy(o.quick);
-  const dbDir = join(stateDir, o.quick ? 'db-quick' : 'db');
+  const weightSpace = o.benchmark === 'weight-space';
+  const study = weightSpace ? weightSpaceDemoStudy(o.quick) : demoStudy(o.quick);
+  const dbDir = join(stateDir, `${weightSpace ? 'db-ws' : 'db'}${o.quick ? '-quick' : ''}`);
   if (o.fresh) {
     rmSync(dbDir, { recursive: true, force: true });
     rmSync(outDir, { recursive: true, force: true });
@@ -91,7 +95,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   type CreateReq = import('@equiscale/contract').CreateSweepRequest;
   type CreateRes = import('@equiscale/contract').CreateSweepResponse;
 
-  log(`equiscale demo${o.quick ? ' --quick' : ''}: opening the embedded database in ${dbDir}`);
+  log(`equiscale demo${weightSpace ? ' --benchmark weight-space' : ''}${o.quick ? ' --quick' : ''}: opening the embedded database in ${dbDir}`);
   const conn = await openDatabase({ url: '', dataDir: dbDir });
   const token = randomBytes(24).toString('hex');
   const coordLog = join(logDir, 'coordinator.log');
@@ -143,6 +147,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
           `; ${workers} worker processes; expected about ${study.expectedMinutes} min on 2 cores with the wasm backend`,
       );
       log(`logs: ${logDir}`);
+      if (weightSpace) await prepareWeightSpaceData(study.spec, join(stateDir, 'cache'), log);
 
       let spawned = 0;
       const maxSpawns = workers + 20;
@@ -236,4 +241,18 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 
 export function defaultWorkers(): number {
   return availableParallelism();
+}
+
+/**
+ * Fits the weight-space dataset's INRs once, here, before the workers start (each INR costs milliseconds of
+ * CPU): the workers then read it from the shared cache instead of each generating the same data.
+ */
+async function prepareWeightSpaceData(spec: Record<string, unknown>, cacheDir: string, log: (msg: string) => void): Promise<void> {
+  const { weightSpaceBenchmark } = await import('@equiscale/weight-space');
+  const cfg = weightSpaceBenchmark.validateConfig(spec.benchmark);
+  const trainSize = Math.max(...(spec.trainSizes as number[]));
+  const t0 = performance.now();
+  const d = await weightSpaceBenchmark.loadDataset(cfg, { trainSize, cacheDir });
+  const generated = Object.values(d.cache).some((c) => c !== 'hit');
+  log(`weight-space data: ${trainSize} + ${cfg.valExamples} + ${cfg.testExamples} INRs ${generated ? `fitted in ${((performance.now() - t0) / 1000).toFixed(1)} s` : 'from the cache'} (${cacheDir})`);
 }

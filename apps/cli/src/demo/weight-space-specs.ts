@@ -1,0 +1,54 @@
+/**
+ * The weight-space demo studies (`equiscale demo --benchmark weight-space [--quick]`): the three families of
+ * libs/weight-space (mlp, mlp+permute, dwsnet) regressing the frequency and amplitude of the sine wave an INR was
+ * fitted to, from its weights. Sizes are size-ladder rungs 0–2 of each architecture, whose FLOPs per sample overlap
+ * (INRs 1-8-8-1: mlp 4.8e3–2.5e4, dwsnet 6.1e3–4.2e4; 1-16-16-1: mlp 1.6e4–6.8e4, dwsnet 1.6e4–1.1e5). Cosine
+ * schedules: the weight-space trainer keeps no branch-point checkpoints, so no WSD. Learning rates from the
+ * library's learning bench (libs/weight-space README: 1e-2 for mlp and dwsnet, 3e-3 for mlp+permute).
+ */
+import type { DemoStudy } from './specs.js';
+
+const FAMILIES = ['mlp', 'mlp+permute', 'dwsnet'];
+const SIZES = [{ index: 0 }, { index: 1 }, { index: 2 }];
+const PER_FAMILY = { 'mlp+permute': { lr: { peak: 3e-3 } } };
+
+export function weightSpaceDemoStudy(quick: boolean): DemoStudy {
+  if (quick) {
+    return {
+      expectedMinutes: 2,
+      bootstrap: 50,
+      spec: {
+        name: 'demo-ws-quick',
+        benchmark: { kind: 'weight-space', hidden: [8, 8], fitSteps: 60, valExamples: 128, testExamples: 128, seed: 0 },
+        families: FAMILIES,
+        training: { batchSize: 16, lr: { peak: 1e-2, kind: 'cosine', warmupFraction: 0.05 }, gradClip: 1 },
+        perFamily: PER_FAMILY,
+        modelSizes: SIZES,
+        steps: [40, 100, 200],
+        trainSizes: [256],
+        seeds: [0],
+        eval: { every: 50, examples: 128 },
+        checkpointEvery: 50,
+        maxAttempts: 3,
+      },
+    };
+  }
+  return {
+    expectedMinutes: 12,
+    bootstrap: 300,
+    spec: {
+      name: 'demo-ws',
+      benchmark: { kind: 'weight-space', valExamples: 512, testExamples: 512, seed: 0 },
+      families: FAMILIES,
+      training: { batchSize: 32, lr: { peak: 1e-2, kind: 'cosine', warmupFraction: 0.05 }, gradClip: 1 },
+      perFamily: PER_FAMILY,
+      modelSizes: SIZES,
+      steps: [200, 600, 1500],
+      trainSizes: [1000, 2000],
+      seeds: [0],
+      eval: { every: 100, examples: 256 },
+      checkpointEvery: 250,
+      maxAttempts: 3,
+    },
+  };
+}
