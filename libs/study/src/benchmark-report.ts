@@ -91,8 +91,8 @@ export function matchedComputeMarkdown(study: Study): string[] {
 
 export interface ScorecardRow {
   claim: string;
-  /** 'holds', 'does not hold', or 'not tested' (a family missing) */
-  verdict: 'holds' | 'does not hold' | 'not tested';
+  /** 'holds', 'does not hold', 'within noise' (losses within 2% of each other: single runs cannot tell), or 'not tested' (a family missing) */
+  verdict: 'holds' | 'does not hold' | 'within noise' | 'not tested';
   evidence: string;
 }
 
@@ -111,10 +111,12 @@ export function weightSpaceScorecard(study: Study): ScorecardRow[] {
   };
   const budget = at >= 0 ? ` at C ≤ ${sci(m.budgets[at])} FLOPs` : '';
   const cmp = (claim: string, a: string, b: string, margin = 1): ScorecardRow => {
+    // a difference of under 2% is within the spread of single runs: reported as such, not as a verdict
     const la = loss(a);
     const lb = loss(b);
     if (la === null || lb === null) return { claim, verdict: 'not tested', evidence: `no finished ${la === null ? a : b} run within a matched budget` };
-    return { claim, verdict: la < lb * margin ? 'holds' : 'does not hold', evidence: `test loss ${a} ${num(la, 4)} vs ${b} ${num(lb, 4)}${budget}` };
+    const verdict = Math.abs(la - lb) <= 0.02 * lb ? 'within noise' : la < lb * margin ? 'holds' : 'does not hold';
+    return { claim, verdict, evidence: `test loss ${a} ${num(la, 4)} vs ${b} ${num(lb, 4)}${budget}` };
   };
   const rows = [
     cmp('DWSNet reaches a lower loss than the MLP on the flattened weights', 'dwsnet', 'mlp'),

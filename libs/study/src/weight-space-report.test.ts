@@ -71,6 +71,7 @@ describe('weight-space report', () => {
     for (const f of m.families) assert.ok(bestWithin(s.trials, f, top)!.trial.plan.nominalFlops <= top);
     const card = weightSpaceScorecard(s);
     assert.deepEqual(card.map((r) => r.verdict), ['holds', 'holds', 'holds', 'holds']);
+    assert.match(card[0].evidence, /test loss dwsnet [0-9.]+ vs mlp [0-9.]+ at C ≤/);
 
     const dir = mkdtempSync(join(tmpdir(), 'equiscale-ws-report-'));
     try {
