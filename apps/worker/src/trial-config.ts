@@ -21,10 +21,10 @@ export function trialProblem(t: TrialMessage | undefined): string | null {
   if (!t) return 'trial: missing from the assignment';
   if (!(ARCHITECTURES as readonly string[]).includes(t.modelFamily)) return `trial.model_family: expected one of ${ARCHITECTURES.map((a) => `"${a}"`).join(', ')}, got "${t.modelFamily}"`;
   const mf = t.modelFamily as (typeof ARCHITECTURES)[number];
-  const d = t.dims;
-  if (!d || !d[mf] || ARCHITECTURES.filter((a) => d[a]).length !== 1) return `trial.dims: expected exactly the ${t.modelFamily} dims`;
   const weightSpace = WEIGHT_SPACE_ARCHITECTURES.includes(mf);
   if (t.benchmark && weightSpace !== (t.benchmark.name === 'weight-space')) return `trial.model_family: "${mf}" is not an architecture of the ${t.benchmark.name || 'rigid-body'} benchmark`;
+  const d = t.dims;
+  if (!d || !d[mf] || ARCHITECTURES.filter((a) => d[a]).length !== 1) return `trial.dims: expected exactly the ${t.modelFamily} dims`;
   if (!positiveInt(t.steps)) return `trial.steps: expected an integer > 0, got ${t.steps}`;
   if (!positiveInt(t.trainSize)) return `trial.train_size: expected an integer > 0, got ${t.trainSize}`;
   const tr = t.training;
