@@ -367,10 +367,12 @@ function checkAndFill(spec: ParsedSweepSpec, deps: SweepDeps): NormalizedSweepSp
   const families = [...new Set(spec.families)];
   const kindOrProblem = specBenchmarkKind(spec.benchmark);
   if ('problem' in kindOrProblem) issues.add(['benchmark', 'kind'], kindOrProblem.problem);
-  const kind = 'kind' in kindOrProblem ? kindOrProblem.kind : 'rigid-body';
+  // with an unknown kind, the families and the benchmark fields cannot be judged: that one line is the error
+  const kindKnown = 'kind' in kindOrProblem;
+  const kind = kindKnown ? kindOrProblem.kind : 'rigid-body';
   const known = familyNamesOf(kind);
   spec.families.forEach((f, i) => {
-    if (findPlannedFamily(kind, f)) return;
+    if (findPlannedFamily(kind, f) || (!kindKnown && ALL_FAMILY_NAMES.includes(f))) return;
     issues.add(
       ['families', i],
       ALL_FAMILY_NAMES.includes(f)
@@ -381,7 +383,7 @@ function checkAndFill(spec: ParsedSweepSpec, deps: SweepDeps): NormalizedSweepSp
   const modelFamilies = [...new Set(families.map((f) => findPlannedFamily(kind, f)?.modelFamily).filter((x) => x !== undefined))];
 
   for (const k of Object.keys(spec.perFamily ?? {})) {
-    if (!findPlannedFamily(kind, k)) issues.add(['perFamily', k], `unknown family; ${oneOfHint(k, known.length ? [...known] : SWEEP_FAMILY_NAMES)}`);
+    if (!findPlannedFamily(kind, k) && (kindKnown || !ALL_FAMILY_NAMES.includes(k))) issues.add(['perFamily', k], `unknown family; ${oneOfHint(k, known.length ? [...known] : SWEEP_FAMILY_NAMES)}`);
   }
   checkWarmupExclusive(spec.training?.lr, ['training'], issues);
   const perFamily: Record<string, FamilySettings> = {};
@@ -407,7 +409,7 @@ function checkAndFill(spec: ParsedSweepSpec, deps: SweepDeps): NormalizedSweepSp
     }
   }
 
-  const benchmark = mergeBenchmark(spec.benchmark, deps, issues, kind);
+  const benchmark = kindKnown ? mergeBenchmark(spec.benchmark, deps, issues, kind) : deps.defaultBenchmarkConfig();
   if (kind === 'weight-space' && spec.models) issues.add(['models'], 'architecture options are for the rigid-body families (transformer, gatr); remove it for the weight-space benchmark');
   if (kind === 'weight-space') {
     // the weight-space trainer keeps no branch-point checkpoints (checkpointAt), so it runs no WSD trunks or branches

@@ -47,6 +47,10 @@ test('a bad benchmark.kind is refused in one line naming the field', () => {
     assert.ok(!issue.message.includes('\n'));
     assert.match(e.message, /benchmark\.kind: expected one of rigid-body, weight-space/);
   }
+  // a typo in the kind of a weight-space spec is that one line, not a cascade about its families and fields
+  const e = refusal(ws({ benchmark: { ...ws().benchmark, kind: 'weightspace' } }));
+  assert.deepEqual(e.issues.map((i) => i.path), ['benchmark.kind']);
+  assert.equal(e.message.split('\n').length, 2, e.message);
 });
 
 test('rigid-body is the default: writing kind: rigid-body changes neither the spec nor its hash', () => {
