@@ -5,6 +5,10 @@
  * (INRs 1-8-8-1: mlp 4.8e3–2.5e4, dwsnet 6.1e3–4.2e4; 1-16-16-1: mlp 1.6e4–6.8e4, dwsnet 1.6e4–1.1e5). Cosine
  * schedules: the weight-space trainer keeps no branch-point checkpoints, so no WSD. Learning rates from the
  * library's learning bench (libs/weight-space README: 1e-2 for mlp and dwsnet, 3e-3 for mlp+permute).
+ *
+ * Measured on the shared 2-core machine (wasm, 2 workers): quick 19.7 s end to end (INRs fitted in 2.2 s, 27 trials
+ * trained in 11 s; load average 3); full 3.7 min (2000 + 512 + 512 INRs fitted in 70 s on one core, 54 trials in
+ * 2.2 min).
  */
 import type { DemoStudy } from './specs.js';
 
@@ -15,7 +19,7 @@ const PER_FAMILY = { 'mlp+permute': { lr: { peak: 3e-3 } } };
 export function weightSpaceDemoStudy(quick: boolean): DemoStudy {
   if (quick) {
     return {
-      expectedMinutes: 2,
+      expectedMinutes: 1,
       bootstrap: 50,
       spec: {
         name: 'demo-ws-quick',
@@ -34,7 +38,7 @@ export function weightSpaceDemoStudy(quick: boolean): DemoStudy {
     };
   }
   return {
-    expectedMinutes: 12,
+    expectedMinutes: 4,
     bootstrap: 300,
     spec: {
       name: 'demo-ws',
