@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, trainTrial, type BackendPreference, type TrialData } from '@equiscale/models';
 import { baselineLosses, benchmarkConfigHash, loadDataset, type BenchmarkConfig } from '@equiscale/rigid-body';
-import type { Trial } from '@equiscale/sweeps';
+import { rigidBodyBenchmark, type Trial } from '@equiscale/sweeps';
 import { isWeightSpaceTrial, trainingConfig } from './trial-config.js';
 import { trainWeightSpace } from './weight-space-thread.js';
 import type { ThreadRequest, ThreadResponse } from './thread-protocol.js';
@@ -46,12 +46,13 @@ async function train(m: Extract<ThreadRequest, { type: 'train' }>): Promise<void
   if (isWeightSpaceTrial(trial)) return trainWeightSpace(m, backend, cacheDir, post);
   // the trial names the sweep's benchmark by hash: train on that one, or not at all ('' only in rows migrated from
   // a spec without a valid benchmark)
-  const hash = benchmarkConfigHash(m.benchmark);
+  const benchmark = rigidBodyBenchmark(m.benchmark);
+  const hash = benchmarkConfigHash(benchmark);
   if (trial.benchmark.configHash && trial.benchmark.configHash !== hash) {
     throw new Error(`trial.benchmark.config_hash ${trial.benchmark.configHash.slice(0, 12)}… does not match the assigned benchmark config (${hash.slice(0, 12)}…); the sweep's benchmark changed under the trial`);
   }
   const config = trainingConfig(trial);
-  const loaded = await data(trial, m.benchmark, m.id);
+  const loaded = await data(trial, benchmark, m.id);
   let lastProgress = 0;
   const o = await trainTrial(
     config,

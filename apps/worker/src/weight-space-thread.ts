@@ -39,7 +39,7 @@ async function data(trial: Trial, cfg: WeightSpaceConfig, cacheDir: string, id: 
 /** Trains one weight-space trial in this thread; the caller has initialised the tfjs backend. */
 export async function trainWeightSpace(m: Extract<ThreadRequest, { type: 'train' }>, backend: string, cacheDir: string, post: Post): Promise<void> {
   const trial = m.trial;
-  const cfg = validateWeightSpaceConfig(m.benchmark as unknown);
+  const cfg = validateWeightSpaceConfig(m.benchmark);
   const hash = weightSpaceConfigHash(cfg);
   if (trial.benchmark.configHash && trial.benchmark.configHash !== hash) {
     throw new Error(`trial.benchmark.config_hash ${trial.benchmark.configHash.slice(0, 12)}… does not match the assigned weight-space config (${hash.slice(0, 12)}…); the sweep's benchmark changed under the trial`);
