@@ -52,6 +52,10 @@ export default [
               name: '@equiscale/models',
               message: "the package root loads TensorFlow.js; import '@equiscale/models/accounting' (ladders, parameter and FLOP counts, types)",
             },
+            {
+              name: '@equiscale/weight-space/train',
+              message: "the weight-space trainer loads TensorFlow.js; import '@equiscale/weight-space/accounting' or the package root (config, data, group: no tfjs)",
+            },
           ],
           patterns: [{ group: ['@tensorflow/*'], message: 'TensorFlow.js belongs to @equiscale/models and the worker only' }],
         },

@@ -22,6 +22,11 @@ describe('TensorFlow.js stays out of what only counts FLOPs', () => {
     assert.equal(r.loaded, false, r.out);
   });
 
+  it('the weight-space benchmark\'s root and accounting entry points are TensorFlow.js-free; its /train loads it', () => {
+    assert.equal(tfLoadedAfter(['@equiscale/weight-space', '@equiscale/weight-space/accounting']).loaded, false);
+    assert.equal(tfLoadedAfter(['@equiscale/weight-space/train']).loaded, true);
+  });
+
   it('the accounting entry point is TensorFlow.js-free, and the check can fail: the package root loads it', () => {
     assert.equal(tfLoadedAfter(['@equiscale/models/accounting']).loaded, false);
     assert.equal(tfLoadedAfter(['@equiscale/models']).loaded, true);

@@ -13,7 +13,7 @@ import { silentLogger, startCoordinator, type CoordinatorOptions, type RunningCo
 import type { EquiscaleDb } from '@equiscale/db';
 import { openTestDatabase, type TestDriver } from '@equiscale/db/testing';
 import { loadDataset } from '@equiscale/rigid-body';
-import { planSweep } from '@equiscale/sweeps';
+import { planSweep, rigidBodyBenchmark } from '@equiscale/sweeps';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 const ENTRY = join(ROOT, 'apps/worker/src/entry.ts');
@@ -54,7 +54,7 @@ export function tinySpec(over: Record<string, unknown> = {}): Record<string, unk
 export async function warmDatasetCache(spec: Record<string, unknown> = tinySpec()): Promise<void> {
   const plan = planSweep(spec);
   const largest = plan.cells.reduce((a, c) => (c.trainSize > a.trainSize ? c : a));
-  await loadDataset(plan.spec.benchmark, { trainSize: largest.trainSize, cacheDir: CACHE_DIR });
+  await loadDataset(rigidBodyBenchmark(plan.spec.benchmark), { trainSize: largest.trainSize, cacheDir: CACHE_DIR });
 }
 
 export interface Stack {

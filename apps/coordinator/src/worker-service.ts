@@ -145,6 +145,7 @@ export function workerServiceImpl(deps: WorkerServiceDeps): ServiceImpl<WorkerSe
           ? {
               noMotion: v.finite(req.baselines.noMotion, 'baselines.no_motion', { min: 0 }),
               constantVelocity: v.finite(req.baselines.constantVelocity, 'baselines.constant_velocity', { min: 0 }),
+              ...(req.baselines.predictMean !== undefined ? { predictMean: v.finite(req.baselines.predictMean, 'baselines.predict_mean', { min: 0 }) } : {}),
             }
           : null,
       };

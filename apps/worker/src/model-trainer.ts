@@ -9,11 +9,10 @@
  * checkpoints at its branch points (cell.checkpointAt) are never skipped: its branches start from them.
  */
 import { Worker } from 'node:worker_threads';
-import type { BenchmarkConfig } from '@equiscale/rigid-body';
 import type { Trial } from '@equiscale/sweeps';
 import type { Logger } from './logger.js';
 import type { ThreadRequest, ThreadResponse } from './thread-protocol.js';
-import type { ResumePoint, Trainer, TrainerCallbacks, TrainerOutcome } from './trainer.js';
+import type { ResumePoint, SweepBenchmark, Trainer, TrainerCallbacks, TrainerOutcome } from './trainer.js';
 
 export interface ModelTrainerOptions {
   cacheDir: string;
@@ -83,7 +82,7 @@ export function createModelTrainer(opts: ModelTrainerOptions): Trainer {
       return backendName;
     },
 
-    async train(trial: Trial, benchmark: BenchmarkConfig | null, resume: ResumePoint | null, cb: TrainerCallbacks): Promise<TrainerOutcome> {
+    async train(trial: Trial, benchmark: SweepBenchmark | null, resume: ResumePoint | null, cb: TrainerCallbacks): Promise<TrainerOutcome> {
       if (!benchmark) throw new Error(`trial ${trial.cellKey}: the assignment carries no benchmark config (TrialAssignment.benchmark); the model trainer needs the sweep's`);
       const stopBuf = new SharedArrayBuffer(4);
       const stop = new Int32Array(stopBuf);

@@ -4,7 +4,6 @@
  * unless the attempt was fenced off (cancelled, or the lease was lost), in which case nothing more is written.
  */
 import { leaseLostOf, LeaseLostReason, MAX_TEXT_CHARS, type TrialAssignment } from '@equiscale/contract';
-import type { BenchmarkConfig } from '@equiscale/rigid-body';
 import type { Trial } from '@equiscale/sweeps';
 import { pause } from './backoff.js';
 import { fitProblem } from './fit.js';
@@ -12,7 +11,7 @@ import { GaveUpError } from './link.js';
 import { MetricBuffer } from './metric-buffer.js';
 import { checkedTrial, trialProblem } from './trial-config.js';
 import type { Session } from './session.js';
-import type { TrainerOutcome } from './trainer.js';
+import type { SweepBenchmark, TrainerOutcome } from './trainer.js';
 import type { TrialReport, TrialResult } from './options.js';
 
 /** Why training of this attempt should stop early; null while it should go on. */
@@ -63,7 +62,7 @@ export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialRep
     return report('refused', step);
   }
   const trial: Trial = checkedTrial(a.trial!);
-  const benchmark = (a.benchmark ?? null) as BenchmarkConfig | null;
+  const benchmark = (a.benchmark ?? null) as SweepBenchmark | null;
   const refusal = fitProblem(trial, s.opts);
   if (refusal) {
     log.warn('refusing trial: it does not fit this worker', { reason: refusal });
@@ -169,7 +168,7 @@ export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialRep
         error: clip(o.error ?? ''),
         paramCount: o.paramCount,
         executedFlops: Number.isFinite(o.executedFlops) && o.executedFlops > 0 ? o.executedFlops : 0,
-        baselines: o.baselines && Number.isFinite(o.baselines.noMotion) && Number.isFinite(o.baselines.constantVelocity) ? o.baselines : undefined,
+        baselines: o.baselines && Number.isFinite(o.baselines.noMotion) && Number.isFinite(o.baselines.constantVelocity) && (o.baselines.predictMean ?? 0) >= 0 ? o.baselines : undefined,
       }),
     );
     if (!r) return report('lease-lost', step);

@@ -1,7 +1,6 @@
 /** Messages between model-trainer.ts (main thread) and train-thread.ts. */
-import type { BenchmarkConfig } from '@equiscale/rigid-body';
 import type { Trial } from '@equiscale/sweeps';
-import type { MetricPoint, TrainerOutcome } from './trainer.js';
+import type { MetricPoint, SweepBenchmark, TrainerOutcome } from './trainer.js';
 
 export type ThreadRequest =
   | { type: 'init'; id: number }
@@ -9,7 +8,7 @@ export type ThreadRequest =
       type: 'train';
       id: number;
       trial: Trial;
-      benchmark: BenchmarkConfig;
+      benchmark: SweepBenchmark;
       resume: Uint8Array | null;
       /** SharedArrayBuffer of one Int32: 1 = stop after the current step */
       stop: SharedArrayBuffer;

@@ -1,13 +1,15 @@
 /**
- * The training thread: runs @equiscale/models' trainTrial on rigid-body data, so that a long synchronous step
+ * The training thread: runs @equiscale/models' trainTrial on rigid-body data (weight-space trials: the weight-space
+ * benchmark's trainer, ./weight-space-thread.ts), so that a long synchronous step
  * (or evaluation) never delays the main thread's heartbeats and RPCs. Talks to model-trainer.ts by messages;
  * the stop request arrives through a shared Int32 flag that trainTrial's shouldStop() reads after every step.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, trainTrial, type BackendPreference, type TrialData } from '@equiscale/models';
 import { baselineLosses, benchmarkConfigHash, loadDataset, type BenchmarkConfig } from '@equiscale/rigid-body';
-import type { Trial } from '@equiscale/sweeps';
-import { trainingConfig } from './trial-config.js';
+import { rigidBodyBenchmark, type Trial } from '@equiscale/sweeps';
+import { isWeightSpaceTrial, trainingConfig } from './trial-config.js';
+import { trainWeightSpace } from './weight-space-thread.js';
 import type { ThreadRequest, ThreadResponse } from './thread-protocol.js';
 
 const port = parentPort!;
@@ -41,14 +43,16 @@ async function train(m: Extract<ThreadRequest, { type: 'train' }>): Promise<void
   const backend = await (backendReady ??= initBackend(prefer));
   const stop = new Int32Array(m.stop);
   const trial = m.trial;
+  if (isWeightSpaceTrial(trial)) return trainWeightSpace(m, backend, cacheDir, post);
   // the trial names the sweep's benchmark by hash: train on that one, or not at all ('' only in rows migrated from
   // a spec without a valid benchmark)
-  const hash = benchmarkConfigHash(m.benchmark);
+  const benchmark = rigidBodyBenchmark(m.benchmark);
+  const hash = benchmarkConfigHash(benchmark);
   if (trial.benchmark.configHash && trial.benchmark.configHash !== hash) {
     throw new Error(`trial.benchmark.config_hash ${trial.benchmark.configHash.slice(0, 12)}… does not match the assigned benchmark config (${hash.slice(0, 12)}…); the sweep's benchmark changed under the trial`);
   }
   const config = trainingConfig(trial);
-  const loaded = await data(trial, m.benchmark, m.id);
+  const loaded = await data(trial, benchmark, m.id);
   let lastProgress = 0;
   const o = await trainTrial(
     config,

@@ -5,6 +5,10 @@
  */
 import type { MetricPoint, TrialOutcome } from '@equiscale/models';
 import type { BenchmarkConfig } from '@equiscale/rigid-body';
+import type { WeightSpaceSpecBenchmark } from '@equiscale/sweeps';
+
+/** The sweep's benchmark config as assigned (TrialAssignment.benchmark): rigid-body, or `{ kind: 'weight-space', ... }`. */
+export type SweepBenchmark = BenchmarkConfig | WeightSpaceSpecBenchmark;
 import type { Trial } from '@equiscale/sweeps';
 
 /** The one metric point type (libs/models), which is also the wire message (libs/contract checks it). */
@@ -27,7 +31,7 @@ export interface TrainerOutcome extends Omit<TrialOutcome, 'summary'> {
   /** FLOPs executed: the trial's planned executed FLOPs prorated to the steps done (0 when unknown) */
   executedFlops: number;
   /** the trivial predictors' losses on the test set, when the trainer loaded it */
-  baselines?: { noMotion: number; constantVelocity: number };
+  baselines?: { noMotion: number; constantVelocity: number; predictMean?: number };
 }
 
 export interface ResumePoint {
@@ -42,7 +46,7 @@ export interface Trainer {
    * Trains one trial (as planned, equiscale.v1.Trial) on the sweep's benchmark, resuming from `resume` when given.
    * Throws on a bug or a bad trial (→ FailTrial).
    */
-  train(trial: Trial, benchmark: BenchmarkConfig | null, resume: ResumePoint | null, callbacks: TrainerCallbacks): Promise<TrainerOutcome>;
+  train(trial: Trial, benchmark: SweepBenchmark | null, resume: ResumePoint | null, callbacks: TrainerCallbacks): Promise<TrainerOutcome>;
   /** releases threads or other resources */
   close?(): Promise<void>;
 }

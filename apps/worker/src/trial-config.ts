@@ -5,8 +5,13 @@
  * accounting (trial.plan has it).
  */
 import type { Trial as TrialMessage } from '@equiscale/contract';
-import type { TrialConfig } from '@equiscale/models/accounting';
-import { modelDims, type Trial } from '@equiscale/sweeps';
+import type { BenchmarkTrial } from '@equiscale/benchmark';
+import type { FamilyName, TrialConfig } from '@equiscale/models/accounting';
+import { modelDims, weightSpaceDimsOf, type Trial } from '@equiscale/sweeps';
+import type { WeightSpaceDims } from '@equiscale/weight-space/accounting';
+
+const ARCHITECTURES = ['transformer', 'gatr', 'mlp', 'dwsnet'] as const;
+const WEIGHT_SPACE_ARCHITECTURES: readonly string[] = ['mlp', 'dwsnet'];
 
 const positiveInt = (x: number) => Number.isSafeInteger(x) && x > 0;
 const nonNegInt = (x: number) => Number.isSafeInteger(x) && x >= 0;
@@ -14,9 +19,12 @@ const nonNegInt = (x: number) => Number.isSafeInteger(x) && x >= 0;
 /** Why the received trial cannot be trained (field named as the .proto spells it), or null. */
 export function trialProblem(t: TrialMessage | undefined): string | null {
   if (!t) return 'trial: missing from the assignment';
-  if (t.modelFamily !== 'transformer' && t.modelFamily !== 'gatr') return `trial.model_family: expected "transformer" or "gatr", got "${t.modelFamily}"`;
+  if (!(ARCHITECTURES as readonly string[]).includes(t.modelFamily)) return `trial.model_family: expected one of ${ARCHITECTURES.map((a) => `"${a}"`).join(', ')}, got "${t.modelFamily}"`;
+  const mf = t.modelFamily as (typeof ARCHITECTURES)[number];
+  const weightSpace = WEIGHT_SPACE_ARCHITECTURES.includes(mf);
+  if (t.benchmark && weightSpace !== (t.benchmark.name === 'weight-space')) return `trial.model_family: "${mf}" is not an architecture of the ${t.benchmark.name || 'rigid-body'} benchmark`;
   const d = t.dims;
-  if (!d || !d[t.modelFamily] || (d.transformer && d.gatr)) return `trial.dims: expected exactly the ${t.modelFamily} dims`;
+  if (!d || !d[mf] || ARCHITECTURES.filter((a) => d[a]).length !== 1) return `trial.dims: expected exactly the ${t.modelFamily} dims`;
   if (!positiveInt(t.steps)) return `trial.steps: expected an integer > 0, got ${t.steps}`;
   if (!positiveInt(t.trainSize)) return `trial.train_size: expected an integer > 0, got ${t.trainSize}`;
   const tr = t.training;
@@ -29,6 +37,11 @@ export function trialProblem(t: TrialMessage | undefined): string | null {
   if (!t.plan || !nonNegInt(t.plan.paramCount)) return 'trial.plan: missing the planned parameter count';
   if (!t.benchmark) return 'trial.benchmark: missing';
   if (t.augmentGroup !== undefined && t.augmentGroup !== 'e3' && t.augmentGroup !== 'task') return `trial.augment_group: expected "e3" or "task", got "${t.augmentGroup}"`;
+  if (weightSpace) {
+    if (tr.lr.kind === 'wsd' || tr.checkpointAt?.length) return 'trial.training.lr.kind: the weight-space trainer runs no WSD trunks or branches (no checkpoint_at); use "cosine" or "constant-cooldown"';
+    if (!positiveInt(tr.evalExamples)) return `trial.training.eval_examples: expected an integer > 0, got ${tr.evalExamples}`;
+    return null;
+  }
   const g = d.gatr ?? d.transformer!;
   if (g.output !== undefined && g.output !== 'rigid' && g.output !== 'vertex') return `trial.dims.${t.modelFamily}.output: expected "rigid" or "vertex", got "${g.output}"`;
   if (d.gatr?.attention !== undefined && d.gatr.attention !== 'sdp' && d.gatr.attention !== 'distance') return `trial.dims.gatr.attention: expected "sdp" or "distance", got "${d.gatr.attention}"`;
@@ -54,7 +67,7 @@ export function checkedTrial(t: TrialMessage): Trial {
 export function trainingConfig(t: Trial): TrialConfig {
   const tr = t.training;
   return {
-    family: t.modelFamily,
+    family: t.modelFamily as FamilyName,
     augment: t.augment,
     ...(t.augmentGroup ? { augmentGroup: t.augmentGroup } : {}),
     dims: modelDims(t),
@@ -66,6 +79,32 @@ export function trainingConfig(t: Trial): TrialConfig {
     evalExamples: tr.evalExamples,
     checkpointEvery: tr.checkpointEvery,
     ...(tr.checkpointAt?.length ? { checkpointAt: [...tr.checkpointAt] } : {}),
+    seed: t.seed,
+  };
+}
+
+/** Whether the trial trains on the weight-space benchmark (libs/weight-space) rather than rigid bodies. */
+export function isWeightSpaceTrial(t: Pick<Trial, 'benchmark'>): boolean {
+  return t.benchmark.name === 'weight-space';
+}
+
+/**
+ * The weight-space trainer's trial (libs/benchmark BenchmarkTrial) of a trial: the sweep family names the variant
+ * (`mlp+permute` augments by hidden-neuron permutations), the dims are its mlp or dwsnet sub-message.
+ */
+export function weightSpaceTrainingTrial(t: Trial): BenchmarkTrial<WeightSpaceDims> {
+  const tr = t.training;
+  if (tr.lr.kind === 'wsd') throw new Error('trial.training.lr.kind: the weight-space trainer takes "cosine" or "constant-cooldown"');
+  return {
+    family: t.family,
+    dims: weightSpaceDimsOf(t),
+    steps: t.steps,
+    batchSize: tr.batchSize,
+    lr: { peak: tr.lr.peak, kind: tr.lr.kind, warmupSteps: tr.lr.warmupSteps, minRatio: tr.lr.minRatio, cooldownFraction: tr.lr.cooldownFraction },
+    gradClip: tr.gradClip,
+    evalEvery: tr.evalEvery,
+    evalExamples: tr.evalExamples,
+    checkpointEvery: tr.checkpointEvery,
     seed: t.seed,
   };
 }

@@ -11,7 +11,7 @@
  *   trial-scoped write must present it, so a worker that lost its lease cannot write).
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { BaselineLosses } from '@equiscale/rigid-body';
+import type { BaselineLosses as RigidBodyBaselines } from '@equiscale/rigid-body';
 import type { Trial } from '@equiscale/sweeps';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -42,8 +42,11 @@ export interface SweepsTable {
   baselines: ColumnType<BaselineLosses | null, string | null | undefined, string | null>;
 }
 
-/** equiscale.v1.BaselineLosses (libs/rigid-body's) */
-export type { BaselineLosses };
+/**
+ * equiscale.v1.BaselineLosses: libs/rigid-body's trivial predictors; on the weight-space benchmark predictMean (the
+ * train-mean predictor's test loss), the rigid-body two then 0.
+ */
+export type BaselineLosses = RigidBodyBaselines & { predictMean?: number };
 
 export interface TrialsTable {
   id: Generated<BigIntCol>;

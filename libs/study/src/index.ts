@@ -18,6 +18,7 @@ export * from './analyze.js';
 export * from './figures.js';
 export * from './report.js';
 export * from './format.js';
+export * from './benchmark-report.js';
 
 /** Progress for humans (the CLI's progress line); optional. */
 export interface StudyProgress {

@@ -11,7 +11,8 @@ import { buildStudyReport, type Claim, type Interval } from '@equiscale/scaling'
 import type { StudyAnalysis } from './analyze.js';
 import type { Figure } from './figures.js';
 import { isFinished } from './runs.js';
-import type { Study } from './study.js';
+import type { BaselineLosses, Study } from './study.js';
+import { baselineSentence, benchmarkLine, flopConventionOf, matchedComputeMarkdown, scorecardMarkdown, studyBenchmarkKind, weightSpaceScorecard, type ScorecardRow } from './benchmark-report.js';
 
 const sci = (x: number, d = 2) => (Number.isFinite(x) ? x.toExponential(d).replace('e+', 'e') : String(x));
 const num = (x: number, d = 3) => (Number.isFinite(x) ? Number(x.toPrecision(d)).toString() : String(x));
@@ -76,6 +77,10 @@ export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: F
       (ctx.wallTimeS !== undefined ? `; wall time ${num(ctx.wallTimeS / 60, 2)} min` : '') +
       `; ${analysis.input.compute.length} compute-scaling runs and ${analysis.input.data?.length ?? 0} data-scaling candidates analysed.`,
     '',
+    benchmarkLine(study),
+    '',
+    `Compute: ${studyBenchmarkKind(study) === 'weight-space' ? flopConventionOf('weight-space') : FLOP_CONVENTION}.`,
+    '',
   );
   L.push('| family | trials | completed | diverged | failed | best test loss | at compute (FLOPs) |', '|---|---|---|---|---|---|---|');
   for (const f of families) {
@@ -87,12 +92,9 @@ export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: F
     );
   }
   L.push('');
-  if (study.baselines) {
-    L.push(
-      `For scale: on the same test set, predicting no motion gives loss ${num(study.baselines.noMotion, 4)} and extrapolating at constant velocity gives ${num(study.baselines.constantVelocity, 4)}.`,
-      '',
-    );
-  }
+  const baseline = baselineSentence(study);
+  if (baseline) L.push(baseline, '');
+  L.push(...scorecardMarkdown(study), ...matchedComputeMarkdown(study));
 
   L.push('## What the data shows', '');
   L.push(
@@ -240,6 +242,8 @@ export const PARAMETER_CONVENTION = 'N = every trainable parameter, input and ou
 export interface ReportJson {
   schema: string;
   study: string;
+  /** the benchmark kind: 'rigid-body' or 'weight-space' */
+  benchmark: string;
   flopConvention: string;
   parameterConvention: string | null;
   design: unknown;
@@ -253,7 +257,9 @@ export interface ReportJson {
   learningRates: unknown[];
   trials: number;
   finishedRuns: number;
-  baselines: { noMotion: number; constantVelocity: number } | null;
+  baselines: BaselineLosses | null;
+  /** weight-space only: the seed paper's claims checked against the observed losses at matched compute */
+  scorecard?: ScorecardRow[];
   bootstrap: number;
   meta?: Record<string, unknown>;
 }
@@ -261,7 +267,7 @@ export interface ReportJson {
 export function reportJson(study: Study, analysis: StudyAnalysis, ctx: ReportContext): ReportJson {
   const base = buildStudyReport({
     analysis: analysis.result,
-    flopConvention: FLOP_CONVENTION,
+    flopConvention: studyBenchmarkKind(study) === 'weight-space' ? flopConventionOf('weight-space') : FLOP_CONVENTION,
     parameterConvention: PARAMETER_CONVENTION,
     design: designOf(study),
     ...(analysis.sensitivity ? { sensitivity: analysis.sensitivity } : {}),
@@ -270,11 +276,13 @@ export function reportJson(study: Study, analysis: StudyAnalysis, ctx: ReportCon
   return {
     ...base,
     study: study.name,
+    benchmark: studyBenchmarkKind(study),
     failures: analysis.result.failures,
     learningRates: analysis.lr,
     trials: study.trials.length,
     finishedRuns: study.trials.filter(isFinished).length,
     baselines: study.baselines,
+    ...(studyBenchmarkKind(study) === 'weight-space' ? { scorecard: weightSpaceScorecard(study) } : {}),
     bootstrap: ctx.bootstrap,
   };
 }

@@ -43,7 +43,7 @@ function toRun(study: Study, t: TrialRecord, trunks: Map<string, TrialRecord>): 
   const trunkShare = trunk && tr.branchStep ? (trunk.wallTimeS ?? NaN) * (tr.branchStep / trunk.trial.steps) : 0;
   const wallS = (t.wallTimeS ?? NaN) + trunkShare;
   let nNonEmbedding = NaN;
-  if (study.benchmark) {
+  if (study.benchmark && !('kind' in study.benchmark)) {
     try {
       nNonEmbedding = nonEmbeddingParamCount(tr, benchmarkTaskShapes(study.benchmark));
     } catch {

@@ -3,8 +3,11 @@
  * and losses), the validation curves, the sweep's benchmark config and its baseline losses. Built from what
  * libs/db reads (loadStudyRows); no database and no fitting here.
  */
-import type { BaselineLosses, BenchmarkConfig } from '@equiscale/rigid-body';
-import type { TrialRecord } from '@equiscale/sweeps';
+import type { BaselineLosses as RigidBodyBaselines, BenchmarkConfig } from '@equiscale/rigid-body';
+import type { TrialRecord, WeightSpaceSpecBenchmark } from '@equiscale/sweeps';
+
+/** equiscale.v1.BaselineLosses: the rigid-body predictors, or on the weight-space benchmark predictMean (the others 0). */
+export type BaselineLosses = RigidBodyBaselines & { predictMean?: number };
 
 /** What libs/db loadStudyRows reads of one sweep. */
 export interface StudyRows {
@@ -34,8 +37,8 @@ export interface Study {
   purposes?: Map<number, TrialPurpose>;
   /** the sweep design as planned (the preset's summary), written into report.json */
   design?: unknown;
-  /** the sweep's benchmark config (from its stored spec), when present */
-  benchmark?: BenchmarkConfig;
+  /** the sweep's benchmark config (from its stored spec), when present: rigid-body, or `{ kind: 'weight-space', ... }` */
+  benchmark?: BenchmarkConfig | WeightSpaceSpecBenchmark;
   baselines: BaselineLosses | null;
   trials: TrialRecord[];
   /** val-loss series per trial id (latest attempt's points win on duplicate steps) */
@@ -52,7 +55,7 @@ export function studyFromRows(rows: StudyRows): Study {
   }
   const curves = new Map<number, { step: number; loss: number }[]>();
   for (const [id, s] of byStep) curves.set(id, [...s].sort((a, b) => a[0] - b[0]).map(([step, loss]) => ({ step, loss })));
-  const spec = rows.spec as { benchmark?: BenchmarkConfig } | null;
+  const spec = rows.spec as { benchmark?: BenchmarkConfig | WeightSpaceSpecBenchmark } | null;
   return { name: rows.name, benchmark: spec?.benchmark, baselines: rows.baselines, trials: rows.trials, curves, elapsedS: rows.elapsedS };
 }
 

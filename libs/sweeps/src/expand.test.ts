@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { MAX_CELLS, SweepSpecError, planSweep, expandSweep, modelDims, type TrialCell } from './index.js';
+import { MAX_CELLS, SweepSpecError, planSweep, expandSweep, modelDims, rigidBodyBenchmark, type TrialCell } from './index.js';
 import { benchmarkConfigHash } from '@equiscale/rigid-body';
 import { fakeDeps, fakeSummary } from './testing/fake-deps.js';
 
@@ -87,8 +87,8 @@ test('grid: cells carry the resolved family, dims, settings and FLOP accounting'
   assert.deepEqual([tr.evalEvery, tr.evalExamples, tr.checkpointEvery, tr.gradClip], [50, 80, 100, 1]);
   // the benchmark config stays with the sweep; the trial names it by hash
   const plan = planSweep(grid(), fakeDeps);
-  assert.deepEqual(t.benchmark, { name: 'rigid-body', configHash: benchmarkConfigHash(plan.spec.benchmark) });
-  assert.equal(plan.spec.benchmark.maxBodies, 3);
+  assert.deepEqual(t.benchmark, { name: 'rigid-body', configHash: benchmarkConfigHash(rigidBodyBenchmark(plan.spec.benchmark)) });
+  assert.equal(rigidBodyBenchmark(plan.spec.benchmark).maxBodies, 3);
   assert.ok(Object.isFrozen(t.benchmark));
 });
 

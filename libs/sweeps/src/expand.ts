@@ -4,16 +4,18 @@
  * in spec order, then steps (or budgets), training-set sizes and seeds ascending.
  */
 import { benchmarkConfigHash } from '@equiscale/rigid-body';
-import type { FamilyName, ModelDims, ModelSummary } from '@equiscale/models/accounting';
+import type { BenchmarkConfig } from '@equiscale/rigid-body';
+import type { FamilyName, ModelDims } from '@equiscale/models/accounting';
 import { defaultSweepDeps, type SweepDeps, type TaskShapes } from './deps.js';
-import { sweepFamily } from './families.js';
+import { findSweepFamily } from './families.js';
+import { benchmarkKindOf, findPlannedFamily, resolveWeightSpaceSize, weightSpaceBenchmarkHash, type ResolvedModel, type WeightSpaceSpecBenchmark } from './benchmarks.js';
 import { IssueList, SweepSpecError, formatPath, type PathSegment } from './issues.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 import { exponential } from './labels.js';
 import { MAX_INT32 } from './schema.js';
 import { applyWsd } from './wsd.js';
 import { isGridSpec, normalizeSpec, type FamilySettings, type ModelSizeSpec, type NormalizedSweepSpec } from './normalize.js';
-import { trialDims, type BenchmarkRef, type Trial, type TrialCell, type TrialLrSchedule } from './trial.js';
+import { modelDims, trialDims, type BenchmarkRef, type Trial, type TrialCell, type TrialLrSchedule } from './trial.js';
 
 /** An iso-FLOP cell left out because its budget buys too few steps (design.tooFewSteps: drop). */
 export interface DroppedCell {
@@ -48,7 +50,7 @@ function deepFreeze<T>(o: T): T {
 
 interface ResolvedSize {
   label: string;
-  summary: ModelSummary;
+  summary: ResolvedModel;
 }
 
 function sizePath(spec: NormalizedSweepSpec, i: number): PathSegment[] {
@@ -64,6 +66,42 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * Resolve every model size of every weight-space architecture in use (libs/weight-space accounting; an
+ * architecture's ladder is the same for the families sharing it, e.g. mlp and mlp+permute).
+ */
+function resolveWeightSpaceSizes(spec: NormalizedSweepSpec, sizes: readonly ModelSizeSpec[], issues: IssueList): Map<string, ResolvedSize[]> {
+  const out = new Map<string, ResolvedSize[]>();
+  const b = spec.benchmark as WeightSpaceSpecBenchmark;
+  for (const family of spec.families) {
+    const mf = findPlannedFamily('weight-space', family)!.modelFamily;
+    if (out.has(mf)) continue;
+    const resolved: ResolvedSize[] = [];
+    const seen = new Map<string, number>();
+    sizes.forEach((size, i) => {
+      const p = sizePath(spec, i);
+      if ('dims' in size) return; // refused by normalizeSpec
+      let summary: ResolvedModel;
+      try {
+        summary = resolveWeightSpaceSize(family, size, b);
+      } catch (e) {
+        issues.add([...p, 'index' in size ? 'index' : 'params'], `no ${mf} model for it: ${describe(e)}`);
+        return;
+      }
+      const key = canonicalJson(summary.dims);
+      const first = seen.get(key);
+      if (first !== undefined) {
+        issues.add(p, `gives the same ${mf} dims as ${formatPath(sizePath(spec, first))} (${key}); remove one or choose another size`);
+        return;
+      }
+      seen.set(key, i);
+      resolved.push({ label: size.label, summary });
+    });
+    out.set(mf, resolved);
+  }
+  return out;
+}
+
 /** Resolve every model size for every model family in use; problems name the modelSizes entry. */
 function resolveSizes(
   spec: NormalizedSweepSpec,
@@ -71,9 +109,10 @@ function resolveSizes(
   shapes: TaskShapes,
   deps: SweepDeps,
   issues: IssueList,
-): Map<FamilyName, ResolvedSize[]> {
-  const out = new Map<FamilyName, ResolvedSize[]>();
-  const modelFamilies = [...new Set(spec.families.map((f) => sweepFamily(f).modelFamily))];
+): Map<string, ResolvedSize[]> {
+  if (benchmarkKindOf(spec.benchmark) === 'weight-space') return resolveWeightSpaceSizes(spec, sizes, issues);
+  const out = new Map<string, ResolvedSize[]>();
+  const modelFamilies = [...new Set(spec.families.map((f) => findPlannedFamily('rigid-body', f)!.modelFamily as FamilyName))];
   for (const mf of modelFamilies) {
     const resolved: ResolvedSize[] = [];
     const seen = new Map<string, number>();
@@ -95,9 +134,10 @@ function resolveSizes(
       }
       const options = spec.models?.[mf];
       if (options) dims = { ...dims, ...options } as ModelDims;
-      let summary: ModelSummary;
+      let summary: ResolvedModel;
       try {
-        summary = deps.summarize(dims, shapes);
+        const m = deps.summarize(dims, shapes);
+        summary = { dims: trialDims(m.dims), paramCount: m.paramCount, nominalFlopsPerSample: m.nominalFlopsPerSample, executedFlopsPerSample: m.executedFlopsPerSample };
       } catch (e) {
         issues.add(p, `cannot build ${mf} model ${canonicalJson(dims)}: ${describe(e)}`);
         return;
@@ -133,9 +173,16 @@ function resolveLr(settings: FamilySettings, steps: number): TrialLrSchedule {
 export function planSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): SweepPlan {
   const s = normalizeSpec(spec, deps);
   const issues = new IssueList();
-  const benchmarkConfig = deepFreeze(structuredClone(s.benchmark));
-  const shapes = deps.taskShapes(benchmarkConfig);
-  const benchmark: BenchmarkRef = deepFreeze({ name: 'rigid-body', configHash: benchmarkConfigHash(benchmarkConfig) });
+  const kind = benchmarkKindOf(s.benchmark);
+  let shapes: TaskShapes | null = null;
+  let benchmark: BenchmarkRef;
+  if (kind === 'weight-space') {
+    benchmark = deepFreeze({ name: kind, configHash: weightSpaceBenchmarkHash(s.benchmark as WeightSpaceSpecBenchmark) });
+  } else {
+    const benchmarkConfig = deepFreeze(structuredClone(s.benchmark as BenchmarkConfig));
+    shapes = deps.taskShapes(benchmarkConfig);
+    benchmark = deepFreeze({ name: 'rigid-body', configHash: benchmarkConfigHash(benchmarkConfig) });
+  }
   const sizes = isGridSpec(s) ? s.modelSizes : s.design.modelSizes;
   const points = isGridSpec(s) ? s.steps.length * s.trainSizes.length : s.design.budgets.length;
   const count = s.families.length * sizes.length * points * s.seeds.length;
@@ -144,19 +191,20 @@ export function planSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): Sw
       { path: '', message: `the sweep would have ${count} cells (more than ${MAX_CELLS}); shorten some axes` },
     ]);
   }
-  const resolved = resolveSizes(s, sizes, shapes, deps, issues);
+  const resolved = resolveSizes(s, sizes, shapes!, deps, issues);
   issues.throwIfAny();
 
   /** A family's model of a size: the model family's dims plus the family's own options (gatr+approx, transformer+lps). */
   const familySize = (family: string, size: ResolvedSize, i: number): ResolvedSize | null => {
-    const method = sweepFamily(family).method;
+    const method = findSweepFamily(family)?.method;
     const o = s.familyOptions;
     const extra: Partial<ModelDims> | null =
       method === 'approx' ? { approxInputs: o!['gatr+approx']!.inputs } : method === 'lps' ? { lps: { ...o!['transformer+lps']! } } : null;
     if (!extra) return size;
-    const dims = { ...size.summary.dims, ...extra } as ModelDims;
+    const dims = { ...modelDims({ dims: size.summary.dims }), ...extra } as ModelDims;
     try {
-      return { label: size.label, summary: deps.summarize(dims, shapes) };
+      const m = deps.summarize(dims, shapes!);
+      return { label: size.label, summary: { dims: trialDims(m.dims), paramCount: m.paramCount, nominalFlopsPerSample: m.nominalFlopsPerSample, executedFlopsPerSample: m.executedFlopsPerSample } };
     } catch (e) {
       issues.add(sizePath(s, i), `cannot build ${family} model ${canonicalJson(dims)}: ${describe(e)}`);
       return null;
@@ -166,7 +214,7 @@ export function planSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): Sw
   const cells: Trial[] = [];
   const dropped: DroppedCell[] = [];
   for (const family of s.families) {
-    const fam = sweepFamily(family);
+    const fam = findPlannedFamily(kind, family)!;
     const settings = s.perFamily[family]!;
     for (const [sizeIndex, modelSize] of resolved.get(fam.modelFamily)!.entries()) {
       const size = familySize(family, modelSize, sizeIndex);
@@ -178,7 +226,7 @@ export function planSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): Sw
         augment: fam.augment,
         ...(fam.augmentGroup && fam.augmentGroup !== 'e3' ? { augmentGroup: fam.augmentGroup } : {}),
         sizeLabel: size.label,
-        dims: trialDims(size.summary.dims),
+        dims: size.summary.dims,
         benchmark,
         training: {
           batchSize: settings.batchSize,

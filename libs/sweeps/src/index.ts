@@ -47,3 +47,18 @@ export type { SpecDiff, CellDiff, CellChange } from './diff.js';
 export { applyWsd, branchStepOf, trunkKey, planTotals } from './wsd.js';
 export type { PlanTotals } from './wsd.js';
 export { nonEmbeddingParamCount } from './params.js';
+export {
+  BENCHMARK_KINDS,
+  WEIGHT_SPACE_FLOP_CONVENTION,
+  WEIGHT_SPACE_SWEEP_FAMILIES,
+  WEIGHT_SPACE_FAMILY_NAMES,
+  ALL_FAMILY_NAMES,
+  benchmarkKindOf,
+  familyNamesOf,
+  findPlannedFamily,
+  weightSpaceBenchmarkHash,
+  rigidBodyBenchmark,
+} from './benchmarks.js';
+export type { BenchmarkKind, PlannedFamily, WeightSpaceSpecBenchmark } from './benchmarks.js';
+export { weightSpaceTrialDims, weightSpaceDimsOf } from './trial.js';
+export type { ArchitectureName, ArchitectureDims } from './trial.js';

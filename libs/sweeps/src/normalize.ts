@@ -6,9 +6,10 @@
  */
 import type { z } from 'zod';
 import type { BenchmarkConfig } from '@equiscale/rigid-body';
-import { LPS_DEFAULT_HIDDEN, LPS_DEFAULT_NOISE, LPS_DEFAULT_SAMPLES, type FamilyName, type GatrDims, type LpsOptions, type TransformerDims } from '@equiscale/models/accounting';
+import { LPS_DEFAULT_HIDDEN, LPS_DEFAULT_NOISE, LPS_DEFAULT_SAMPLES, type GatrDims, type LpsOptions, type TransformerDims } from '@equiscale/models/accounting';
 import { defaultSweepDeps, type SweepDeps } from './deps.js';
 import { findSweepFamily, SWEEP_FAMILY_NAMES } from './families.js';
+import { ALL_FAMILY_NAMES, familyNamesOf, findPlannedFamily, normalizeWeightSpaceBenchmark, specBenchmarkKind, type BenchmarkKind, type WeightSpaceSpecBenchmark } from './benchmarks.js';
 import { IssueList, SweepSpecError, formatPath, oneOfHint, show, type PathSegment } from './issues.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 import { compactCount } from './labels.js';
@@ -89,7 +90,11 @@ export const DEFAULT_FAMILY_OPTIONS: Readonly<Required<FamilyOptionsSpec>> = Obj
 
 interface SpecCommon {
   name: string;
-  benchmark: BenchmarkConfig;
+  /**
+   * The benchmark: a rigid-body BenchmarkConfig (no `kind` key, so specs written before benchmarks were selectable
+   * keep their hash), or `{ kind: 'weight-space', ...WeightSpaceConfig }` (libs/sweeps benchmarks.ts).
+   */
+  benchmark: BenchmarkConfig | WeightSpaceSpecBenchmark;
   families: string[];
   /** only present when the spec sets it (so specs without it hash as before) */
   models?: ModelOptionsSpec;
@@ -194,7 +199,19 @@ function mergeBenchmark(
   override: Record<string, unknown> | undefined,
   deps: SweepDeps,
   issues: IssueList,
-): BenchmarkConfig {
+  kind: BenchmarkKind = 'rigid-body',
+): BenchmarkConfig | WeightSpaceSpecBenchmark {
+  if (kind === 'weight-space') {
+    const r = normalizeWeightSpaceBenchmark(override ?? {});
+    if ('benchmark' in r) return r.benchmark;
+    issues.add(r.field ? ['benchmark', r.field] : ['benchmark'], r.problem);
+    return { kind: 'weight-space' } as WeightSpaceSpecBenchmark;
+  }
+  // `kind: rigid-body` written out is the default: dropped, so the spec hashes as without it
+  if (override && 'kind' in override) {
+    const { kind: _kind, ...rest } = override;
+    override = rest;
+  }
   const base = structuredClone(deps.defaultBenchmarkConfig()) as unknown as Record<string, unknown>;
   const fields = Object.keys(base);
   const merged: Record<string, unknown> = { ...base };
@@ -300,7 +317,7 @@ function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Pi
 function normalizeSizes(
   sizes: ModelSizeInput[],
   path: PathSegment[],
-  modelFamilies: readonly FamilyName[],
+  modelFamilies: readonly string[],
   families: readonly string[],
   issues: IssueList,
 ): ModelSizeSpec[] {
@@ -325,6 +342,10 @@ function normalizeSizes(
         issues.add([...p, 'label'], 'missing; explicit dims need a label for cell keys, e.g. label: tiny');
       }
       const explicit: ExplicitDimsSpec = {};
+      const weightSpace = modelFamilies.filter((mf) => mf === 'mlp' || mf === 'dwsnet');
+      if (weightSpace.length) {
+        issues.add([...p, 'dims'], `explicit dims are not supported for the weight-space families (${weightSpace.join(', ')}); use index (size-ladder rung) or params`);
+      }
       for (const mf of modelFamilies) {
         const users = families.filter((f) => findSweepFamily(f)?.modelFamily === mf).join(', ');
         if (mf === 'transformer') {
@@ -359,14 +380,29 @@ function checkAndFill(spec: ParsedSweepSpec, deps: SweepDeps): NormalizedSweepSp
   const issues = new IssueList();
   duplicates(spec.families, ['families'], issues, 'family');
   const families = [...new Set(spec.families)];
+  const kindOrProblem = specBenchmarkKind(spec.benchmark);
+  if ('problem' in kindOrProblem) issues.add(['benchmark', 'kind'], kindOrProblem.problem);
+  // with an unknown kind, the families and the benchmark fields cannot be judged: that one line is the error
+  const kindKnown = 'kind' in kindOrProblem;
+  const kind = kindKnown ? kindOrProblem.kind : 'rigid-body';
+  const known = familyNamesOf(kind);
+  spec.families.forEach((f, i) => {
+    if (findPlannedFamily(kind, f) || (!kindKnown && ALL_FAMILY_NAMES.includes(f))) return;
+    issues.add(
+      ['families', i],
+      ALL_FAMILY_NAMES.includes(f)
+        ? `${f} is not a ${kind} family; use one of ${known.join(', ')} (or set benchmark.kind)`
+        : `unknown family ${show(f)}; ${oneOfHint(f, known)}`,
+    );
+  });
   spec.families.forEach((f, i) => {
     const why = findSweepFamily(f)?.notSchedulable;
     if (why) issues.add(['families', i], `${f} cannot be scheduled yet: ${why}; remove it from the sweep`);
   });
-  const modelFamilies = [...new Set(families.map((f) => findSweepFamily(f)!.modelFamily))];
+  const modelFamilies = [...new Set(families.map((f) => findPlannedFamily(kind, f)?.modelFamily).filter((x) => x !== undefined))];
 
   for (const k of Object.keys(spec.perFamily ?? {})) {
-    if (!findSweepFamily(k)) issues.add(['perFamily', k], `unknown family; ${oneOfHint(k, SWEEP_FAMILY_NAMES)}`);
+    if (!findPlannedFamily(kind, k) && (kindKnown || !ALL_FAMILY_NAMES.includes(k))) issues.add(['perFamily', k], `unknown family; ${oneOfHint(k, known.length ? [...known] : SWEEP_FAMILY_NAMES)}`);
   }
   checkWarmupExclusive(spec.training?.lr, ['training'], issues);
   const perFamily: Record<string, FamilySettings> = {};
@@ -392,7 +428,17 @@ function checkAndFill(spec: ParsedSweepSpec, deps: SweepDeps): NormalizedSweepSp
     }
   }
 
-  const benchmark = mergeBenchmark(spec.benchmark, deps, issues);
+  const benchmark = kindKnown ? mergeBenchmark(spec.benchmark, deps, issues, kind) : deps.defaultBenchmarkConfig();
+  if (kind === 'weight-space' && spec.models) issues.add(['models'], 'architecture options are for the rigid-body families (transformer, gatr); remove it for the weight-space benchmark');
+  if (kind === 'weight-space') {
+    // the weight-space trainer keeps no branch-point checkpoints (checkpointAt), so it runs no WSD trunks or branches
+    for (const f of families) {
+      if (perFamily[f]!.lr.kind !== 'wsd') continue;
+      const own = spec.perFamily?.[f]?.lr?.kind !== undefined;
+      issues.add(own ? ['perFamily', f, 'lr', 'kind'] : ['training', 'lr', 'kind'], `wsd is not supported on the weight-space benchmark (family ${f}); use cosine or constant-cooldown`);
+      if (!own) break;
+    }
+  }
 
   const design = spec.design ?? { kind: 'grid' as const };
   let tail: Pick<NormalizedGridSpec, 'design' | 'modelSizes' | 'steps' | 'trainSizes'> | { design: IsoflopDesign };

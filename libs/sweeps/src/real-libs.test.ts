@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { sizeLadder, summarize } from '@equiscale/models/accounting';
-import { benchmarkTaskShapes, loadSweepSpecFile, parseSweepSpec, planSweep, specHash, modelDims } from './index.js';
+import { benchmarkTaskShapes, loadSweepSpecFile, parseSweepSpec, planSweep, specHash, modelDims, rigidBodyBenchmark } from './index.js';
 
 const EXAMPLE = fileURLToPath(new URL('../examples/small.yaml', import.meta.url));
 
@@ -21,7 +21,7 @@ test('the example spec expands with the real libs (transformer families)', () =>
   const plan = planSweep({ ...spec, families: ['transformer', 'transformer+augment'] });
   assert.ok(plan.spec.design.kind === 'grid');
   assert.equal(plan.cells.length, 2 * 3 * 2 * 2 * 1);
-  const shapes = benchmarkTaskShapes(plan.spec.benchmark);
+  const shapes = benchmarkTaskShapes(rigidBodyBenchmark(plan.spec.benchmark));
   assert.equal(shapes.maxBodies, 4);
   for (const c of plan.cells) {
     const index = Number(c.sizeLabel.slice(1));
@@ -39,7 +39,7 @@ test('the whole example spec expands with the real libs (all three families)', (
   assert.equal(new Set(plan.cells.map((c) => c.cellKey)).size, plan.cells.length);
   const g = plan.cells.filter((c) => c.family === 'gatr');
   assert.equal(g.length, 12);
-  const shapes = benchmarkTaskShapes(plan.spec.benchmark);
+  const shapes = benchmarkTaskShapes(rigidBodyBenchmark(plan.spec.benchmark));
   for (const c of g) {
     const summary = summarize(sizeLadder('gatr', Number(c.sizeLabel.slice(1))), shapes);
     assert.deepEqual(modelDims(c), summary.dims);
@@ -65,7 +65,7 @@ test('iso-FLOP steps from the real FLOP accounting of both architectures', () =>
     seeds: [0, 1],
   });
   assert.equal(plan.cells.length, 2 * 3 * 2 * 2);
-  const shapes = benchmarkTaskShapes(plan.spec.benchmark);
+  const shapes = benchmarkTaskShapes(rigidBodyBenchmark(plan.spec.benchmark));
   // GATr spends more nominal FLOPs per parameter than a dense transformer (gatr-spec.md section 5)
   const at = (key: string) => plan.cells.find((c) => c.cellKey === key)!;
   const t = at('transformer/p300k/C1e12/n2048/seed0');

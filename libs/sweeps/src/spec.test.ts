@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify as toYaml } from 'yaml';
 import { defaultBenchmarkConfig, validateBenchmarkConfig } from '@equiscale/rigid-body';
-import { DEFAULT_CHECKPOINT_EVERY, SweepSpecError, isGridSpec, normalizeSpec, parseSweepSpec, specHash } from './index.js';
+import { DEFAULT_CHECKPOINT_EVERY, SweepSpecError, isGridSpec, normalizeSpec, parseSweepSpec, rigidBodyBenchmark, specHash } from './index.js';
 
 const base = () => ({
   name: 'unit-test',
@@ -248,12 +248,12 @@ test('training settings merge: built-in < training < perFamily, warmup kind repl
 });
 
 test('benchmark overrides merge over the default and come back validated in full', () => {
-  const n = normalizeSpec({ ...base(), benchmark: { bodiesMax: 4, maxBodies: 4 } });
+  const n = rigidBodyBenchmark(normalizeSpec({ ...base(), benchmark: { bodiesMax: 4, maxBodies: 4 } }).benchmark);
   const def = defaultBenchmarkConfig();
-  assert.equal(n.benchmark.maxBodies, 4);
-  assert.equal(n.benchmark.bodiesMax, 4);
-  assert.equal(n.benchmark.valExamples, def.valExamples);
-  assert.deepEqual(n.benchmark.meshes, def.meshes);
+  assert.equal(n.maxBodies, 4);
+  assert.equal(n.bodiesMax, 4);
+  assert.equal(n.valExamples, def.valExamples);
+  assert.deepEqual(n.meshes, def.meshes);
 });
 
 const YAML_SPEC = `

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { summarize } from '@equiscale/models/accounting';
-import { SWEEP_FAMILIES, SweepSpecError, benchmarkTaskShapes, modelDims, normalizeSpec, planSweep, specHash } from './index.js';
+import { SWEEP_FAMILIES, SweepSpecError, benchmarkTaskShapes, modelDims, rigidBodyBenchmark, normalizeSpec, planSweep, specHash } from './index.js';
 
 const SCHEDULABLE = SWEEP_FAMILIES.filter((f) => !f.notSchedulable).map((f) => f.name);
 const spec = (over: Record<string, unknown> = {}) => ({
@@ -76,7 +76,7 @@ test('transformer+clone is refused in one line naming the field: its teacher dep
 
 test('trials: approx and lps options land in the dims (what the worker trains) and in the plan', () => {
   const plan = planSweep(spec({ familyOptions: { 'transformer+lps': { samples: 3 }, 'gatr+approx': { inputs: 1 } } }));
-  const shapes = benchmarkTaskShapes(plan.spec.benchmark);
+  const shapes = benchmarkTaskShapes(rigidBodyBenchmark(plan.spec.benchmark));
   const cell = (key: string) => plan.cells.find((c) => c.cellKey === key)!;
   const approx = cell('gatr+approx/s1/steps20/n32/seed0');
   const gatr = cell('gatr/s1/steps20/n32/seed0');

@@ -6,15 +6,31 @@
  * Sweep-level settings (the benchmark config) stay with the sweep; the trial names them by hash.
  */
 import type { AugmentGroup, FamilyName, GatrDims, ModelDims, TransformerDims } from '@equiscale/models/accounting';
+import type { WeightSpaceDims } from '@equiscale/weight-space/accounting';
+
+/** The architectures of every benchmark: rigid-body 'transformer' | 'gatr', weight-space 'mlp' | 'dwsnet'. */
+export type ArchitectureName = FamilyName | WeightSpaceDims['arch'];
+
+/** Each architecture's sub-message of equiscale.v1.ModelDims. */
+export interface ArchitectureDims {
+  transformer: Omit<TransformerDims, 'family'>;
+  gatr: Omit<GatrDims, 'family'>;
+  /** equiscale.v1.WeightSpaceMlpDims */
+  mlp: { width: number; depth: number };
+  /** equiscale.v1.DwsnetDims */
+  dwsnet: { channels: number; layers: number; headWidth: number };
+}
 
 /** equiscale.v1.ModelDims: exactly one architecture's dims (the discriminating family is Trial.modelFamily). */
-export type TrialDims = { transformer: Omit<TransformerDims, 'family'>; gatr?: undefined } | { gatr: Omit<GatrDims, 'family'>; transformer?: undefined };
+export type TrialDims = {
+  [K in keyof ArchitectureDims]: { [P in K]: ArchitectureDims[P] } & { [Q in Exclude<keyof ArchitectureDims, K>]?: undefined };
+}[keyof ArchitectureDims];
 
 /** equiscale.v1.BenchmarkRef */
 export interface BenchmarkRef {
-  /** "rigid-body" */
+  /** the benchmark kind: "rigid-body" or "weight-space" */
   name: string;
-  /** benchmarkConfigHash of the sweep's benchmark config (stored in the sweep row) */
+  /** sha256 of the sweep's validated benchmark config (stored in the sweep row): rigid-body benchmarkConfigHash, weight-space weightSpaceConfigHash */
   configHash: string;
 }
 
@@ -69,8 +85,8 @@ export interface Trial {
   cellKey: string;
   /** sweep family (registry), e.g. `transformer+augment` */
   family: string;
-  /** architecture */
-  modelFamily: FamilyName;
+  /** architecture (rigid-body: transformer, gatr; weight-space: mlp, dwsnet) */
+  modelFamily: ArchitectureName;
   augment: boolean;
   /** which group `augment` draws from: absent = 'e3' (O(3) ⋉ R³), 'task' = the task's own symmetry group */
   augmentGroup?: AugmentGroup;
@@ -115,6 +131,18 @@ export function modelDims(t: Pick<Trial, 'dims'>): ModelDims {
   if (t.dims.transformer) return { family: 'transformer', ...t.dims.transformer };
   if (t.dims.gatr) return { family: 'gatr', ...t.dims.gatr };
   throw new Error('trial dims: neither transformer nor gatr is set');
+}
+
+/** equiscale.v1.ModelDims of a weight-space family's dims (libs/weight-space accounting). */
+export function weightSpaceTrialDims(d: WeightSpaceDims): TrialDims {
+  return d.arch === 'mlp' ? { mlp: { width: d.width, depth: d.depth } } : { dwsnet: { channels: d.channels, layers: d.layers, headWidth: d.headWidth } };
+}
+
+/** The weight-space dims of a trial (its mlp or dwsnet sub-message, tagged with the architecture). */
+export function weightSpaceDimsOf(t: Pick<Trial, 'dims'>): WeightSpaceDims {
+  if (t.dims.mlp) return { arch: 'mlp', ...t.dims.mlp };
+  if (t.dims.dwsnet) return { arch: 'dwsnet', ...t.dims.dwsnet };
+  throw new Error('trial dims: neither mlp nor dwsnet is set');
 }
 
 export type TrialStatus = 'pending' | 'running' | 'completed' | 'diverged' | 'failed' | 'cancelled';

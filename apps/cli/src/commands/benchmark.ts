@@ -23,9 +23,11 @@ export function registerBenchmarkCommands(program: Command): void {
       if (o.spec !== undefined) {
         const { existsSync } = await import('node:fs');
         if (!existsSync(o.spec)) throw new UsageError(`--spec: cannot read ${o.spec}; pass the path of a sweep spec file`);
-        const { loadSweepSpecFile, SweepSpecError } = await import('@equiscale/sweeps');
+        const { loadSweepSpecFile, SweepSpecError, benchmarkKindOf, rigidBodyBenchmark } = await import('@equiscale/sweeps');
         try {
-          config = loadSweepSpecFile(o.spec).benchmark;
+          const b = loadSweepSpecFile(o.spec).benchmark;
+          if (benchmarkKindOf(b) !== 'rigid-body') throw new UsageError(`--spec ${o.spec}: benchmark.kind is ${benchmarkKindOf(b)}; benchmark stats measures the rigid-body benchmark only`);
+          config = rigidBodyBenchmark(b);
         } catch (e) {
           if (!(e instanceof SweepSpecError)) throw e;
           const first = e.issues[0];

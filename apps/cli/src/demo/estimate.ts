@@ -38,7 +38,8 @@ export function trialSeconds(t: Pick<Trial, 'steps' | 'role' | 'branchStep' | 'm
   const start = t.role === 'branch' && t.branchStep !== undefined ? t.branchStep : 0;
   const left = Math.max(0, run - Math.max(0, fromStep - start));
   const perStep =
-    STEP_LAYER_S[t.modelFamily] * layers(t) + t.plan.executedFlops / t.steps / EXECUTED_FLOPS_PER_S + (t.augment ? (AUGMENT_STEP_S * t.training.batchSize) / 32 : 0);
+    // weight-space architectures (mlp, dwsnet) have no measured per-layer cost: executed FLOPs only
+    ((STEP_LAYER_S as Record<string, number>)[t.modelFamily] ?? 0) * layers(t) + t.plan.executedFlops / t.steps / EXECUTED_FLOPS_PER_S + (t.augment ? (AUGMENT_STEP_S * t.training.batchSize) / 32 : 0);
   return (left === run ? TRIAL_OVERHEAD_S : 0) + left * perStep;
 }
 

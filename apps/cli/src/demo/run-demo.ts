@@ -16,9 +16,12 @@ import { makeProgress } from '../progress.js';
 import { formatDuration } from '../commands/common.js';
 import { costWeightedEta, trialSeconds } from './estimate.js';
 import { demoStudy, type PresetName, type StudySweep } from './specs.js';
+import { weightSpaceDemoStudy } from './weight-space-specs.js';
 
 export interface DemoOptions {
   preset: PresetName;
+  /** the benchmark of the study (absent: rigid-body; weight-space has the quick and demo presets) */
+  benchmark?: 'rigid-body' | 'weight-space';
   fresh: boolean;
   workers: number;
   stateDir: string;
@@ -99,8 +102,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const logDir = join(stateDir, 'logs');
   mkdirSync(logDir, { recursive: true });
 
-  const study = demoStudy(o.preset);
-  const dbDir = join(stateDir, o.preset === 'quick' ? 'db-quick' : o.preset === 'study' ? 'db-study' : 'db');
+  const weightSpace = o.benchmark === 'weight-space';
+  if (weightSpace && o.preset === 'study') throw new UsageError('demo: --benchmark weight-space has the quick and demo presets; drop --preset study');
+  const study = weightSpace ? weightSpaceDemoStudy(o.preset === 'quick' ? 'quick' : 'demo') : demoStudy(o.preset);
+  const dbDir = join(stateDir, `${weightSpace ? 'db-ws' : 'db'}${o.preset === 'quick' ? '-quick' : o.preset === 'study' ? '-study' : ''}`);
   if (o.fresh) {
     rmSync(dbDir, { recursive: true, force: true });
     rmSync(outDir, { recursive: true, force: true });
@@ -121,7 +126,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const expectedMinutes = study.expectedMinutes ?? (await import('../commands/sweep-plan.js')).presetPlan(o.preset, Math.max(1, o.workers)).estimatedMinutes;
 
   const flag = o.preset === 'demo' ? '' : o.preset === 'quick' ? ' --quick' : ` --preset ${o.preset}`;
-  log(`equiscale demo${flag}: opening the embedded database in ${dbDir}`);
+  log(`equiscale demo${weightSpace ? ' --benchmark weight-space' : ''}${flag}: opening the embedded database in ${dbDir}`);
   const conn = await openDatabase({ url: '', dataDir: dbDir });
   const token = randomBytes(24).toString('hex');
   const coordLog = join(logDir, 'coordinator.log');
@@ -205,6 +210,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
             `; ${workers} worker processes; expected about ${expectedMinutes} min on 2 cores with the wasm backend`,
         );
         log(`logs: ${logDir}`);
+        if (weightSpace) await prepareWeightSpaceData(study.stages[0]!(new Map())[0]!.spec, join(stateDir, 'cache'), log);
         announced = true;
       }
       log(`stage ${stageIx + 1}/${study.stages.length}: ${names} — ${totalTrials} trials` + (resumed ? `, ${resumed} already done — resuming` : ''));
@@ -339,4 +345,18 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 
 export function defaultWorkers(): number {
   return availableParallelism();
+}
+
+/**
+ * Fits the weight-space dataset's INRs once, here, before the workers start (each INR costs milliseconds of
+ * CPU): the workers then read it from the shared cache instead of each generating the same data.
+ */
+async function prepareWeightSpaceData(spec: Record<string, unknown>, cacheDir: string, log: (msg: string) => void): Promise<void> {
+  const { weightSpaceBenchmark } = await import('@equiscale/weight-space');
+  const cfg = weightSpaceBenchmark.validateConfig(spec.benchmark);
+  const trainSize = Math.max(...(spec.trainSizes as number[]));
+  const t0 = performance.now();
+  const d = await weightSpaceBenchmark.loadDataset(cfg, { trainSize, cacheDir });
+  const generated = Object.values(d.cache).some((c) => c !== 'hit');
+  log(`weight-space data: ${trainSize} + ${cfg.valExamples} + ${cfg.testExamples} INRs ${generated ? `fitted in ${((performance.now() - t0) / 1000).toFixed(1)} s` : 'from the cache'} (${cacheDir})`);
 }

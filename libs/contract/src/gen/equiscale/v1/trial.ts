@@ -18,9 +18,12 @@ export interface Trial {
   cellKey: string;
   /** Sweep family, e.g. "transformer+augment". */
   family: string;
-  /** Architecture: "transformer" or "gatr". */
+  /** Architecture: "transformer" or "gatr" (rigid-body benchmark), "mlp" or "dwsnet" (weight-space benchmark). */
   modelFamily: string;
-  /** Train with random E(3) augmentation. */
+  /**
+   * Train with random augmentation from the benchmark's group (rigid-body: E(3), see augment_group; weight-space:
+   * hidden-neuron permutations of every training INR).
+   */
   augment: boolean;
   sizeLabel: string;
   /** Resolved model dims (exactly one of the architectures, matching model_family). */
@@ -59,7 +62,31 @@ export interface Trial {
 
 export interface ModelDims {
   transformer?: TransformerDims | undefined;
-  gatr?: GatrDims | undefined;
+  gatr?:
+    | GatrDims
+    | undefined;
+  /** weight-space benchmark (libs/weight-space accounting): an MLP on the flattened INR weights */
+  mlp?:
+    | WeightSpaceMlpDims
+    | undefined;
+  /** weight-space benchmark: DWSNet, permutation-equivariant layers on the INR weights and an invariant readout */
+  dwsnet?: DwsnetDims | undefined;
+}
+
+export interface WeightSpaceMlpDims {
+  /** hidden width */
+  width: number;
+  /** hidden layers */
+  depth: number;
+}
+
+export interface DwsnetDims {
+  /** channels of every weight-space feature */
+  channels: number;
+  /** equivariant layers */
+  layers: number;
+  /** hidden width of the invariant head */
+  headWidth: number;
 }
 
 export interface TransformerDims {
@@ -120,9 +147,12 @@ export interface GatrDims {
  * it with the assignment (TrialAssignment.benchmark) and checks it against config_hash.
  */
 export interface BenchmarkRef {
-  /** "rigid-body" */
+  /** The benchmark kind: "rigid-body" or "weight-space". */
   name: string;
-  /** benchmarkConfigHash of the sweep's benchmark config (libs/rigid-body). */
+  /**
+   * sha256 of the sweep's validated benchmark config (libs/rigid-body benchmarkConfigHash, libs/weight-space
+   * weightSpaceConfigHash).
+   */
   configHash: string;
 }
 
@@ -183,6 +213,11 @@ export interface BaselineLosses {
   noMotion: number;
   /** extrapolating at constant velocity */
   constantVelocity: number;
+  /**
+   * weight-space benchmark: predicting the training mean of every target (no_motion and constant_velocity are then 0
+   * and meaningless)
+   */
+  predictMean?: number | undefined;
 }
 
 function createBaseTrial(): Trial {
@@ -540,7 +575,7 @@ export const Trial: MessageFns<Trial> = {
 };
 
 function createBaseModelDims(): ModelDims {
-  return { transformer: undefined, gatr: undefined };
+  return { transformer: undefined, gatr: undefined, mlp: undefined, dwsnet: undefined };
 }
 
 export const ModelDims: MessageFns<ModelDims> = {
@@ -550,6 +585,12 @@ export const ModelDims: MessageFns<ModelDims> = {
     }
     if (message.gatr !== undefined) {
       GatrDims.encode(message.gatr, writer.uint32(18).fork()).join();
+    }
+    if (message.mlp !== undefined) {
+      WeightSpaceMlpDims.encode(message.mlp, writer.uint32(26).fork()).join();
+    }
+    if (message.dwsnet !== undefined) {
+      DwsnetDims.encode(message.dwsnet, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -583,6 +624,22 @@ export const ModelDims: MessageFns<ModelDims> = {
             message.gatr = GatrDims.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.mlp = WeightSpaceMlpDims.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.dwsnet = DwsnetDims.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -599,6 +656,8 @@ export const ModelDims: MessageFns<ModelDims> = {
     return {
       transformer: isSet(object.transformer) ? TransformerDims.fromJSON(object.transformer) : undefined,
       gatr: isSet(object.gatr) ? GatrDims.fromJSON(object.gatr) : undefined,
+      mlp: isSet(object.mlp) ? WeightSpaceMlpDims.fromJSON(object.mlp) : undefined,
+      dwsnet: isSet(object.dwsnet) ? DwsnetDims.fromJSON(object.dwsnet) : undefined,
     };
   },
 
@@ -609,6 +668,12 @@ export const ModelDims: MessageFns<ModelDims> = {
     }
     if (message.gatr !== undefined) {
       obj.gatr = GatrDims.toJSON(message.gatr);
+    }
+    if (message.mlp !== undefined) {
+      obj.mlp = WeightSpaceMlpDims.toJSON(message.mlp);
+    }
+    if (message.dwsnet !== undefined) {
+      obj.dwsnet = DwsnetDims.toJSON(message.dwsnet);
     }
     return obj;
   },
@@ -622,6 +687,202 @@ export const ModelDims: MessageFns<ModelDims> = {
       ? TransformerDims.fromPartial(object.transformer)
       : undefined;
     message.gatr = (object.gatr !== undefined && object.gatr !== null) ? GatrDims.fromPartial(object.gatr) : undefined;
+    message.mlp = (object.mlp !== undefined && object.mlp !== null)
+      ? WeightSpaceMlpDims.fromPartial(object.mlp)
+      : undefined;
+    message.dwsnet = (object.dwsnet !== undefined && object.dwsnet !== null)
+      ? DwsnetDims.fromPartial(object.dwsnet)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseWeightSpaceMlpDims(): WeightSpaceMlpDims {
+  return { width: 0, depth: 0 };
+}
+
+export const WeightSpaceMlpDims: MessageFns<WeightSpaceMlpDims> = {
+  encode(message: WeightSpaceMlpDims, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.width !== 0) {
+      writer.uint32(8).int32(message.width);
+    }
+    if (message.depth !== 0) {
+      writer.uint32(16).int32(message.depth);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WeightSpaceMlpDims {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWeightSpaceMlpDims();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.width = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.depth = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WeightSpaceMlpDims {
+    return {
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      depth: isSet(object.depth) ? globalThis.Number(object.depth) : 0,
+    };
+  },
+
+  toJSON(message: WeightSpaceMlpDims): unknown {
+    const obj: any = {};
+    if (message.width !== 0) {
+      obj.width = Math.round(message.width);
+    }
+    if (message.depth !== 0) {
+      obj.depth = Math.round(message.depth);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WeightSpaceMlpDims>, I>>(base?: I): WeightSpaceMlpDims {
+    return WeightSpaceMlpDims.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WeightSpaceMlpDims>, I>>(object: I): WeightSpaceMlpDims {
+    const message = createBaseWeightSpaceMlpDims();
+    message.width = object.width ?? 0;
+    message.depth = object.depth ?? 0;
+    return message;
+  },
+};
+
+function createBaseDwsnetDims(): DwsnetDims {
+  return { channels: 0, layers: 0, headWidth: 0 };
+}
+
+export const DwsnetDims: MessageFns<DwsnetDims> = {
+  encode(message: DwsnetDims, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.channels !== 0) {
+      writer.uint32(8).int32(message.channels);
+    }
+    if (message.layers !== 0) {
+      writer.uint32(16).int32(message.layers);
+    }
+    if (message.headWidth !== 0) {
+      writer.uint32(24).int32(message.headWidth);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DwsnetDims {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDwsnetDims();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.channels = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.layers = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.headWidth = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DwsnetDims {
+    return {
+      channels: isSet(object.channels) ? globalThis.Number(object.channels) : 0,
+      layers: isSet(object.layers) ? globalThis.Number(object.layers) : 0,
+      headWidth: isSet(object.headWidth)
+        ? globalThis.Number(object.headWidth)
+        : isSet(object.head_width)
+        ? globalThis.Number(object.head_width)
+        : 0,
+    };
+  },
+
+  toJSON(message: DwsnetDims): unknown {
+    const obj: any = {};
+    if (message.channels !== 0) {
+      obj.channels = Math.round(message.channels);
+    }
+    if (message.layers !== 0) {
+      obj.layers = Math.round(message.layers);
+    }
+    if (message.headWidth !== 0) {
+      obj.headWidth = Math.round(message.headWidth);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DwsnetDims>, I>>(base?: I): DwsnetDims {
+    return DwsnetDims.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DwsnetDims>, I>>(object: I): DwsnetDims {
+    const message = createBaseDwsnetDims();
+    message.channels = object.channels ?? 0;
+    message.layers = object.layers ?? 0;
+    message.headWidth = object.headWidth ?? 0;
     return message;
   },
 };
@@ -1728,7 +1989,7 @@ export const TrialPlan: MessageFns<TrialPlan> = {
 };
 
 function createBaseBaselineLosses(): BaselineLosses {
-  return { noMotion: 0, constantVelocity: 0 };
+  return { noMotion: 0, constantVelocity: 0, predictMean: undefined };
 }
 
 export const BaselineLosses: MessageFns<BaselineLosses> = {
@@ -1738,6 +1999,9 @@ export const BaselineLosses: MessageFns<BaselineLosses> = {
     }
     if (message.constantVelocity !== 0) {
       writer.uint32(17).double(message.constantVelocity);
+    }
+    if (message.predictMean !== undefined) {
+      writer.uint32(25).double(message.predictMean);
     }
     return writer;
   },
@@ -1771,6 +2035,14 @@ export const BaselineLosses: MessageFns<BaselineLosses> = {
             message.constantVelocity = reader.double();
             continue;
           }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.predictMean = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1795,6 +2067,11 @@ export const BaselineLosses: MessageFns<BaselineLosses> = {
         : isSet(object.constant_velocity)
         ? globalThis.Number(object.constant_velocity)
         : 0,
+      predictMean: isSet(object.predictMean)
+        ? globalThis.Number(object.predictMean)
+        : isSet(object.predict_mean)
+        ? globalThis.Number(object.predict_mean)
+        : undefined,
     };
   },
 
@@ -1806,6 +2083,9 @@ export const BaselineLosses: MessageFns<BaselineLosses> = {
     if (message.constantVelocity !== 0) {
       obj.constantVelocity = floatToJson(message.constantVelocity);
     }
+    if (message.predictMean !== undefined) {
+      obj.predictMean = floatToJson(message.predictMean);
+    }
     return obj;
   },
 
@@ -1816,6 +2096,7 @@ export const BaselineLosses: MessageFns<BaselineLosses> = {
     const message = createBaseBaselineLosses();
     message.noMotion = object.noMotion ?? 0;
     message.constantVelocity = object.constantVelocity ?? 0;
+    message.predictMean = object.predictMean ?? undefined;
     return message;
   },
 };
