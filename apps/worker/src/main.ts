@@ -31,9 +31,17 @@ export async function workerMain(opts: RunWorkerOptions): Promise<number> {
     logger.warn('parent process gone (IPC channel closed): exiting now; the lease expires and the trial resumes from its checkpoint');
     process.exit(1);
   };
-  if (process.channel) {
-    process.channel.unref(); // the channel alone must not keep a finished worker alive
+  // Started with an IPC channel (process.send exists): a parent that died while this process was still loading its
+  // modules closed the channel before the 'disconnect' listener existed, so check `connected` now and every second
+  // too (found by test/demo/demo-kill.test.ts: a replacement worker spawned just before the demo's SIGKILL lived on).
+  let parentWatch: NodeJS.Timeout | undefined;
+  if (typeof process.send === 'function') {
+    if (!process.connected) onParentGone();
+    process.channel?.unref(); // the channel alone must not keep a finished worker alive
     process.on('disconnect', onParentGone);
+    parentWatch = setInterval(() => {
+      if (!process.connected) onParentGone();
+    }, 1_000).unref();
   }
   try {
     await runWorker({ ...opts, logger, signal: opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal });
@@ -46,5 +54,6 @@ export async function workerMain(opts: RunWorkerOptions): Promise<number> {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     process.off('disconnect', onParentGone);
+    if (parentWatch) clearInterval(parentWatch);
   }
 }
