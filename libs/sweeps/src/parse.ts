@@ -31,8 +31,44 @@ function syntaxError(format: SpecFormat, where: string, detail: string, source?:
  * Parse spec text into a plain value, without validating it. Format defaults to JSON when the text starts
  * with "{", YAML otherwise. Throws SweepSpecError with the line and column of a syntax error.
  */
+/** Deepest nesting a spec may have: a real spec nests about 5 levels; the parsers recurse per level. */
+export const MAX_SPEC_NESTING = 64;
+
+/**
+ * The deepest nesting of flow collections ([ and {) outside quoted strings, found without parsing. Parsing a text
+ * nested thousands deep overflows the parser's stack, and V8 can die of that later (a regular-expression compile
+ * near the stack limit aborted the process: found by test/fuzz/sweep-spec.test.ts), so such text is refused first.
+ */
+function flowNesting(text: string): { depth: number; at: number } {
+  let depth = 0;
+  let max = 0;
+  let at = 0;
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quote) {
+      if (ch === '\\' && quote === '"') i++;
+      else if (ch === quote) quote = null;
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '[' || ch === '{') {
+      if (++depth > max) {
+        max = depth;
+        at = i;
+      }
+    } else if (ch === ']' || ch === '}') depth = Math.max(0, depth - 1);
+  }
+  return { depth: max, at };
+}
+
 export function parseSpecText(text: string, format?: SpecFormat, source?: string): unknown {
   const fmt: SpecFormat = format ?? (text.trimStart().startsWith('{') ? 'json' : 'yaml');
+  const nesting = flowNesting(text);
+  if (nesting.depth > MAX_SPEC_NESTING) {
+    throw new SweepSpecError(
+      [{ path: '', message: `the ${fmt === 'json' ? 'JSON' : 'YAML'} nests ${nesting.depth} levels deep at ${lineCol(text, nesting.at)} (at most ${MAX_SPEC_NESTING}); a sweep spec nests a few levels: flatten it` }],
+      { source },
+    );
+  }
   let value: unknown;
   if (fmt === 'json') {
     try {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify as toYaml } from 'yaml';
 import { defaultBenchmarkConfig, validateBenchmarkConfig } from '@equiscale/rigid-body';
-import { DEFAULT_CHECKPOINT_EVERY, SweepSpecError, isGridSpec, normalizeSpec, parseSweepSpec, rigidBodyBenchmark, specHash } from './index.js';
+import { DEFAULT_CHECKPOINT_EVERY, SweepSpecError, isGridSpec, normalizeSpec, parseSpecText, parseSweepSpec, rigidBodyBenchmark, specHash } from './index.js';
 
 const base = () => ({
   name: 'unit-test',
@@ -303,4 +303,12 @@ test('spec hash changes when the sweep changes', () => {
   assert.notEqual(specHash({ ...base(), training: { lr: { peak: 2e-3 } } }), h);
   assert.notEqual(specHash({ ...base(), benchmark: { seed: 7 } }), h);
   assert.notEqual(specHash({ ...base(), families: ['gatr', 'transformer'] }), h, 'family order sets cell order');
+});
+
+test('a spec nested thousands deep is refused in one line before any parser recurses into it', () => {
+  for (const [text, format] of [['['.repeat(3000) + ']'.repeat(3000), 'yaml'], ['{"a":' .repeat(3000) + '1' + '}'.repeat(3000), 'json']] as const) {
+    assert.throws(() => parseSpecText(text, format), (e: unknown) => e instanceof SweepSpecError && /nests 3000 levels deep at line 1, column \d+ \(at most 64\)/.test(e.message));
+  }
+  // a nesting that real specs use still parses
+  assert.deepEqual(parseSpecText('a: [[1, {b: [2]}]]', 'yaml'), { a: [[1, { b: [2] }]] });
 });
