@@ -118,7 +118,7 @@ export function fitApproach2(runs: readonly Run[], opts: Approach2Options = {}):
   return { profiles, kappa, a, kN, b, kD, identifiable: reasons.length === 0, reasons };
 }
 
-export function linfit(x: number[], y: number[]): [number, number] {
+export function linfit(x: readonly number[], y: readonly number[]): [number, number] {
   const n = x.length;
   const mx = x.reduce((s, v) => s + v, 0) / n;
   const my = y.reduce((s, v) => s + v, 0) / n;

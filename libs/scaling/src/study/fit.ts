@@ -5,6 +5,7 @@
  * run's own FLOPs with bootstrap bands, and a fit status: determined when the α and β bootstrap intervals lie
  * within a factor 2 (hi/lo ≤ 2) and the cross-check agrees.
  */
+import { linfit } from '../approach2.js';
 import { fitApproach3, gridSearch, HuberLogObjective, finishFit, identifiabilityProblems, type Approach3Fit, type StartGrid } from '../approach3.js';
 import { bootstrapFit, sampleLaws, type BootstrapSamples } from '../bootstrap.js';
 import { logSpace } from '../frontier.js';
@@ -223,17 +224,9 @@ function nanIntervals() {
   return { E: iv, A: iv, B: iv, alpha: iv, beta: iv };
 }
 
+/** Least-squares slope of y on x (approach2.ts linfit). */
 export function olsSlope(x: readonly number[], y: readonly number[]): number {
-  const n = x.length;
-  const mx = x.reduce((s, v) => s + v, 0) / n;
-  const my = y.reduce((s, v) => s + v, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-  }
-  return sxy / sxx;
+  return linfit(x, y)[1];
 }
 
 export interface FrontierRatio {

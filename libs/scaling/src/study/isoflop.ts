@@ -6,6 +6,7 @@
  * ln D_opt are regressed on ln C (N_opt ∝ C^a, D_opt ∝ C^b). Intervals: the same seed-grouped bootstrap.
  */
 import { logSpace } from '../frontier.js';
+import { linfit } from '../approach2.js';
 import { makeResampler } from '../bootstrap.js';
 import { makeRng, percentileInterval, type Interval } from '../rng.js';
 import { flopsModel, flopsPerSample } from './flops.js';
@@ -133,19 +134,6 @@ function solve3(M0: number[][], b0: number[]): [number, number, number] | null {
   return [M[0][3] / M[0][0], M[1][3] / M[1][1], M[2][3] / M[2][2]];
 }
 
-function line(x: number[], y: number[]): [number, number] {
-  const n = x.length;
-  const mx = x.reduce((s, v) => s + v, 0) / n;
-  const my = y.reduce((s, v) => s + v, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-  }
-  const s = sxy / sxx;
-  return [my - s * mx, s];
-}
 
 /** Assigns each run a bin index (or -1 when outside every centre's half-width). */
 export function isoFlopBins(flops: readonly number[], opts: Pick<IsoFlopStudyOptions, 'binsPerDecade' | 'centres'> = {}): number[] {
@@ -195,8 +183,8 @@ export function fitIsoFlopFamily(runs: readonly StudyRun[], opts: IsoFlopStudyOp
     if (ok.length < 2) return null;
     const lc = ok.map((f) => Math.log(f.c));
     const nOpt = ok.map((f) => Math.exp(f.mid + f.zStar * f.half));
-    const [iN, a] = line(lc, nOpt.map(Math.log));
-    const [iD, b] = line(lc, ok.map((f, j) => Math.log(f.c / flopsPerSample(fm, nOpt[j]))));
+    const [iN, a] = linfit(lc, nOpt.map(Math.log));
+    const [iD, b] = linfit(lc, ok.map((f, j) => Math.log(f.c / flopsPerSample(fm, nOpt[j]))));
     return { a, b, kN: Math.exp(iN), kD: Math.exp(iD) };
   };
   const point = fitAll(W);
