@@ -3,7 +3,7 @@
  * fenced by (trial_id, lease_token) inside libs/db/src/queue; this file only validates and translates.
  */
 import { randomUUID } from 'node:crypto';
-import { Trial, type TrialAssignment, type WorkerServiceServer } from '@equiscale/contract';
+import { Trial, type SymmetryMeasures, type TrialAssignment, type WorkerServiceServer } from '@equiscale/contract';
 import {
   claimTrial,
   completeTrial,
@@ -47,6 +47,17 @@ function workerId(id: string, field = 'worker_id'): string {
   return v.text(id, field, 200, 'a worker id (non-empty string)');
 }
 
+/** SymmetryMeasures as given, each present field finite (one line naming the field otherwise). */
+function symmetryMeasures(m: SymmetryMeasures): SymmetryMeasures {
+  const out: SymmetryMeasures = {};
+  const names = { exactValLoss: 'exact_val_loss', exactTestLoss: 'exact_test_loss', equivarianceErrorAfterClone: 'equivariance_error_after_clone', equivarianceErrorFinal: 'equivariance_error_final', teacherInferenceFlops: 'teacher_inference_flops' } as const;
+  for (const [k, field] of Object.entries(names) as [keyof SymmetryMeasures, string][]) {
+    const x = m[k];
+    if (x !== undefined) out[k] = v.finite(x, `symmetry.${field}`, { min: 0 });
+  }
+  return out;
+}
+
 function assignment(c: ClaimedTrial): TrialAssignment {
   const t = c.trial;
   return {
@@ -61,6 +72,7 @@ function assignment(c: ClaimedTrial): TrialAssignment {
     leaseExpiresAtMs: t.lease_expires_at ? new Date(t.lease_expires_at).getTime() : 0,
     checkpoint: c.checkpoint ? Buffer.from(c.checkpoint.data) : Buffer.alloc(0),
     checkpointStep: c.checkpoint?.step ?? 0,
+    teacherCheckpoint: c.teacher ? Buffer.from(c.teacher.data) : Buffer.alloc(0),
   };
 }
 
@@ -148,6 +160,7 @@ export function workerServiceImpl(deps: WorkerServiceDeps): ServiceImpl<WorkerSe
               ...(req.baselines.predictMean !== undefined ? { predictMean: v.finite(req.baselines.predictMean, 'baselines.predict_mean', { min: 0 }) } : {}),
             }
           : null,
+        symmetry: req.symmetry ? symmetryMeasures(req.symmetry) : null,
       };
       await completeTrial(db, ref, input);
       return {};

@@ -82,7 +82,7 @@ export function createModelTrainer(opts: ModelTrainerOptions): Trainer {
       return backendName;
     },
 
-    async train(trial: Trial, benchmark: SweepBenchmark | null, resume: ResumePoint | null, cb: TrainerCallbacks): Promise<TrainerOutcome> {
+    async train(trial: Trial, benchmark: SweepBenchmark | null, resume: ResumePoint | null, cb: TrainerCallbacks, teacher: Uint8Array | null = null): Promise<TrainerOutcome> {
       if (!benchmark) throw new Error(`trial ${trial.cellKey}: the assignment carries no benchmark config (TrialAssignment.benchmark); the model trainer needs the sweep's`);
       const stopBuf = new SharedArrayBuffer(4);
       const stop = new Int32Array(stopBuf);
@@ -102,7 +102,7 @@ export function createModelTrainer(opts: ModelTrainerOptions): Trainer {
       };
       try {
         const outcome = await request<TrainerOutcome>(
-          (id) => ({ type: 'train', id, trial, benchmark, resume: resume ? resume.data : null, stop: stopBuf }),
+          (id) => ({ type: 'train', id, trial, benchmark, resume: resume ? resume.data : null, teacher, stop: stopBuf }),
           (m, resolve, reject) => {
             if (m.type === 'metrics') enqueue(() => cb.onMetrics(m.points));
             else if (m.type === 'progress') cb.onProgress(m.step, m.steps);

@@ -111,7 +111,9 @@ export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialRep
   try {
     const toTrain =
       s.opts.checkpointEvery === undefined ? trial : { ...trial, training: { ...trial.training, checkpointEvery: s.opts.checkpointEvery } };
-    outcome = await s.trainer.train(toTrain, benchmark, a.checkpoint.length > 0 ? { data: new Uint8Array(a.checkpoint), step: a.checkpointStep } : null, {
+    const resume = a.checkpoint.length > 0 ? { data: new Uint8Array(a.checkpoint), step: a.checkpointStep } : null;
+    const teacher = a.teacherCheckpoint.length > 0 ? new Uint8Array(a.teacherCheckpoint) : null;
+    outcome = await s.trainer.train(toTrain, benchmark, resume, {
       onMetrics: (points) => metrics.add(points),
       onCheckpoint: async (data, at) => {
         if (fenced()) return;
@@ -123,7 +125,7 @@ export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialRep
       onProgress: (at) => {
         step = at;
       },
-    });
+    }, teacher);
   } catch (err) {
     trainError = err;
   } finally {
@@ -169,6 +171,7 @@ export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialRep
         paramCount: o.paramCount,
         executedFlops: Number.isFinite(o.executedFlops) && o.executedFlops > 0 ? o.executedFlops : 0,
         baselines: o.baselines && Number.isFinite(o.baselines.noMotion) && Number.isFinite(o.baselines.constantVelocity) && (o.baselines.predictMean ?? 0) >= 0 ? o.baselines : undefined,
+        symmetry: finiteMeasures(o.symmetry),
       }),
     );
     if (!r) return report('lease-lost', step);
@@ -177,7 +180,7 @@ export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialRep
       testLoss: o.testLoss,
       error: o.error,
       wallTimeS: Math.round(wallTimeS * 10) / 10,
-      // issue 16: what a family measured about its symmetry (gatr+approx: the exact model's losses); not stored yet
+      // issue 16: what a family measured about its symmetry (also stored with the trial)
       ...(o.symmetry ? { symmetry: o.symmetry } : {}),
     });
     return report(o.status, step);
@@ -192,6 +195,13 @@ export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialRep
 function clip(raw: string): string {
   const text = raw.replace(/\u0000/g, '\\0');
   return text.length > MAX_TEXT_CHARS ? `${text.slice(0, MAX_TEXT_CHARS - 10)} …(cut)` : text;
+}
+
+/** The symmetry measures with finite values only (the coordinator refuses others); undefined when none. */
+function finiteMeasures(m: TrainerOutcome['symmetry']): TrainerOutcome['symmetry'] {
+  if (!m) return undefined;
+  const kept = Object.fromEntries(Object.entries(m).filter(([, x]) => typeof x === 'number' && Number.isFinite(x)));
+  return Object.keys(kept).length ? kept : undefined;
 }
 
 function finiteOrUndefined(x: number | null): number | undefined {

@@ -10,6 +10,8 @@ export type ThreadRequest =
       trial: Trial;
       benchmark: SweepBenchmark;
       resume: Uint8Array | null;
+      /** a student's teacher checkpoint (symmetry cloning); null otherwise */
+      teacher: Uint8Array | null;
       /** SharedArrayBuffer of one Int32: 1 = stop after the current step */
       stop: SharedArrayBuffer;
     };

@@ -73,6 +73,7 @@ async function train(m: Extract<ThreadRequest, { type: 'train' }>): Promise<void
       },
     },
     m.resume ?? undefined,
+    m.teacher ? { teacher: m.teacher } : {},
   );
   post({
     type: 'done',

@@ -43,10 +43,11 @@ export interface Trainer {
   /** the backend name the worker registers with ("cpu", "wasm", "tensorflow", "sleep") */
   backend(): Promise<string>;
   /**
-   * Trains one trial (as planned, equiscale.v1.Trial) on the sweep's benchmark, resuming from `resume` when given.
+   * Trains one trial (as planned, equiscale.v1.Trial) on the sweep's benchmark, resuming from `resume` when given;
+   * a student (trial.role "student", symmetry cloning) imitates `teacher`, its teacher trial's checkpoint.
    * Throws on a bug or a bad trial (→ FailTrial).
    */
-  train(trial: Trial, benchmark: SweepBenchmark | null, resume: ResumePoint | null, callbacks: TrainerCallbacks): Promise<TrainerOutcome>;
+  train(trial: Trial, benchmark: SweepBenchmark | null, resume: ResumePoint | null, callbacks: TrainerCallbacks, teacher?: Uint8Array | null): Promise<TrainerOutcome>;
   /** releases threads or other resources */
   close?(): Promise<void>;
 }

@@ -42,6 +42,9 @@ export function trialProblem(t: TrialMessage | undefined): string | null {
     if (!positiveInt(tr.evalExamples)) return `trial.training.eval_examples: expected an integer > 0, got ${tr.evalExamples}`;
     return null;
   }
+  if (t.role !== undefined && t.role !== '' && !['run', 'trunk', 'branch', 'student'].includes(t.role)) return `trial.role: expected "run", "trunk", "branch" or "student", got "${t.role}"`;
+  if ((t.role === 'student') !== (tr.cloneSteps !== undefined)) return 'trial.training.clone_steps: set exactly when trial.role is "student" (symmetry cloning)';
+  if (t.role === 'student' && (mf !== 'transformer' || !positiveInt(tr.cloneSteps!) || tr.cloneSteps! > t.steps)) return `trial.training.clone_steps: a student is a transformer with clone_steps in [1, ${t.steps}], got ${t.modelFamily} with ${tr.cloneSteps}`;
   const g = d.gatr ?? d.transformer!;
   if (g.output !== undefined && g.output !== 'rigid' && g.output !== 'vertex') return `trial.dims.${t.modelFamily}.output: expected "rigid" or "vertex", got "${g.output}"`;
   if (d.gatr?.attention !== undefined && d.gatr.attention !== 'sdp' && d.gatr.attention !== 'distance') return `trial.dims.gatr.attention: expected "sdp" or "distance", got "${d.gatr.attention}"`;
@@ -79,6 +82,7 @@ export function trainingConfig(t: Trial): TrialConfig {
     evalExamples: tr.evalExamples,
     checkpointEvery: tr.checkpointEvery,
     ...(tr.checkpointAt?.length ? { checkpointAt: [...tr.checkpointAt] } : {}),
+    ...(t.role === 'student' && tr.cloneSteps !== undefined ? { clone: { steps: tr.cloneSteps } } : {}),
     seed: t.seed,
   };
 }

@@ -4,10 +4,10 @@
  * equiscale.v1.MetricPoint, so they cross gRPC and the database as is, without a mapping. A field added on one side
  * only fails the typecheck here. Nothing runs; the functions exist for the type checker.
  */
-import type { MetricPoint as ModelsMetricPoint } from '@equiscale/models/accounting';
+import type { MetricPoint as ModelsMetricPoint, SymmetryReport } from '@equiscale/models/accounting';
 import type { Trial as PlannedTrial, TrainingSettings as PlannedTraining, TrialPlan as PlannedPlan } from '@equiscale/sweeps';
 import type { Trial, TrainingSettings, TrialPlan } from './gen/equiscale/v1/trial.js';
-import type { MetricPoint } from './gen/equiscale/v1/worker.js';
+import type { MetricPoint, SymmetryMeasures } from './gen/equiscale/v1/worker.js';
 
 type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : { onlyLeft: Exclude<keyof A, keyof B>; onlyRight: Exclude<keyof B, keyof A> };
 const same = <T extends true>(_: T) => _;
@@ -21,3 +21,7 @@ same<SameKeys<PlannedPlan, TrialPlan>>(true);
 /** One metric point type end to end: the trainer's points are the message's. */
 export const metricPointIsTheMessage = (p: ModelsMetricPoint): MetricPoint => p;
 same<SameKeys<ModelsMetricPoint, MetricPoint>>(true);
+
+/** What a symmetry family measured: the trainer's report is the completion's message. */
+export const symmetryIsTheMessage = (m: SymmetryReport): SymmetryMeasures => m;
+same<SameKeys<SymmetryReport, SymmetryMeasures>>(true);

@@ -12,7 +12,10 @@
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { BaselineLosses as RigidBodyBaselines } from '@equiscale/rigid-body';
-import type { Trial } from '@equiscale/sweeps';
+import type { Trial, TrialRecord } from '@equiscale/sweeps';
+
+/** What a symmetry family measured at the end of a trial (libs/models SymmetryReport = equiscale.v1.SymmetryMeasures). */
+export type SymmetryReport = NonNullable<TrialRecord['symmetry']>;
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** int8 columns: both connections parse them into JS numbers (see connect.ts); all our values are < 2^53. */
@@ -89,17 +92,19 @@ export interface TrialsTable {
   finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
-  /** generated from trial.role: 'run' (independent), 'trunk' or 'branch' of a WSD sweep (migrations/0003) */
+  /** generated from trial.role: 'run' (independent), 'trunk' or 'branch' of a WSD sweep (migrations/0003), 'student' of symmetry cloning (0005) */
   role: Derived<TrialRole>;
-  /** a branch's trunk trial (set by createSweep from the trial's parent cell key); null otherwise */
+  /** a branch's trunk trial or a student's teacher (set by createSweep from the trial's parent cell key); null otherwise */
   parent_id: ColumnType<BigIntCol | null, BigIntCol | null | undefined, BigIntCol | null>;
-  /** generated from trial.branchStep: the trunk step a branch resumes from */
+  /** generated from trial.branchStep: the trunk step a branch resumes from; a student: its teacher's last step */
   branch_step: Derived<number | null>;
   /** generated from trial.plan.spentNominalFlops: nominal FLOPs the sweep spends on the trial (a branch: its cooldown only) */
   spent_flops: Derived<number | null>;
+  /** what a symmetry family measured at the end (equiscale.v1.SymmetryMeasures, migrations/0005); null otherwise */
+  symmetry: ColumnType<SymmetryReport | null, string | null | undefined, string | null>;
 }
 
-export type TrialRole = 'run' | 'trunk' | 'branch';
+export type TrialRole = 'run' | 'trunk' | 'branch' | 'student';
 
 export interface TrialMetricsTable {
   trial_id: BigIntCol;

@@ -54,6 +54,7 @@ function record(r: StudyRun, family: string, trainSize: number): TrialRecord {
     executedFlops: null,
     backend: 'cpu',
     error: null,
+    symmetry: null,
   };
 }
 

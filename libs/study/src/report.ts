@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import { buildStudyReport, type Claim, type Interval } from '@equiscale/scaling';
 import type { StudyAnalysis } from './analyze.js';
 import type { Figure } from './figures.js';
-import { isFinished } from './runs.js';
+import { isFinished, withTeacher } from './runs.js';
 import type { BaselineLosses, Study } from './study.js';
 import { baselineSentence, benchmarkLine, flopConventionOf, matchedComputeMarkdown, scorecardMarkdown, studyBenchmarkKind, weightSpaceScorecard, type ScorecardRow } from './benchmark-report.js';
 
@@ -65,6 +65,46 @@ function claimLines(c: Claim): string[] {
   ];
 }
 
+/** One family's symmetry measurements over its finished trials: each measure's median, range and count. */
+export interface SymmetrySummary {
+  family: string;
+  measures: Record<string, { median: number; min: number; max: number; trials: number }>;
+}
+
+const SYMMETRY_MEASURES: Record<string, string> = {
+  exactValLoss: 'validation loss of the exact model (symmetry-breaking inputs off)',
+  exactTestLoss: 'test loss of the exact model (symmetry-breaking inputs off)',
+  equivarianceErrorAfterClone: 'relative equivariance error after cloning (learned, not exact)',
+  equivarianceErrorFinal: 'relative equivariance error at the end of fine-tuning',
+  teacherInferenceFlops: "nominal FLOPs of the teacher's forward passes while cloning (in the family's own compute)",
+};
+
+export function symmetrySummaries(study: Study): SymmetrySummary[] {
+  const out: SymmetrySummary[] = [];
+  for (const f of [...new Set(study.trials.map((t) => t.trial.family))]) {
+    const measures: SymmetrySummary['measures'] = {};
+    for (const k of Object.keys(SYMMETRY_MEASURES)) {
+      const xs = study.trials
+        .filter((t) => t.trial.family === f && isFinished(t))
+        .map((t) => (t.symmetry as Record<string, number | undefined> | null)?.[k])
+        .filter((x): x is number => typeof x === 'number' && Number.isFinite(x))
+        .sort((a, b) => a - b);
+      if (xs.length) measures[k] = { median: xs.length % 2 ? xs[(xs.length - 1) / 2]! : (xs[xs.length / 2 - 1]! + xs[xs.length / 2]!) / 2, min: xs[0]!, max: xs[xs.length - 1]!, trials: xs.length };
+    }
+    if (Object.keys(measures).length) out.push({ family: f, measures });
+  }
+  return out;
+}
+
+function symmetryMarkdown(study: Study): string[] {
+  const s = symmetrySummaries(study);
+  if (!s.length) return [];
+  const L = ['## Symmetry measurements', '', '| family | measure | median | range | trials |', '|---|---|---|---|---|'];
+  for (const f of s) for (const [k, m] of Object.entries(f.measures)) L.push(`| ${f.family} | ${SYMMETRY_MEASURES[k]} | ${num(m.median, 4)} | ${num(m.min, 3)}–${num(m.max, 3)} | ${m.trials} |`);
+  L.push('');
+  return L;
+}
+
 export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: Figure[], ctx: ReportContext): string {
   const { result: a } = analysis;
   const finished = study.trials.filter(isFinished);
@@ -94,7 +134,7 @@ export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: F
   L.push('');
   const baseline = baselineSentence(study);
   if (baseline) L.push(baseline, '');
-  L.push(...scorecardMarkdown(study), ...matchedComputeMarkdown(study));
+  L.push(...scorecardMarkdown(study), ...matchedComputeMarkdown(study), ...symmetryMarkdown(study));
 
   L.push('## What the data shows', '');
   L.push(
@@ -118,6 +158,12 @@ export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: F
   }
   for (const x of a.failures) L.push(`| ${x.family} | | | | | | | | no ${x.stage} fit: ${x.problem} |`);
   L.push('');
+  const cloned = [...new Set(analysis.input.compute.map((r) => r.family).filter((f) => f.endsWith(withTeacher(''))))];
+  if (cloned.length) {
+    L.push(
+      `- Symmetry cloning is counted twice: ${cloned.map((f) => f.slice(0, -withTeacher('').length)).join(', ')} with the student's own training plus the teacher's forward passes while cloning, and ${cloned.join(', ')} with each student's share of its teacher's training added (the teacher is a gatr trial of this sweep).`,
+    );
+  }
   for (const f of a.families) {
     const p = f.computePowerLaw;
     if (p) L.push(`- ${f.family}: power law in compute on the lower envelope of its runs, L(C) = ${num(p.lInf)} + (${sci(p.c0)}/C)^${num(p.gamma)}${p.identifiable ? '' : ` (not determined: ${p.reasons.join('; ')})`}.`);
@@ -260,6 +306,8 @@ export interface ReportJson {
   baselines: BaselineLosses | null;
   /** weight-space only: the seed paper's claims checked against the observed losses at matched compute */
   scorecard?: ScorecardRow[];
+  /** per family, what its trials measured about their symmetry (gatr+approx, transformer+clone); absent when none did */
+  symmetry?: SymmetrySummary[];
   bootstrap: number;
   meta?: Record<string, unknown>;
 }
@@ -283,6 +331,7 @@ export function reportJson(study: Study, analysis: StudyAnalysis, ctx: ReportCon
     finishedRuns: study.trials.filter(isFinished).length,
     baselines: study.baselines,
     ...(studyBenchmarkKind(study) === 'weight-space' ? { scorecard: weightSpaceScorecard(study) } : {}),
+    ...(symmetrySummaries(study).length ? { symmetry: symmetrySummaries(study) } : {}),
     bootstrap: ctx.bootstrap,
   };
 }

@@ -69,6 +69,34 @@ function toRun(study: Study, t: TrialRecord, trunks: Map<string, TrialRecord>): 
   };
 }
 
+/** The family name under which a cloning family's runs are counted with their share of the teacher's training. */
+export const withTeacher = (family: string): string => `${family} (with teacher)`;
+
+/**
+ * transformer+clone (students): the same run once more under withTeacher(family), its FLOPs (nominal, executed) and
+ * wall time with its share of its teacher's training added (plan.teacherNominalFlops etc.; the teacher's wall time
+ * split the same way). The plain family counts the student's own training and the teacher's forward passes.
+ */
+function withTeacherShare(study: Study, runs: TrialRun[]): TrialRun[] {
+  const byId = new Map(study.trials.map((t) => [t.id, t]));
+  const out: TrialRun[] = [];
+  for (const r of runs) {
+    const t = byId.get(r.trialId);
+    const plan = t?.trial.plan;
+    if (!t || t.trial.role !== 'student' || plan?.teacherNominalFlops === undefined) continue;
+    const teacher = t.parentId !== null ? byId.get(t.parentId) : undefined;
+    const share = teacher ? plan.teacherNominalFlops / teacher.trial.plan.nominalFlops : NaN;
+    out.push({
+      ...r,
+      family: withTeacher(r.family),
+      flops: r.flops + plan.teacherNominalFlops,
+      executedFlops: r.executedFlops + (plan.teacherExecutedFlops ?? 0),
+      wallS: r.wallS + share * (teacher?.wallTimeS ?? NaN),
+    });
+  }
+  return out;
+}
+
 export interface StudyInput extends StudyRunsInput {
   compute: TrialRun[];
   data: TrialRun[];
@@ -90,5 +118,6 @@ export function studyInput(study: Study): StudyInput {
     compute = compute.filter((t) => t.trial.trainSize === largest.get(t.trial.family));
   }
   const data = trialsFor(study, 'data').filter((t) => isFinished(t) && t.valLoss !== null && t.valLoss > 0);
-  return { compute: compute.map(run), data: data.map(run) };
+  const computeRuns = compute.map(run);
+  return { compute: [...computeRuns, ...withTeacherShare(study, computeRuns)], data: data.map(run) };
 }

@@ -42,6 +42,7 @@ function rec(id: number, family: string, params: number, steps: number, testLoss
     executedFlops: null,
     backend: 'cpu',
     error: null,
+    symmetry: null,
   };
 }
 

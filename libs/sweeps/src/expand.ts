@@ -14,6 +14,7 @@ import { canonicalJson, sha256Hex } from './canonical.js';
 import { exponential } from './labels.js';
 import { MAX_INT32 } from './schema.js';
 import { applyWsd } from './wsd.js';
+import { applyClone, CLONE_FAMILY } from './clone.js';
 import { isGridSpec, normalizeSpec, type FamilySettings, type ModelSizeSpec, type NormalizedSweepSpec } from './normalize.js';
 import { modelDims, trialDims, type BenchmarkRef, type Trial, type TrialCell, type TrialLrSchedule } from './trial.js';
 
@@ -296,7 +297,10 @@ export function planSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): Sw
     }
   }
   issues.throwIfAny();
-  const planned = applyWsd(cells, (f) => s.perFamily[f]!, (f) => wsdLrPath(spec, f), issues);
+  const wsd = applyWsd(cells, (f) => s.perFamily[f]!, (f) => wsdLrPath(spec, f), issues);
+  issues.throwIfAny();
+  const cloneAt = s.families.indexOf(CLONE_FAMILY);
+  const planned = cloneAt < 0 ? wsd : applyClone(wsd, s.familyOptions!['transformer+clone']!.fraction, cloneAt, issues);
   issues.throwIfAny();
   const keys = new Set(planned.map((c) => c.cellKey));
   if (keys.size !== planned.length) throw new Error('planSweep: internal error, cell keys are not unique');

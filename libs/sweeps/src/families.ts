@@ -30,7 +30,7 @@ export interface SweepFamily {
   augment: boolean;
   /** The group augment draws from (models lib task/augment.ts): 'e3' (default) or 'task' (the floor's symmetries). */
   augmentGroup?: AugmentGroup;
-  /** approx: learned fixed inputs (dims.approxInputs); lps: probabilistic symmetrization (dims.lps); clone: symmetry cloning (models TrialConfig.clone; not schedulable yet) */
+  /** approx: learned fixed inputs (dims.approxInputs); lps: probabilistic symmetrization (dims.lps); clone: symmetry cloning (models TrialConfig.clone; a student of a gatr trial, clone.ts) */
   method?: SymmetryMethod;
   description: string;
   /**
@@ -100,9 +100,7 @@ const FAMILIES: readonly SweepFamily[] = [
     augment: false,
     method: 'clone',
     description:
-      "transformer first trained to match a trained GATr teacher's predictions on E(3)-transformed inputs (symmetry cloning), then fine-tuned on the labels; the teacher would be the sweep's gatr trial of the same size, steps, data and seed",
-    notSchedulable:
-      "its teacher is a trained gatr trial of the same sweep, and the queue's trial dependency (WSD: a branch waits for its trunk's checkpoint and resumes from it) cannot yet hand a fresh trial another trial's final checkpoint as its teacher (the training mode is in libs/models: TrialConfig.clone)",
+      "transformer first trained to match a trained GATr teacher's predictions on E(3)-transformed inputs (symmetry cloning), then fine-tuned on the labels; the teacher is the sweep's gatr trial of the same size, data and seed (and steps), and the student waits for it in the queue; its compute is reported with and without its share of the teacher's training",
     source: 'Huang, Cheng, Chen, Aspuru-Guzik 2024, "Symmetry From Scratch: Group Equivariance as a Supervised Learning Task"',
     guarantee: 'none',
   },

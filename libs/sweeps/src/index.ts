@@ -46,6 +46,7 @@ export { diffSpecs, diffCells } from './diff.js';
 export type { SpecDiff, CellDiff, CellChange } from './diff.js';
 export { applyWsd, branchStepOf, trunkKey, planTotals } from './wsd.js';
 export type { PlanTotals } from './wsd.js';
+export { applyClone, cloneStepsOf, CLONE_FAMILY, TEACHER_FAMILY } from './clone.js';
 export { nonEmbeddingParamCount } from './params.js';
 export {
   BENCHMARK_KINDS,

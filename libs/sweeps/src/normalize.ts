@@ -81,11 +81,14 @@ export interface FamilyOptionsSpec {
   'gatr+approx'?: { inputs: number };
   /** transformer+lps: frames per example, frame-network width, noise channels (models TransformerDims.lps) */
   'transformer+lps'?: LpsOptions;
+  /** transformer+clone: the share of a student's steps spent imitating its teacher (the rest fine-tune on labels) */
+  'transformer+clone'?: { fraction: number };
 }
 
 export const DEFAULT_FAMILY_OPTIONS: Readonly<Required<FamilyOptionsSpec>> = Object.freeze({
   'gatr+approx': Object.freeze({ inputs: 2 }),
   'transformer+lps': Object.freeze({ samples: LPS_DEFAULT_SAMPLES, hidden: LPS_DEFAULT_HIDDEN, noise: LPS_DEFAULT_NOISE }),
+  'transformer+clone': Object.freeze({ fraction: 0.5 }),
 });
 
 interface SpecCommon {
@@ -98,7 +101,7 @@ interface SpecCommon {
   families: string[];
   /** only present when the spec sets it (so specs without it hash as before) */
   models?: ModelOptionsSpec;
-  /** only present when a listed family has options (gatr+approx, transformer+lps), defaults filled in */
+  /** only present when a listed family has options (gatr+approx, transformer+lps, transformer+clone), defaults filled in */
   familyOptions?: FamilyOptionsSpec;
   /** resolved settings of every listed family, in `families` order */
   perFamily: Record<string, FamilySettings>;

@@ -150,7 +150,8 @@ export const modelOptionsSchema = obj(
 
 /**
  * Options of issue 16's families (absent fields get DEFAULT_FAMILY_OPTIONS in normalize.ts):
- * gatr+approx { inputs } (models GatrDims.approxInputs), transformer+lps { samples, hidden, noise } (models LpsOptions).
+ * gatr+approx { inputs } (models GatrDims.approxInputs), transformer+lps { samples, hidden, noise } (models LpsOptions),
+ * transformer+clone { fraction } (the share of a student's steps spent imitating its teacher; libs/sweeps clone.ts).
  */
 export const familyOptionsSchema = obj(
   {
@@ -170,8 +171,14 @@ export const familyOptionsSchema = obj(
     )
       .partial()
       .optional(),
+    'transformer+clone': obj(
+      { fraction: num('a fraction of the steps spent imitating the teacher (0 < fraction < 1)', { min: 0, gt: true, max: 1, lt: true }) },
+      'transformer+clone options { fraction }',
+    )
+      .partial()
+      .optional(),
   },
-  'a mapping from family (gatr+approx, transformer+lps) to its options',
+  'a mapping from family (gatr+approx, transformer+lps, transformer+clone) to its options',
 );
 
 /** Explicit dims, keyed by model family (transformer+augment uses the transformer dims). */

@@ -39,15 +39,12 @@ test('every family has a description, a source paper and a guarantee; the three 
   assert.equal(byName['transformer+clone']!.guarantee, 'none');
   assert.equal(byName['gatr']!.guarantee, 'exact');
   assert.match(byName['transformer+lps']!.source, /Probabilistic Symmetrization/);
-  assert.deepEqual(
-    SWEEP_FAMILIES.filter((f) => f.notSchedulable).map((f) => f.name),
-    ['transformer+clone'],
-  );
+  assert.deepEqual(SWEEP_FAMILIES.filter((f) => f.notSchedulable).map((f) => f.name), []);
 });
 
 test('familyOptions are filled in only for listed families; specs without the new families hash as before', () => {
   const n = normalizeSpec(spec());
-  assert.deepEqual(n.familyOptions, { 'gatr+approx': { inputs: 2 }, 'transformer+lps': { samples: 2, hidden: 16, noise: 4 } });
+  assert.deepEqual(n.familyOptions, { 'gatr+approx': { inputs: 2 }, 'transformer+lps': { samples: 2, hidden: 16, noise: 4 }, 'transformer+clone': { fraction: 0.5 } });
   const old = spec({ families: ['transformer', 'gatr'] });
   assert.equal(normalizeSpec(old).familyOptions, undefined);
   assert.equal('familyOptions' in normalizeSpec(old), false);
@@ -63,15 +60,55 @@ test('bad family options are refused naming the field', () => {
   assert.match(refusal(spec({ familyOptions: { 'transformer+lps': { samples: 0 } } })), /familyOptions\["transformer\+lps"\]\.samples: expected .*integer 1\.\.64\), got 0/);
   assert.match(refusal(spec({ familyOptions: { 'transformer+lps': { sample: 2 } } })), /familyOptions\["transformer\+lps"\]\.sample: unknown field/);
   assert.match(refusal(spec({ familyOptions: { 'gatr+approx': { inputs: 65 } } })), /familyOptions\["gatr\+approx"\]\.inputs/);
+  assert.match(refusal(spec({ familyOptions: { 'transformer+clone': { fraction: 1 } } })), /familyOptions\["transformer\+clone"\]\.fraction: expected a fraction of the steps spent imitating the teacher \(0 < fraction < 1\), got 1/);
 });
 
-test('transformer+clone is refused in one line naming the field: its teacher dependency cannot be scheduled yet', () => {
-  const e = refusalError(spec({ families: ['transformer', 'gatr', 'transformer+clone'] }));
-  assert.equal(e.issues.length, 1, e.message);
-  assert.equal(e.issues[0]!.path, 'families[2]');
-  assert.match(e.issues[0]!.message, /^transformer\+clone cannot be scheduled yet: its teacher is a trained gatr trial [^\n]*; remove it from the sweep$/);
-  assert.equal(e.message.split('\n').length, 2, e.message);
-  assert.throws(() => planSweep(spec({ families: ['transformer+clone', 'gatr'] })), /families\[0\]: transformer\+clone cannot be scheduled yet/);
+test('transformer+clone: every student waits for the gatr trial of its size, data, seed and steps; the teacher keeps its last checkpoint', () => {
+  const plan = planSweep(spec({ families: ['transformer', 'gatr', 'transformer+clone'], familyOptions: { 'transformer+clone': { fraction: 0.25 } } }));
+  const cell = (key: string) => plan.cells.find((c) => c.cellKey === key)!;
+  const students = plan.cells.filter((c) => c.family === 'transformer+clone');
+  assert.equal(students.length, 4);
+  for (const st of students) {
+    const teacher = cell(st.parent!);
+    assert.equal(st.role, 'student');
+    assert.equal(teacher.family, 'gatr');
+    assert.deepEqual([teacher.sizeLabel, teacher.steps, teacher.trainSize, teacher.seed], [st.sizeLabel, st.steps, st.trainSize, st.seed]);
+    assert.equal(st.branchStep, teacher.steps);
+    assert.deepEqual(teacher.training.checkpointAt, [teacher.steps]);
+    assert.equal(st.training.cloneSteps, Math.round(0.25 * st.steps));
+    // own training + the teacher's forward passes while cloning (a third of its fwd+bwd per sample); the teacher's
+    // whole training (one student each here) only in teacherNominalFlops
+    const own = st.plan.nominalFlopsPerSample * 8 * st.steps;
+    const inference = (teacher.plan.nominalFlopsPerSample / 3) * 8 * st.training.cloneSteps!;
+    assert.ok(Math.abs(st.plan.nominalFlops / (own + inference) - 1) < 1e-12, `${st.plan.nominalFlops} vs ${own + inference}`);
+    assert.equal(st.plan.teacherNominalFlops, teacher.plan.nominalFlops);
+    assert.equal(st.plan.spentNominalFlops, st.plan.nominalFlops);
+    assert.deepEqual(st.dims, cell(st.cellKey.replace('transformer+clone/', 'transformer/')).dims);
+  }
+  // cells that teach nobody are unchanged
+  assert.deepEqual(cell('transformer/s0/steps10/n32/seed0').training.checkpointAt, []);
+});
+
+test('transformer+clone: a student without a teacher is refused naming families[i]; in a WSD sweep students run standalone', () => {
+  assert.throws(
+    () => planSweep(spec({ families: ['transformer', 'transformer+clone'] })),
+    (e: unknown) =>
+      e instanceof SweepSpecError &&
+      e.issues.length === 1 &&
+      e.issues[0]!.path === 'families[1]' &&
+      /^transformer\+clone needs a gatr trial of the same model size, training-set size and seed as its teacher, and 4 cell\(s\) have none \(first: transformer\+clone\/s0\/steps10\/n32\/seed0\); add gatr to families/.test(e.issues[0]!.message),
+  );
+  const wsd = planSweep(spec({ families: ['gatr', 'transformer+clone'], training: { batchSize: 8, lr: { kind: 'wsd', cooldownFraction: 0.2 } } }));
+  const students = wsd.cells.filter((c) => c.family === 'transformer+clone');
+  assert.equal(wsd.cells.filter((c) => c.family === 'transformer+clone' && c.role === 'trunk').length, 0, 'no trunk for students');
+  assert.equal(students.length, 4);
+  for (const st of students) {
+    const teacher = wsd.cells.find((c) => c.cellKey === st.parent)!;
+    assert.equal(teacher.role, 'branch');
+    assert.equal(st.training.lr.kind, 'wsd');
+    assert.equal(st.training.lr.cooldownFraction, 0.2);
+    assert.ok(teacher.training.checkpointAt.includes(teacher.steps));
+  }
 });
 
 test('trials: approx and lps options land in the dims (what the worker trains) and in the plan', () => {

@@ -5,7 +5,7 @@
  * at compile time that the two shapes stay the same (this lib may not import the contract).
  * Sweep-level settings (the benchmark config) stay with the sweep; the trial names them by hash.
  */
-import type { AugmentGroup, FamilyName, GatrDims, ModelDims, TransformerDims } from '@equiscale/models/accounting';
+import type { AugmentGroup, FamilyName, GatrDims, ModelDims, SymmetryReport, TransformerDims } from '@equiscale/models/accounting';
 import type { WeightSpaceDims } from '@equiscale/weight-space/accounting';
 
 /** The architectures of every benchmark: rigid-body 'transformer' | 'gatr', weight-space 'mlp' | 'dwsnet'. */
@@ -57,8 +57,10 @@ export interface TrainingSettings {
   evalExamples: number;
   /** steps between checkpoints (0: only when stopping) */
   checkpointEvery: number;
-  /** extra steps to checkpoint at and keep (a WSD trunk's branch points); [] otherwise */
+  /** extra steps to checkpoint at and keep (a WSD trunk's branch points, a teacher's last step); [] otherwise */
   checkpointAt: number[];
+  /** a student (transformer+clone): steps imitating the teacher before fine-tuning on the labels */
+  cloneSteps?: number;
 }
 
 /** equiscale.v1.TrialPlan: the planner's accounting (libs/models/accounting), so nobody recomputes it. */
@@ -74,10 +76,16 @@ export interface TrialPlan {
   flopBudget?: number;
   /** nominal FLOPs the sweep itself spends on the trial (a WSD branch: its cooldown only; otherwise nominalFlops) */
   spentNominalFlops?: number;
+  /** a student (transformer+clone): its share of its teacher's training compute, not in nominalFlops/executedFlops */
+  teacherNominalFlops?: number;
+  teacherExecutedFlops?: number;
 }
 
-/** What a trial is in its sweep: an independent run, or a WSD trunk (not a fit point) or branch (libs/sweeps wsd.ts). */
-export type TrialRole = 'run' | 'trunk' | 'branch';
+/**
+ * What a trial is in its sweep: an independent run, a WSD trunk (not a fit point) or branch (libs/sweeps wsd.ts),
+ * or a student of symmetry cloning (transformer+clone, libs/sweeps clone.ts), which waits for its teacher trial.
+ */
+export type TrialRole = 'run' | 'trunk' | 'branch' | 'student';
 
 /** equiscale.v1.Trial */
 export interface Trial {
@@ -101,9 +109,9 @@ export interface Trial {
   plan: TrialPlan;
   /** absent: 'run' */
   role?: TrialRole;
-  /** a WSD branch's trunk (its cell key) */
+  /** a WSD branch's trunk, or a student's teacher (its cell key) */
   parent?: string;
-  /** the trunk step a WSD branch starts from */
+  /** the trunk step a WSD branch starts from; a student: its teacher's last step (the checkpoint it imitates) */
   branchStep?: number;
 }
 
@@ -169,4 +177,6 @@ export interface TrialRecord {
   executedFlops: number | null;
   backend: string | null;
   error: string | null;
+  /** what a symmetry family measured at the end (gatr+approx: the exact model's losses; transformer+clone: equivariance error); null otherwise */
+  symmetry: SymmetryReport | null;
 }

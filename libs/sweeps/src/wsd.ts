@@ -114,9 +114,11 @@ export interface PlanTotals {
   cells: number;
   trunks: number;
   branches: number;
-  /** independent cells (not WSD) */
+  /** independent cells (not WSD, not students) */
   runs: number;
-  /** fit points: branches + independent runs */
+  /** students of symmetry cloning (transformer+clone; each waits for its teacher trial) */
+  students: number;
+  /** fit points: branches + independent runs + students */
   points: number;
   /** nominal FLOPs the sweep spends (trunks + cooldowns + independent runs) */
   plannedFlops: number;
@@ -129,7 +131,7 @@ export interface PlanTotals {
 export function planTotals(cells: readonly Pick<TrialCell, 'role' | 'plan'>[]): PlanTotals {
   let plannedFlops = 0;
   let independentFlops = 0;
-  const n = { trunk: 0, branch: 0, run: 0 };
+  const n = { trunk: 0, branch: 0, run: 0, student: 0 };
   for (const c of cells) {
     n[c.role ?? 'run']++;
     plannedFlops += c.plan.spentNominalFlops ?? c.plan.nominalFlops;
@@ -140,7 +142,8 @@ export function planTotals(cells: readonly Pick<TrialCell, 'role' | 'plan'>[]): 
     trunks: n.trunk,
     branches: n.branch,
     runs: n.run,
-    points: n.branch + n.run,
+    students: n.student,
+    points: n.branch + n.run + n.student,
     plannedFlops,
     independentFlops,
     saving: plannedFlops > 0 ? independentFlops / plannedFlops : 1,

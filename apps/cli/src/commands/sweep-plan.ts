@@ -28,17 +28,20 @@ export interface PlanCell {
   steps: number;
   trainSize: number;
   seed: number;
-  role: 'run' | 'trunk' | 'branch';
+  role: 'run' | 'trunk' | 'branch' | 'student';
   /** nominal FLOPs the sweep spends on the cell (a branch: its cooldown only) */
   plannedFlops: number;
   /** nominal FLOPs of the same cell trained as an independent run (what the fits use) */
   equivalentFlops: number;
-  /** the trunk cell's key for a WSD branch; null for trunks and independent cells */
+  /** the trunk cell's key for a WSD branch, the teacher's for a student (transformer+clone); null otherwise */
   parent: string | null;
   branchStep: number | null;
   /** a trunk's branch points (checkpoints kept for its branches) */
   checkpointAt: number[];
   flopBudget: number | null;
+  /** a student: steps imitating its teacher, and its share of the teacher's training (nominal FLOPs) */
+  cloneSteps?: number;
+  teacherFlops?: number;
 }
 
 export const planCell = (c: Trial): PlanCell => ({
@@ -56,6 +59,8 @@ export const planCell = (c: Trial): PlanCell => ({
   branchStep: c.branchStep ?? null,
   checkpointAt: c.training.checkpointAt,
   flopBudget: c.plan.flopBudget ?? null,
+  ...(c.training.cloneSteps !== undefined ? { cloneSteps: c.training.cloneSteps } : {}),
+  ...(c.plan.teacherNominalFlops !== undefined ? { teacherFlops: c.plan.teacherNominalFlops } : {}),
 });
 
 export interface PlanOutput {
@@ -97,7 +102,7 @@ const ESTIMATE_BASIS = `${STEP_LAYER_S.transformer * 1000} ms per transformer la
 export function formatPlan(p: PlanOutput): string {
   const t = p.totals;
   const lines = [
-    `sweep ${p.name}: ${t.cells} trials (${t.runs} independent, ${t.trunks} WSD trunks, ${t.branches} branches), ${t.points} fit points` +
+    `sweep ${p.name}: ${t.cells} trials (${t.runs} independent, ${t.trunks} WSD trunks, ${t.branches} branches${t.students ? `, ${t.students} cloning students` : ''}), ${t.points} fit points` +
       (t.dropped ? `, ${t.dropped} iso-FLOP cells dropped` : ''),
     textTable(
       ['cell', 'role', 'params', 'steps', 'n_train', 'seed', 'planned FLOPs', 'as a run', 'parent', 'from step'],

@@ -9,6 +9,8 @@ export interface ClaimedTrial {
   benchmark: Record<string, unknown> | null;
   /** latest checkpoint of an earlier attempt; for a WSD branch without one, its trunk's checkpoint at branch_step */
   checkpoint: { data: Uint8Array; step: number } | null;
+  /** a student (symmetry cloning): its teacher's checkpoint at branch_step (the teacher's last step); null otherwise */
+  teacher: { data: Uint8Array; step: number } | null;
 }
 
 /**
@@ -80,8 +82,10 @@ export async function claimTrial(
     if (ck) checkpoint = { data: new Uint8Array(ck.data), step: ck.step };
   }
   const benchmark = typeof sweep_benchmark === 'string' ? (JSON.parse(sweep_benchmark) as Record<string, unknown>) : sweep_benchmark;
-  if (!checkpoint && trial.parent_id !== null && trial.branch_step !== null) {
-    checkpoint = await trunkCheckpoint(db, Number(trial.parent_id), trial.branch_step);
+  let teacher: ClaimedTrial['teacher'] = null;
+  if (trial.parent_id !== null && trial.branch_step !== null) {
+    if (trial.role === 'student') teacher = await trunkCheckpoint(db, Number(trial.parent_id), trial.branch_step);
+    else if (!checkpoint) checkpoint = await trunkCheckpoint(db, Number(trial.parent_id), trial.branch_step);
   }
-  return { trial: trial as DbTrial, sweepName: sweep_name, benchmark: benchmark ?? null, checkpoint };
+  return { trial: trial as DbTrial, sweepName: sweep_name, benchmark: benchmark ?? null, checkpoint, teacher };
 }

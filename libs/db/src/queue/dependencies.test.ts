@@ -199,6 +199,70 @@ describe('trials that depend on trials (WSD trunks and branches) on Postgres', (
     assert.equal(await claim('X'), null);
   });
 
+  /** Symmetry cloning: a teacher run of 6 steps (kept checkpoint at 6) and `n` students of it. */
+  async function launchClone(name: string, n = 2) {
+    const [base] = syntheticTrialRows(1, name);
+    const teacher: TrialRowInput = { ...base!, cellKey: `${name}/teacher`, steps: 6, training: { ...base!.training, checkpointAt: [6] }, plan: { ...base!.plan, nominalFlops: 100 } };
+    const students = Array.from({ length: n }, (_, i): TrialRowInput => ({
+      ...base!,
+      cellKey: `${name}/student${i}`,
+      role: 'student',
+      steps: 6,
+      parent: teacher.cellKey,
+      branchStep: 6,
+      training: { ...base!.training, checkpointAt: [], cloneSteps: 3 },
+      // cheaper than the teacher: claimed first if the dependency were not enforced
+      plan: { ...base!.plan, nominalFlops: 10 + i, teacherNominalFlops: 100 / n },
+    }));
+    const { sweepId } = await createSweep(conn.db, { name, spec: {}, specHash: name, maxAttempts: 2, trials: [teacher, ...students], extend: false });
+    const rows = await conn.db.selectFrom('trials').selectAll().where('sweep_id', '=', sweepId).orderBy('id').execute();
+    return { sweepId, teacherId: Number(rows[0]!.id), rows };
+  }
+
+  it('a student (symmetry cloning) waits for its teacher to complete, gets its last checkpoint as the teacher, and resumes only its own', async () => {
+    const { sweepId, teacherId, rows } = await launchClone('clone');
+    assert.deepEqual(rows.map((r) => [r.role, r.parent_id === null ? null : Number(r.parent_id), r.branch_step]), [
+      ['run', null, null],
+      ['student', teacherId, 6],
+      ['student', teacherId, 6],
+    ]);
+    const t = (await claim('T'))!;
+    assert.equal(Number(t.trial.id), teacherId, 'the students are cheaper but wait');
+    assert.equal(t.teacher, null);
+    await saveCheckpoint(conn.db, { ...refOf(t), step: 6, data: bytes(6) });
+    assert.equal(await claim('X'), null, 'the teacher checkpoint exists but the teacher has not completed');
+    await completeTrial(conn.db, refOf(t), done);
+    const s1 = (await claim('S'))!;
+    assert.equal(s1.trial.role, 'student');
+    assert.equal(s1.checkpoint, null, 'a student never resumes from its teacher');
+    assert.deepEqual([Array.from(s1.teacher!.data), s1.teacher!.step], [[6, 7, 8], 6]);
+    // its own checkpoint on the next attempt, and the teacher again
+    await saveCheckpoint(conn.db, { ...refOf(s1), step: 2, data: bytes(20) });
+    await releaseTrial(conn.db, { ...refOf(s1), reason: 'test' });
+    const again = [(await claim('S'))!, (await claim('S'))!];
+    const s1b = again.find((c) => Number(c.trial.id) === Number(s1.trial.id))!;
+    assert.deepEqual([Array.from(s1b.checkpoint!.data), s1b.checkpoint!.step], [[20, 21, 22], 2]);
+    assert.deepEqual(Array.from(s1b.teacher!.data), [6, 7, 8]);
+    for (const c of again) await completeTrial(conn.db, refOf(c), done);
+    const kept = await conn.db.selectFrom('checkpoints').select('step').where('trial_id', '=', teacherId).execute();
+    assert.deepEqual(kept.map((k) => k.step), [6], 'the teacher keeps its last checkpoint');
+    assert.equal((await conn.db.selectFrom('sweeps').select('status').where('id', '=', sweepId).executeTakeFirstOrThrow()).status, 'completed');
+  });
+
+  it('a teacher that diverges or fails fails its students with the reason (even with a checkpoint at its last step); the sweep settles', async () => {
+    const { sweepId, teacherId, rows } = await launchClone('clone-bad');
+    const t = (await claim('T'))!;
+    await saveCheckpoint(conn.db, { ...refOf(t), step: 6, data: bytes(6) });
+    await completeTrial(conn.db, refOf(t), { ...done, outcome: 'diverged', testLoss: null, valLoss: null, error: 'training loss is NaN at step 6' });
+    for (const r of rows.slice(1)) {
+      const st = await status(Number(r.id));
+      assert.equal(st.status, 'failed');
+      assert.match(st.error!, new RegExp(`^teacher trial ${teacherId} \\(clone-bad/teacher\\) diverged: training loss is NaN at step 6, so this student has no trained teacher to imitate$`));
+    }
+    assert.equal(await claim('X'), null);
+    assert.equal((await conn.db.selectFrom('sweeps').select('status').where('id', '=', sweepId).executeTakeFirstOrThrow()).status, 'completed');
+  });
+
   it('refuses a branch whose trunk key is not in the sweep', async () => {
     const rows = wsdRows('orphan', [2]).slice(1);
     await assert.rejects(

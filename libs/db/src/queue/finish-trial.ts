@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { BaselineLosses, Database } from '../schema.js';
+import type { BaselineLosses, Database, SymmetryReport } from '../schema.js';
 import { lockLease, lostLease, tokenParam, type LeaseRef } from './lease.js';
 import { dropSpentTrunkCheckpoints, failStrandedBranches } from './dependencies.js';
 
@@ -46,6 +46,8 @@ export interface CompleteInput {
   paramCount?: number;
   /** the trivial predictors' losses on the sweep's test set, when the worker measured them: kept once per sweep */
   baselines?: BaselineLosses | null;
+  /** what a symmetry family measured (gatr+approx's exact model, a cloned transformer's equivariance error) */
+  symmetry?: SymmetryReport | null;
 }
 
 /**
@@ -74,6 +76,7 @@ export async function completeTrial(db: Kysely<Database>, ref: LeaseRef, r: Comp
       backend: r.backend,
       wall_time_s: r.wallTimeS,
       executed_flops: r.executedFlops ?? null,
+      symmetry: r.symmetry && Object.keys(r.symmetry).length ? JSON.stringify(r.symmetry) : null,
       error: r.outcome === 'diverged' ? (r.error ?? 'diverged') : null,
       finished_at: sql`now()`,
       updated_at: sql`now()`,
@@ -93,7 +96,8 @@ export async function completeTrial(db: Kysely<Database>, ref: LeaseRef, r: Comp
     }
     throw await lostLease(db, ref);
   }
-  if (row.role === 'trunk') await failStrandedBranches(db, ref.trialId);
+  // a trunk's branches, or the students of a teacher (any non-trunk trial of a sweep may teach)
+  if (row.role !== 'student') await failStrandedBranches(db, ref.trialId);
   if (row.role !== 'run') await dropSpentTrunkCheckpoints(db, ref.trialId);
   if (r.baselines) {
     // the test set is the sweep's (its benchmark config), so the first measurement stands for all its trials

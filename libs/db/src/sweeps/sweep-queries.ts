@@ -158,6 +158,7 @@ export function trialRecord(t: DbTrial): TrialRecord {
     executedFlops: t.executed_flops,
     backend: t.backend,
     error: t.error,
+    symmetry: (typeof t.symmetry === 'string' ? JSON.parse(t.symmetry) : t.symmetry) ?? null,
   };
 }
 

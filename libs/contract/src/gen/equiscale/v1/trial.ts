@@ -47,16 +47,17 @@ export interface Trial {
     | undefined;
   /**
    * "run" (absent: an independent run), or in a warmup-stable-decay sweep (libs/sweeps wsd.ts) "trunk" (constant rate, not a
-   * fit point) or "branch" (a cooldown that starts from its trunk's checkpoint at branch_step).
+   * fit point) or "branch" (a cooldown that starts from its trunk's checkpoint at branch_step); or "student" (symmetry
+   * cloning, family transformer+clone: a fresh run that imitates its teacher trial's final checkpoint first).
    */
   role?:
     | string
     | undefined;
-  /** A branch's trunk: the trunk trial's cell key. */
+  /** A branch's trunk, or a student's teacher: that trial's cell key. */
   parent?:
     | string
     | undefined;
-  /** The trunk step a branch starts from. */
+  /** The trunk step a branch starts from; a student: its teacher's last step (the checkpoint it imitates). */
   branchStep?: number | undefined;
 }
 
@@ -182,6 +183,11 @@ export interface TrainingSettings {
   checkpointEvery: number;
   /** Extra steps at which to checkpoint and keep the checkpoint (a WSD trunk's branch points). */
   checkpointAt: number[];
+  /**
+   * transformer+clone (role "student"): the first clone_steps steps regress on the teacher's predictions for
+   * E(3)-transformed inputs, the rest fine-tune on the labels.
+   */
+  cloneSteps?: number | undefined;
 }
 
 /** The planner's accounting for the trial (FLOPs: forward + backward, per the convention named). */
@@ -201,7 +207,16 @@ export interface TrialPlan {
    * Nominal FLOPs the sweep itself spends on the trial (absent: nominal_flops): a WSD branch only its cooldown (nominal_flops stays the
    * equivalent standalone run, which the fits use), a trunk all of it, an independent run all of it.
    */
-  spentNominalFlops?: number | undefined;
+  spentNominalFlops?:
+    | number
+    | undefined;
+  /**
+   * A student (transformer+clone): its share of its teacher trial's training compute (the teacher's FLOPs divided by
+   * the number of students it teaches). Not in nominal_flops/executed_flops, which count the student's own training
+   * plus the teacher's forward passes during cloning; the report shows the family with and without this share.
+   */
+  teacherNominalFlops?: number | undefined;
+  teacherExecutedFlops?: number | undefined;
 }
 
 /**
@@ -1606,6 +1621,7 @@ function createBaseTrainingSettings(): TrainingSettings {
     evalExamples: 0,
     checkpointEvery: 0,
     checkpointAt: [],
+    cloneSteps: undefined,
   };
 }
 
@@ -1635,6 +1651,9 @@ export const TrainingSettings: MessageFns<TrainingSettings> = {
         writer.int32(v);
       }
       writer.join();
+    }
+    if (message.cloneSteps !== undefined) {
+      writer.uint32(72).int32(message.cloneSteps);
     }
     return writer;
   },
@@ -1718,6 +1737,14 @@ export const TrainingSettings: MessageFns<TrainingSettings> = {
 
             break;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.cloneSteps = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1763,6 +1790,11 @@ export const TrainingSettings: MessageFns<TrainingSettings> = {
         : globalThis.Array.isArray(object?.checkpoint_at)
         ? object.checkpoint_at.map((e: any) => globalThis.Number(e))
         : [],
+      cloneSteps: isSet(object.cloneSteps)
+        ? globalThis.Number(object.cloneSteps)
+        : isSet(object.clone_steps)
+        ? globalThis.Number(object.clone_steps)
+        : undefined,
     };
   },
 
@@ -1789,6 +1821,9 @@ export const TrainingSettings: MessageFns<TrainingSettings> = {
     if (message.checkpointAt?.length) {
       obj.checkpointAt = message.checkpointAt.map((e) => Math.round(e));
     }
+    if (message.cloneSteps !== undefined) {
+      obj.cloneSteps = Math.round(message.cloneSteps);
+    }
     return obj;
   },
 
@@ -1804,6 +1839,7 @@ export const TrainingSettings: MessageFns<TrainingSettings> = {
     message.evalExamples = object.evalExamples ?? 0;
     message.checkpointEvery = object.checkpointEvery ?? 0;
     message.checkpointAt = object.checkpointAt?.map((e) => e) || [];
+    message.cloneSteps = object.cloneSteps ?? undefined;
     return message;
   },
 };
@@ -1816,6 +1852,8 @@ function createBaseTrialPlan(): TrialPlan {
     executedFlops: 0,
     flopBudget: undefined,
     spentNominalFlops: undefined,
+    teacherNominalFlops: undefined,
+    teacherExecutedFlops: undefined,
   };
 }
 
@@ -1838,6 +1876,12 @@ export const TrialPlan: MessageFns<TrialPlan> = {
     }
     if (message.spentNominalFlops !== undefined) {
       writer.uint32(49).double(message.spentNominalFlops);
+    }
+    if (message.teacherNominalFlops !== undefined) {
+      writer.uint32(57).double(message.teacherNominalFlops);
+    }
+    if (message.teacherExecutedFlops !== undefined) {
+      writer.uint32(65).double(message.teacherExecutedFlops);
     }
     return writer;
   },
@@ -1903,6 +1947,22 @@ export const TrialPlan: MessageFns<TrialPlan> = {
             message.spentNominalFlops = reader.double();
             continue;
           }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.teacherNominalFlops = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.teacherExecutedFlops = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1947,6 +2007,16 @@ export const TrialPlan: MessageFns<TrialPlan> = {
         : isSet(object.spent_nominal_flops)
         ? globalThis.Number(object.spent_nominal_flops)
         : undefined,
+      teacherNominalFlops: isSet(object.teacherNominalFlops)
+        ? globalThis.Number(object.teacherNominalFlops)
+        : isSet(object.teacher_nominal_flops)
+        ? globalThis.Number(object.teacher_nominal_flops)
+        : undefined,
+      teacherExecutedFlops: isSet(object.teacherExecutedFlops)
+        ? globalThis.Number(object.teacherExecutedFlops)
+        : isSet(object.teacher_executed_flops)
+        ? globalThis.Number(object.teacher_executed_flops)
+        : undefined,
     };
   },
 
@@ -1970,6 +2040,12 @@ export const TrialPlan: MessageFns<TrialPlan> = {
     if (message.spentNominalFlops !== undefined) {
       obj.spentNominalFlops = floatToJson(message.spentNominalFlops);
     }
+    if (message.teacherNominalFlops !== undefined) {
+      obj.teacherNominalFlops = floatToJson(message.teacherNominalFlops);
+    }
+    if (message.teacherExecutedFlops !== undefined) {
+      obj.teacherExecutedFlops = floatToJson(message.teacherExecutedFlops);
+    }
     return obj;
   },
 
@@ -1984,6 +2060,8 @@ export const TrialPlan: MessageFns<TrialPlan> = {
     message.executedFlops = object.executedFlops ?? 0;
     message.flopBudget = object.flopBudget ?? undefined;
     message.spentNominalFlops = object.spentNominalFlops ?? undefined;
+    message.teacherNominalFlops = object.teacherNominalFlops ?? undefined;
+    message.teacherExecutedFlops = object.teacherExecutedFlops ?? undefined;
     return message;
   },
 };

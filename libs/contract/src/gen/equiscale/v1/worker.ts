@@ -129,6 +129,11 @@ export interface TrialAssignment {
   /** The latest checkpoint of an earlier attempt, empty if none. */
   checkpoint: Buffer;
   checkpointStep: number;
+  /**
+   * A student (trial.role "student", symmetry cloning): its teacher trial's checkpoint at trial.branch_step (the
+   * teacher's last step); empty otherwise. The student imitates it; it never resumes from it.
+   */
+  teacherCheckpoint: Buffer;
 }
 
 export interface ClaimTrialResponse {
@@ -200,7 +205,27 @@ export interface CompleteTrialRequest {
   paramCount: number;
   executedFlops: number;
   /** The trivial predictors' losses on the sweep's test set, when the worker measured them (stored once per sweep). */
-  baselines?: BaselineLosses | undefined;
+  baselines?:
+    | BaselineLosses
+    | undefined;
+  /** What a family measured about its symmetry (issue 16), stored with the trial. */
+  symmetry?: SymmetryMeasures | undefined;
+}
+
+/** What a symmetry family measured at the end of a trial (libs/models SymmetryReport); each field only where it applies. */
+export interface SymmetryMeasures {
+  /** gatr+approx: validation / test loss with the symmetry-breaking inputs switched off (the exact model). */
+  exactValLoss?: number | undefined;
+  exactTestLoss?:
+    | number
+    | undefined;
+  /** transformer+clone: relative equivariance error (to the predicted displacement) after cloning, and at the end. */
+  equivarianceErrorAfterClone?: number | undefined;
+  equivarianceErrorFinal?:
+    | number
+    | undefined;
+  /** transformer+clone: nominal FLOPs of the teacher's forward passes while cloning (in the trial's own count). */
+  teacherInferenceFlops?: number | undefined;
 }
 
 export interface CompleteTrialResponse {
@@ -727,6 +752,7 @@ function createBaseTrialAssignment(): TrialAssignment {
     leaseExpiresAtMs: 0,
     checkpoint: Buffer.alloc(0),
     checkpointStep: 0,
+    teacherCheckpoint: Buffer.alloc(0),
   };
 }
 
@@ -761,6 +787,9 @@ export const TrialAssignment: MessageFns<TrialAssignment> = {
     }
     if (message.checkpointStep !== 0) {
       writer.uint32(80).int32(message.checkpointStep);
+    }
+    if (message.teacherCheckpoint.length !== 0) {
+      writer.uint32(106).bytes(message.teacherCheckpoint);
     }
     return writer;
   },
@@ -858,6 +887,14 @@ export const TrialAssignment: MessageFns<TrialAssignment> = {
             message.checkpointStep = reader.int32();
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.teacherCheckpoint = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -906,6 +943,11 @@ export const TrialAssignment: MessageFns<TrialAssignment> = {
         : isSet(object.checkpoint_step)
         ? globalThis.Number(object.checkpoint_step)
         : 0,
+      teacherCheckpoint: isSet(object.teacherCheckpoint)
+        ? Buffer.from(bytesFromBase64(object.teacherCheckpoint))
+        : isSet(object.teacher_checkpoint)
+        ? Buffer.from(bytesFromBase64(object.teacher_checkpoint))
+        : Buffer.alloc(0),
     };
   },
 
@@ -941,6 +983,9 @@ export const TrialAssignment: MessageFns<TrialAssignment> = {
     if (message.checkpointStep !== 0) {
       obj.checkpointStep = Math.round(message.checkpointStep);
     }
+    if (message.teacherCheckpoint.length !== 0) {
+      obj.teacherCheckpoint = base64FromBytes(message.teacherCheckpoint);
+    }
     return obj;
   },
 
@@ -959,6 +1004,7 @@ export const TrialAssignment: MessageFns<TrialAssignment> = {
     message.leaseExpiresAtMs = object.leaseExpiresAtMs ?? 0;
     message.checkpoint = object.checkpoint ?? Buffer.alloc(0);
     message.checkpointStep = object.checkpointStep ?? 0;
+    message.teacherCheckpoint = object.teacherCheckpoint ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -1802,6 +1848,7 @@ function createBaseCompleteTrialRequest(): CompleteTrialRequest {
     paramCount: 0,
     executedFlops: 0,
     baselines: undefined,
+    symmetry: undefined,
   };
 }
 
@@ -1845,6 +1892,9 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     }
     if (message.baselines !== undefined) {
       BaselineLosses.encode(message.baselines, writer.uint32(106).fork()).join();
+    }
+    if (message.symmetry !== undefined) {
+      SymmetryMeasures.encode(message.symmetry, writer.uint32(162).fork()).join();
     }
     return writer;
   },
@@ -1966,6 +2016,14 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
             message.baselines = BaselineLosses.decode(reader, reader.uint32());
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.symmetry = SymmetryMeasures.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2025,6 +2083,7 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
         ? globalThis.Number(object.executed_flops)
         : 0,
       baselines: isSet(object.baselines) ? BaselineLosses.fromJSON(object.baselines) : undefined,
+      symmetry: isSet(object.symmetry) ? SymmetryMeasures.fromJSON(object.symmetry) : undefined,
     };
   },
 
@@ -2069,6 +2128,9 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     if (message.baselines !== undefined) {
       obj.baselines = BaselineLosses.toJSON(message.baselines);
     }
+    if (message.symmetry !== undefined) {
+      obj.symmetry = SymmetryMeasures.toJSON(message.symmetry);
+    }
     return obj;
   },
 
@@ -2092,6 +2154,168 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     message.baselines = (object.baselines !== undefined && object.baselines !== null)
       ? BaselineLosses.fromPartial(object.baselines)
       : undefined;
+    message.symmetry = (object.symmetry !== undefined && object.symmetry !== null)
+      ? SymmetryMeasures.fromPartial(object.symmetry)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSymmetryMeasures(): SymmetryMeasures {
+  return {
+    exactValLoss: undefined,
+    exactTestLoss: undefined,
+    equivarianceErrorAfterClone: undefined,
+    equivarianceErrorFinal: undefined,
+    teacherInferenceFlops: undefined,
+  };
+}
+
+export const SymmetryMeasures: MessageFns<SymmetryMeasures> = {
+  encode(message: SymmetryMeasures, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.exactValLoss !== undefined) {
+      writer.uint32(9).double(message.exactValLoss);
+    }
+    if (message.exactTestLoss !== undefined) {
+      writer.uint32(17).double(message.exactTestLoss);
+    }
+    if (message.equivarianceErrorAfterClone !== undefined) {
+      writer.uint32(25).double(message.equivarianceErrorAfterClone);
+    }
+    if (message.equivarianceErrorFinal !== undefined) {
+      writer.uint32(33).double(message.equivarianceErrorFinal);
+    }
+    if (message.teacherInferenceFlops !== undefined) {
+      writer.uint32(41).double(message.teacherInferenceFlops);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SymmetryMeasures {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSymmetryMeasures();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.exactValLoss = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.exactTestLoss = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.equivarianceErrorAfterClone = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.equivarianceErrorFinal = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.teacherInferenceFlops = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SymmetryMeasures {
+    return {
+      exactValLoss: isSet(object.exactValLoss)
+        ? globalThis.Number(object.exactValLoss)
+        : isSet(object.exact_val_loss)
+        ? globalThis.Number(object.exact_val_loss)
+        : undefined,
+      exactTestLoss: isSet(object.exactTestLoss)
+        ? globalThis.Number(object.exactTestLoss)
+        : isSet(object.exact_test_loss)
+        ? globalThis.Number(object.exact_test_loss)
+        : undefined,
+      equivarianceErrorAfterClone: isSet(object.equivarianceErrorAfterClone)
+        ? globalThis.Number(object.equivarianceErrorAfterClone)
+        : isSet(object.equivariance_error_after_clone)
+        ? globalThis.Number(object.equivariance_error_after_clone)
+        : undefined,
+      equivarianceErrorFinal: isSet(object.equivarianceErrorFinal)
+        ? globalThis.Number(object.equivarianceErrorFinal)
+        : isSet(object.equivariance_error_final)
+        ? globalThis.Number(object.equivariance_error_final)
+        : undefined,
+      teacherInferenceFlops: isSet(object.teacherInferenceFlops)
+        ? globalThis.Number(object.teacherInferenceFlops)
+        : isSet(object.teacher_inference_flops)
+        ? globalThis.Number(object.teacher_inference_flops)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SymmetryMeasures): unknown {
+    const obj: any = {};
+    if (message.exactValLoss !== undefined) {
+      obj.exactValLoss = floatToJson(message.exactValLoss);
+    }
+    if (message.exactTestLoss !== undefined) {
+      obj.exactTestLoss = floatToJson(message.exactTestLoss);
+    }
+    if (message.equivarianceErrorAfterClone !== undefined) {
+      obj.equivarianceErrorAfterClone = floatToJson(message.equivarianceErrorAfterClone);
+    }
+    if (message.equivarianceErrorFinal !== undefined) {
+      obj.equivarianceErrorFinal = floatToJson(message.equivarianceErrorFinal);
+    }
+    if (message.teacherInferenceFlops !== undefined) {
+      obj.teacherInferenceFlops = floatToJson(message.teacherInferenceFlops);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SymmetryMeasures>, I>>(base?: I): SymmetryMeasures {
+    return SymmetryMeasures.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SymmetryMeasures>, I>>(object: I): SymmetryMeasures {
+    const message = createBaseSymmetryMeasures();
+    message.exactValLoss = object.exactValLoss ?? undefined;
+    message.exactTestLoss = object.exactTestLoss ?? undefined;
+    message.equivarianceErrorAfterClone = object.equivarianceErrorAfterClone ?? undefined;
+    message.equivarianceErrorFinal = object.equivarianceErrorFinal ?? undefined;
+    message.teacherInferenceFlops = object.teacherInferenceFlops ?? undefined;
     return message;
   },
 };
