@@ -33,11 +33,6 @@ export interface SweepFamily {
   /** approx: learned fixed inputs (dims.approxInputs); lps: probabilistic symmetrization (dims.lps); clone: symmetry cloning (models TrialConfig.clone; a student of a gatr trial, clone.ts) */
   method?: SymmetryMethod;
   description: string;
-  /**
-   * Why a spec may not list this family yet (the planner refuses it naming `families`, with this reason);
-   * absent: the family can be scheduled.
-   */
-  notSchedulable?: string;
   /** the paper the family comes from */
   source: string;
   guarantee: SymmetryGuarantee;

@@ -398,10 +398,6 @@ function checkAndFill(spec: ParsedSweepSpec, deps: SweepDeps): NormalizedSweepSp
         : `unknown family ${show(f)}; ${oneOfHint(f, known)}`,
     );
   });
-  spec.families.forEach((f, i) => {
-    const why = findSweepFamily(f)?.notSchedulable;
-    if (why) issues.add(['families', i], `${f} cannot be scheduled yet: ${why}; remove it from the sweep`);
-  });
   const modelFamilies = [...new Set(families.map((f) => findPlannedFamily(kind, f)?.modelFamily).filter((x) => x !== undefined))];
 
   for (const k of Object.keys(spec.perFamily ?? {})) {

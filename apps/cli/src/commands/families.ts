@@ -10,7 +10,7 @@ export function registerFamiliesCommand(program: Command): void {
   program
     .command('families')
     .description('the sweep families: description, source paper, symmetry guarantee, options')
-    .option('--json', 'print JSON: [{ name, modelFamily, description, source, guarantee, augment, augmentGroup?, method?, options?, notSchedulable? }]')
+    .option('--json', 'print JSON: [{ name, modelFamily, description, source, guarantee, augment, augmentGroup?, method?, options? }]')
     .action(async (o: { json?: boolean }) => {
       const { SWEEP_FAMILIES, DEFAULT_FAMILY_OPTIONS } = await import('@equiscale/sweeps');
       const rows = SWEEP_FAMILIES.map((f) => {
@@ -25,7 +25,6 @@ export function registerFamiliesCommand(program: Command): void {
           ...(f.augmentGroup ? { augmentGroup: f.augmentGroup } : {}),
           ...(f.method ? { method: f.method } : {}),
           ...(options ? { options } : {}),
-          ...(f.notSchedulable ? { notSchedulable: f.notSchedulable } : {}),
         };
       });
       if (o.json) {
@@ -35,7 +34,7 @@ export function registerFamiliesCommand(program: Command): void {
       console.log(
         textTable(
           ['family', 'guarantee', 'source', 'options (defaults)'],
-          rows.map((r) => [r.notSchedulable ? `${r.name} (not schedulable yet)` : r.name, r.guarantee, r.source, r.options ? JSON.stringify(r.options) : '']),
+          rows.map((r) => [r.name, r.guarantee, r.source, r.options ? JSON.stringify(r.options) : '']),
         ),
       );
     });
