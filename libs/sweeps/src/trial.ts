@@ -59,6 +59,26 @@ export interface TrainingSettings {
   checkpointEvery: number;
   /** extra steps to checkpoint at and keep (a WSD trunk's branch points); [] otherwise */
   checkpointAt: number[];
+  /** early stopping on the validation split (equiscale.v1.EarlyStopping; the spec's eval.earlyStopping); absent: the full step count */
+  earlyStopping?: TrialEarlyStopping;
+}
+
+/** equiscale.v1.EarlyStopping (the models lib's EarlyStoppingOptions) */
+export interface TrialEarlyStopping {
+  /** evaluations without an improvement of more than minImprovement that end training */
+  patience: number;
+  /** relative improvement of the best validation loss that counts (0.01 = 1%) */
+  minImprovement: number;
+}
+
+/** equiscale.v1.TrialStopping: how a trial with early stopping ended, as its worker reported it (the models lib's EarlyStoppingReport). */
+export interface TrialStopping {
+  /** steps trained when training ended (before the step cap when stopped early) */
+  stoppedStep: number;
+  /** the step of the best validation evaluation, whose parameters the stored validation and test losses are of */
+  bestStep: number;
+  /** true when the patience ran out before the step cap; false when training reached the cap */
+  stoppedEarly: boolean;
 }
 
 /** equiscale.v1.TrialPlan: the planner's accounting (libs/models/accounting), so nobody recomputes it. */
@@ -169,4 +189,9 @@ export interface TrialRecord {
   executedFlops: number | null;
   backend: string | null;
   error: string | null;
+  /**
+   * a trial with early stopping, once completed: where it stopped and which step's parameters its losses are of
+   * (migrations/0004); null or absent otherwise (no early stopping, not finished, or finished before 0004)
+   */
+  stopping?: TrialStopping | null;
 }

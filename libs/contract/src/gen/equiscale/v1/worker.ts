@@ -19,7 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Struct } from "../../google/protobuf/struct.js";
-import { BaselineLosses, Trial } from "./trial.js";
+import { BaselineLosses, Trial, TrialStopping } from "./trial.js";
 
 /**
  * Why a trial-scoped write was refused with FAILED_PRECONDITION ("lease lost"). The coordinator sends a LeaseLost
@@ -200,7 +200,14 @@ export interface CompleteTrialRequest {
   paramCount: number;
   executedFlops: number;
   /** The trivial predictors' losses on the sweep's test set, when the worker measured them (stored once per sweep). */
-  baselines?: BaselineLosses | undefined;
+  baselines?:
+    | BaselineLosses
+    | undefined;
+  /**
+   * Trials with early stopping (trial.training.early_stopping): where training stopped and which step's parameters
+   * the losses are of. Absent otherwise.
+   */
+  stopping?: TrialStopping | undefined;
 }
 
 export interface CompleteTrialResponse {
@@ -1802,6 +1809,7 @@ function createBaseCompleteTrialRequest(): CompleteTrialRequest {
     paramCount: 0,
     executedFlops: 0,
     baselines: undefined,
+    stopping: undefined,
   };
 }
 
@@ -1845,6 +1853,9 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     }
     if (message.baselines !== undefined) {
       BaselineLosses.encode(message.baselines, writer.uint32(106).fork()).join();
+    }
+    if (message.stopping !== undefined) {
+      TrialStopping.encode(message.stopping, writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -1966,6 +1977,14 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
             message.baselines = BaselineLosses.decode(reader, reader.uint32());
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.stopping = TrialStopping.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2025,6 +2044,7 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
         ? globalThis.Number(object.executed_flops)
         : 0,
       baselines: isSet(object.baselines) ? BaselineLosses.fromJSON(object.baselines) : undefined,
+      stopping: isSet(object.stopping) ? TrialStopping.fromJSON(object.stopping) : undefined,
     };
   },
 
@@ -2069,6 +2089,9 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     if (message.baselines !== undefined) {
       obj.baselines = BaselineLosses.toJSON(message.baselines);
     }
+    if (message.stopping !== undefined) {
+      obj.stopping = TrialStopping.toJSON(message.stopping);
+    }
     return obj;
   },
 
@@ -2091,6 +2114,9 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     message.executedFlops = object.executedFlops ?? 0;
     message.baselines = (object.baselines !== undefined && object.baselines !== null)
       ? BaselineLosses.fromPartial(object.baselines)
+      : undefined;
+    message.stopping = (object.stopping !== undefined && object.stopping !== null)
+      ? TrialStopping.fromPartial(object.stopping)
       : undefined;
     return message;
   },
