@@ -148,6 +148,7 @@ export function workerServiceImpl(deps: WorkerServiceDeps): ServiceImpl<WorkerSe
               ...(req.baselines.predictMean !== undefined ? { predictMean: v.finite(req.baselines.predictMean, 'baselines.predict_mean', { min: 0 }) } : {}),
             }
           : null,
+        stopping: req.stopping ? v.stopping(req.stopping, req.steps) : null,
       };
       await completeTrial(db, ref, input);
       return {};

@@ -12,7 +12,7 @@
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { BaselineLosses as RigidBodyBaselines } from '@equiscale/rigid-body';
-import type { Trial } from '@equiscale/sweeps';
+import type { Trial, TrialStopping } from '@equiscale/sweeps';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 /** int8 columns: both connections parse them into JS numbers (see connect.ts); all our values are < 2^53. */
@@ -97,6 +97,11 @@ export interface TrialsTable {
   branch_step: Derived<number | null>;
   /** generated from trial.plan.spentNominalFlops: nominal FLOPs the sweep spends on the trial (a branch: its cooldown only) */
   spent_flops: Derived<number | null>;
+  /**
+   * a completed trial with early stopping: { stoppedStep, bestStep, stoppedEarly } as its worker reported it
+   * (equiscale.v1.TrialStopping, migrations/0004); null otherwise
+   */
+  stopping: ColumnType<TrialStopping | null, string | null | undefined, string | null>;
 }
 
 export type TrialRole = 'run' | 'trunk' | 'branch';

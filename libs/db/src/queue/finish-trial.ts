@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type { TrialStopping } from '@equiscale/sweeps';
 import type { BaselineLosses, Database } from '../schema.js';
 import { lockLease, lostLease, tokenParam, type LeaseRef } from './lease.js';
 import { dropSpentTrunkCheckpoints, failStrandedBranches } from './dependencies.js';
@@ -46,6 +47,8 @@ export interface CompleteInput {
   paramCount?: number;
   /** the trivial predictors' losses on the sweep's test set, when the worker measured them: kept once per sweep */
   baselines?: BaselineLosses | null;
+  /** a trial with early stopping: where it stopped and which step's parameters its losses are of (null: none) */
+  stopping?: TrialStopping | null;
 }
 
 /**
@@ -74,6 +77,7 @@ export async function completeTrial(db: Kysely<Database>, ref: LeaseRef, r: Comp
       backend: r.backend,
       wall_time_s: r.wallTimeS,
       executed_flops: r.executedFlops ?? null,
+      stopping: r.stopping ? JSON.stringify({ stoppedStep: r.stopping.stoppedStep, bestStep: r.stopping.bestStep, stoppedEarly: r.stopping.stoppedEarly }) : null,
       error: r.outcome === 'diverged' ? (r.error ?? 'diverged') : null,
       finished_at: sql`now()`,
       updated_at: sql`now()`,

@@ -158,6 +158,7 @@ export function trialRecord(t: DbTrial): TrialRecord {
     executedFlops: t.executed_flops,
     backend: t.backend,
     error: t.error,
+    stopping: (typeof t.stopping === 'string' ? JSON.parse(t.stopping) : t.stopping) ?? null,
   };
 }
 
