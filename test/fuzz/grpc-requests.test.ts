@@ -93,6 +93,7 @@ describe('fuzzing every gRPC method with random field values', () => {
           error: str,
           paramCount: int,
           executedFlops: dbl,
+          stopping: fc.option(fc.record({ stoppedStep: int32, bestStep: int32, stoppedEarly: fc.boolean() }), { nil: undefined }),
         }),
       ).map(([r, x]) => ({ ...r, ...x }))],
     ['FailTrial', 'worker', 'failTrial', () => fc.tuple(ref(), str, fc.boolean()).map(([r, error, retryable]) => ({ ...r, error, retryable }))],

@@ -61,6 +61,7 @@ function trialSummary(t: TrialRecord): TrialSummary {
     testLoss: t.testLoss ?? undefined,
     error: t.error ?? '',
     progressStep: t.progressStep,
+    stopping: t.stopping ?? undefined,
     leaseOwner: t.leaseOwner ?? '',
   };
 }

@@ -42,11 +42,15 @@ describe('request validation', () => {
     field(() => v.text('', 'worker_id'), /^worker_id: expected a non-empty string/);
     field(() => v.metricPoints([{ step: 1, split: 'dev', loss: 1, samplesSeen: 0, wallTimeS: 0 }]), /^points\[0\]\.split: expected one of train, val, test, got "dev"$/);
     field(() => v.checkpointData(new Uint8Array(0)), /^data: expected non-empty checkpoint bytes/);
+    field(() => v.stopping({ stoppedStep: 30, bestStep: 10, stoppedEarly: true }, 40), /^stopping\.stopped_step: expected the steps trained \(steps = 40\), got 30$/);
+    field(() => v.stopping({ stoppedStep: 40, bestStep: 50, stoppedEarly: true }, 40), /^stopping\.best_step: expected a step in \[1, stopped_step = 40\], got 50$/);
+    field(() => v.stopping({ stoppedStep: 40, bestStep: 0, stoppedEarly: false }, 40), /^stopping\.best_step: /);
   });
   it('passes valid values through; absent optional doubles become explicit nulls', () => {
     assert.equal(v.id(7, 'trial_id'), 7);
     assert.equal(v.finiteOrNull(undefined, 'test_loss'), null);
     assert.equal(v.finiteOrNull(0.5, 'test_loss'), 0.5);
+    assert.deepEqual(v.stopping({ stoppedStep: 40, bestStep: 20, stoppedEarly: true }, 40), { stoppedStep: 40, bestStep: 20, stoppedEarly: true });
     assert.deepEqual(v.metricPoints([{ step: 0, split: 'val', loss: 2, samplesSeen: 8, wallTimeS: 0.5 }]), [
       { step: 0, split: 'val', loss: 2, samplesSeen: 8, wallTimeS: 0.5 },
     ]);

@@ -96,3 +96,11 @@ export function checkpointData(data: Uint8Array, field = 'data'): Uint8Array {
   if (data.length > MAX_MESSAGE_BYTES) bad(field, `at most ${MAX_MESSAGE_BYTES} bytes`, `${data.length} bytes`);
   return data;
 }
+
+/** CompleteTrialRequest.stopping: where a trial with early stopping stopped (= steps) and its kept step (<= that). */
+export function stopping(s: { stoppedStep: number; bestStep: number; stoppedEarly: boolean }, steps: number): { stoppedStep: number; bestStep: number; stoppedEarly: boolean } {
+  if (s.stoppedStep !== steps) bad('stopping.stopped_step', `the steps trained (steps = ${steps})`, s.stoppedStep);
+  if (!Number.isSafeInteger(s.bestStep) || s.bestStep < 1 || s.bestStep > s.stoppedStep) bad('stopping.best_step', `a step in [1, stopped_step = ${s.stoppedStep}]`, s.bestStep);
+  if (typeof s.stoppedEarly !== 'boolean') bad('stopping.stopped_early', 'a boolean', s.stoppedEarly);
+  return { stoppedStep: s.stoppedStep, bestStep: s.bestStep, stoppedEarly: s.stoppedEarly };
+}

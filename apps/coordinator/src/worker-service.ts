@@ -161,6 +161,7 @@ export function workerServiceImpl(deps: WorkerServiceDeps): ServiceImpl<WorkerSe
             }
           : null,
         symmetry: req.symmetry ? symmetryMeasures(req.symmetry) : null,
+        stopping: req.stopping ? v.stopping(req.stopping, req.steps) : null,
       };
       await completeTrial(db, ref, input);
       return {};

@@ -172,6 +172,8 @@ export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialRep
         executedFlops: Number.isFinite(o.executedFlops) && o.executedFlops > 0 ? o.executedFlops : 0,
         baselines: o.baselines && Number.isFinite(o.baselines.noMotion) && Number.isFinite(o.baselines.constantVelocity) && (o.baselines.predictMean ?? 0) >= 0 ? o.baselines : undefined,
         symmetry: finiteMeasures(o.symmetry),
+        // a trial with early stopping: where it stopped, the kept (best-on-validation) step, and whether it stopped early
+        stopping: o.status === 'completed' && o.earlyStopping ? { ...o.earlyStopping } : undefined,
       }),
     );
     if (!r) return report('lease-lost', step);
@@ -182,6 +184,7 @@ export async function runTrial(s: Session, a: TrialAssignment): Promise<TrialRep
       wallTimeS: Math.round(wallTimeS * 10) / 10,
       // issue 16: what a family measured about its symmetry (also stored with the trial)
       ...(o.symmetry ? { symmetry: o.symmetry } : {}),
+      ...(o.earlyStopping ? { earlyStopping: o.earlyStopping } : {}),
     });
     return report(o.status, step);
   } finally {

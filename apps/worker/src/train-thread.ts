@@ -92,6 +92,8 @@ async function train(m: Extract<ThreadRequest, { type: 'train' }>): Promise<void
       baselines: loaded.baselines,
       ...(o.error ? { error: o.error } : {}),
       ...(o.symmetry ? { symmetry: o.symmetry } : {}),
+      // early stopping: where training stopped (o.step) and which step's parameters valLoss and testLoss are of
+      ...(o.earlyStopping ? { earlyStopping: o.earlyStopping } : {}),
     },
   });
 }

@@ -34,12 +34,20 @@ export function trialProblem(t: TrialMessage | undefined): string | null {
   if (tr.lr.cooldownShape !== undefined && tr.lr.cooldownShape !== 'linear' && tr.lr.cooldownShape !== '1-sqrt') return `trial.training.lr.cooldown_shape: expected "linear" or "1-sqrt", got "${tr.lr.cooldownShape}"`;
   if (!(tr.checkpointAt ?? []).every((s) => positiveInt(s) && s <= t.steps)) return `trial.training.checkpoint_at: expected steps in [1, ${t.steps}], got ${JSON.stringify(tr.checkpointAt)}`;
   if (!nonNegInt(tr.checkpointEvery) || !nonNegInt(tr.evalEvery)) return 'trial.training: eval_every and checkpoint_every must be integers >= 0';
+  const es = tr.earlyStopping;
+  if (es) {
+    if (!positiveInt(es.patience)) return `trial.training.early_stopping.patience: expected an integer > 0, got ${es.patience}`;
+    if (!(Number.isFinite(es.minImprovement) && es.minImprovement >= 0 && es.minImprovement < 1)) return `trial.training.early_stopping.min_improvement: expected a number in [0, 1), got ${es.minImprovement}`;
+    if (tr.evalEvery === 0) return 'trial.training.early_stopping: needs eval_every > 0 (it stops on the periodic validation evaluations)';
+    if (tr.lr.kind === 'wsd') return 'trial.training.early_stopping: not with lr.kind "wsd" (a trunk runs to its branch points, a branch is a fixed-length cooldown)';
+  }
   if (!t.plan || !nonNegInt(t.plan.paramCount)) return 'trial.plan: missing the planned parameter count';
   if (!t.benchmark) return 'trial.benchmark: missing';
   if (t.augmentGroup !== undefined && t.augmentGroup !== 'e3' && t.augmentGroup !== 'task') return `trial.augment_group: expected "e3" or "task", got "${t.augmentGroup}"`;
   if (weightSpace) {
     if (tr.lr.kind === 'wsd' || tr.checkpointAt?.length) return 'trial.training.lr.kind: the weight-space trainer runs no WSD trunks or branches (no checkpoint_at); use "cosine" or "constant-cooldown"';
     if (!positiveInt(tr.evalExamples)) return `trial.training.eval_examples: expected an integer > 0, got ${tr.evalExamples}`;
+    if (es) return 'trial.training.early_stopping: the weight-space trainer has no early stopping';
     return null;
   }
   if (t.role !== undefined && t.role !== '' && !['run', 'trunk', 'branch', 'student'].includes(t.role)) return `trial.role: expected "run", "trunk", "branch" or "student", got "${t.role}"`;
@@ -84,6 +92,7 @@ export function trainingConfig(t: Trial): TrialConfig {
     ...(tr.checkpointAt?.length ? { checkpointAt: [...tr.checkpointAt] } : {}),
     ...(t.role === 'student' && tr.cloneSteps !== undefined ? { clone: { steps: tr.cloneSteps } } : {}),
     seed: t.seed,
+    ...(tr.earlyStopping ? { earlyStopping: { patience: tr.earlyStopping.patience, minImprovement: tr.earlyStopping.minImprovement } } : {}),
   };
 }
 

@@ -138,6 +138,20 @@ describe('reading the assigned trial', () => {
     assert.match(trialProblem(gatr)!, /^trial\.dims\.gatr\.approx_inputs: expected an integer in \[1, 64\], got 65$/);
   });
 
+  it('reads early stopping off the training settings, and refuses it malformed, without evaluations, with wsd or on weight-space trials', () => {
+    const es = (o: object, tr: object = {}): Trial => ({ ...cell, training: { ...cell.training, evalEvery: 5, ...tr, earlyStopping: { patience: 3, minImprovement: 0.01, ...o } } });
+    assert.equal(trialProblem(es({})), null);
+    assert.deepEqual(trainingConfig(es({})).earlyStopping, { patience: 3, minImprovement: 0.01 });
+    assert.equal(trainingConfig(es({})).evalEvery, 5);
+    assert.equal('earlyStopping' in trainingConfig(cell), false);
+    assert.match(trialProblem(es({ patience: 0 }))!, /^trial\.training\.early_stopping\.patience: expected an integer > 0, got 0$/);
+    assert.match(trialProblem(es({ minImprovement: 1 }))!, /^trial\.training\.early_stopping\.min_improvement: expected a number in \[0, 1\), got 1$/);
+    assert.match(trialProblem(es({}, { evalEvery: 0 }))!, /^trial\.training\.early_stopping: needs eval_every > 0/);
+    assert.match(trialProblem(es({}, { lr: { ...cell.training.lr, kind: 'wsd' } }))!, /^trial\.training\.early_stopping: not with lr\.kind "wsd"/);
+    const ws: Trial = { ...es({}), family: 'mlp', modelFamily: 'mlp', dims: { mlp: { width: 8, depth: 1 } }, benchmark: { name: 'weight-space', configHash: '' } };
+    assert.match(trialProblem(ws)!, /^trial\.training\.early_stopping: the weight-space trainer has no early stopping$/);
+  });
+
   it("reads issue 16's family options off the dims: transformer+lps frames, gatr+approx fixed inputs", () => {
     const lps = { samples: 3, hidden: 8, noise: 2 };
     const t: Trial = { ...cell, family: 'transformer+lps', dims: { transformer: { ...cell.dims.transformer!, lps } } };

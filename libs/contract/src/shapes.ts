@@ -5,8 +5,9 @@
  * only fails the typecheck here. Nothing runs; the functions exist for the type checker.
  */
 import type { MetricPoint as ModelsMetricPoint, SymmetryReport } from '@equiscale/models/accounting';
-import type { Trial as PlannedTrial, TrainingSettings as PlannedTraining, TrialPlan as PlannedPlan } from '@equiscale/sweeps';
-import type { Trial, TrainingSettings, TrialPlan } from './gen/equiscale/v1/trial.js';
+import type { Trial as PlannedTrial, TrainingSettings as PlannedTraining, TrialPlan as PlannedPlan, TrialEarlyStopping, TrialStopping as StoredStopping } from '@equiscale/sweeps';
+import type { EarlyStoppingReport } from '@equiscale/models/accounting';
+import type { EarlyStopping, Trial, TrainingSettings, TrialPlan, TrialStopping } from './gen/equiscale/v1/trial.js';
 import type { MetricPoint, SymmetryMeasures } from './gen/equiscale/v1/worker.js';
 
 type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : { onlyLeft: Exclude<keyof A, keyof B>; onlyRight: Exclude<keyof B, keyof A> };
@@ -17,6 +18,13 @@ export const trialIsTheMessage = (t: PlannedTrial): Trial => t;
 same<SameKeys<PlannedTrial, Trial>>(true);
 same<SameKeys<PlannedTraining, TrainingSettings>>(true);
 same<SameKeys<PlannedPlan, TrialPlan>>(true);
+same<SameKeys<TrialEarlyStopping, EarlyStopping>>(true);
+
+/** How early stopping ended: the trainer's report is the wire message, and the stored record's. */
+export const stoppingIsTheMessage = (s: EarlyStoppingReport): TrialStopping => s;
+export const storedStoppingIsTheMessage = (s: StoredStopping): TrialStopping => s;
+same<SameKeys<EarlyStoppingReport, TrialStopping>>(true);
+same<SameKeys<StoredStopping, TrialStopping>>(true);
 
 /** One metric point type end to end: the trainer's points are the message's. */
 export const metricPointIsTheMessage = (p: ModelsMetricPoint): MetricPoint => p;

@@ -12,7 +12,7 @@
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { BaselineLosses as RigidBodyBaselines } from '@equiscale/rigid-body';
-import type { Trial, TrialRecord } from '@equiscale/sweeps';
+import type { Trial, TrialRecord, TrialStopping } from '@equiscale/sweeps';
 
 /** What a symmetry family measured at the end of a trial (libs/models SymmetryReport = equiscale.v1.SymmetryMeasures). */
 export type SymmetryReport = NonNullable<TrialRecord['symmetry']>;
@@ -102,6 +102,11 @@ export interface TrialsTable {
   spent_flops: Derived<number | null>;
   /** what a symmetry family measured at the end (equiscale.v1.SymmetryMeasures, migrations/0005); null otherwise */
   symmetry: ColumnType<SymmetryReport | null, string | null | undefined, string | null>;
+  /**
+   * a completed trial with early stopping: { stoppedStep, bestStep, stoppedEarly } as its worker reported it
+   * (equiscale.v1.TrialStopping, migrations/0004); null otherwise
+   */
+  stopping: ColumnType<TrialStopping | null, string | null | undefined, string | null>;
 }
 
 export type TrialRole = 'run' | 'trunk' | 'branch' | 'student';

@@ -146,6 +146,32 @@ export interface TrialConfig {
    * fine-tune on the labels. The teacher (a trained GATr checkpoint) is passed to trainTrial (TrainExtras.teacher).
    */
   clone?: CloneOptions;
+  /**
+   * Early stopping on the validation split (needs evalEvery > 0). Every evalEvery steps (and at the step cap) the
+   * net is evaluated on the WHOLE validation split (not the first evalExamples: the selection and the reported
+   * validation loss are then the same measurement); the parameters of the lowest validation loss so far are kept.
+   * Training ends when `patience` consecutive evaluations did not improve the best loss by more than
+   * minImprovement (relative: loss < best × (1 − minImprovement)). The final validation and test losses are those of
+   * the best-on-validation parameters (never selected on test). TrialOutcome.earlyStopping reports how it ended.
+   */
+  earlyStopping?: EarlyStoppingOptions;
+}
+
+export interface EarlyStoppingOptions {
+  /** evaluations without a significant improvement that end training (integer >= 1) */
+  patience: number;
+  /** relative improvement of the best validation loss that counts (in [0, 1); 0.01 = 1%) */
+  minImprovement: number;
+}
+
+/** How a trial with early stopping ended (TrialOutcome.earlyStopping). */
+export interface EarlyStoppingReport {
+  /** steps trained when training ended (= TrialOutcome.step): before the cap when stopped early, else the cap */
+  stoppedStep: number;
+  /** the step of the best validation evaluation, whose parameters gave valLoss and testLoss */
+  bestStep: number;
+  /** true when the patience ran out before the step cap; false when training reached the cap */
+  stoppedEarly: boolean;
 }
 
 export interface CloneOptions {
@@ -206,4 +232,6 @@ export interface TrialOutcome {
   error?: string;
   /** families that handle symmetry in other ways report what they measured (api.ts SymmetryReport) */
   symmetry?: SymmetryReport;
+  /** with config.earlyStopping, when the trial completed: where it stopped and which step's parameters were kept */
+  earlyStopping?: EarlyStoppingReport;
 }

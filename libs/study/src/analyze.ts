@@ -19,7 +19,7 @@ import {
   type StudyRunsInput,
 } from '@equiscale/scaling';
 import { chooseLearningRates, type LrChoice } from './lr.js';
-import { studyInput, type StudyInput, type TrialRun } from './runs.js';
+import { dataConvergence, studyInput, type DataConvergence, type StudyInput, type TrialRun } from './runs.js';
 import { trialsFor, type Study } from './study.js';
 
 export interface AnalyzeOptions {
@@ -43,6 +43,8 @@ export interface StudyAnalysis {
   sensitivityNote?: string;
   /** learning-rate choices (study preset) */
   lr: LrChoice[];
+  /** how the data-scaling runs' convergence was decided: the worker's early stopping, or the validation curve afterwards */
+  convergence: DataConvergence;
 }
 
 export const EQUIVARIANT_FAMILY = 'gatr';
@@ -90,5 +92,5 @@ export function analyzeStudy(study: Study, opts: AnalyzeOptions): StudyAnalysis 
       sensitivityNote = `failed: ${(e as Error).message}`;
     }
   }
-  return { input, roles, result, sensitivity, sensitivityNote, lr: chooseLearningRates(trialsFor(study, 'lr')) };
+  return { input, roles, result, sensitivity, sensitivityNote, lr: chooseLearningRates(trialsFor(study, 'lr')), convergence: dataConvergence(study, input.data) };
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { logSpace, synthesizeStudy, type DataCurveParams, type LawParams, type StudyRun } from '@equiscale/scaling';
 import type { TrialRecord } from '@equiscale/sweeps';
-import { chooseLearningRates, convergedOnValidation, FLOP_CONVENTION, mergeStudies, studyFromRows, VERDICTS, writeStudyReport, type ReportJson, type Study } from './index.js';
+import { chooseLearningRates, convergedOnValidation, convergenceSentence, dataConvergence, FLOP_CONVENTION, mergeStudies, studyFromRows, studyInput, VERDICTS, writeStudyReport, type ReportJson, type Study } from './index.js';
 
 const LAW_EQ: LawParams = { E: 0.5, A: 26.7, B: 100, alpha: 0.3, beta: 0.45 };
 const LAW_TF: LawParams = { E: 0.7, A: 112, B: 30, alpha: 0.45, beta: 0.3 };
@@ -135,6 +135,36 @@ describe('study helpers', () => {
     assert.equal(convergedOnValidation(c([1, 0.5, 0.4, 0.3, 0.2])), false);
     assert.equal(convergedOnValidation(c([1, 0.5, 0.5])), false);
     assert.equal(convergedOnValidation(undefined), false);
+  });
+
+  it("data-scaling runs with the worker's early stopping: epochs and samples from the steps trained, converged = stopped early; others read off the curve", () => {
+    const mk = (trainSize: number, stopping: TrialRecord['stopping']): TrialRecord => {
+      const t = record({ family: 'transformer', n: 1e4, d: 2000, flops: 2e9, seed: 0, loss: 0.1 }, 'transformer', trainSize);
+      return { ...t, trial: { ...t.trial, training: { ...t.trial.training, batchSize: 4, evalEvery: 100, ...(stopping ? { earlyStopping: { patience: 3, minImprovement: 0.01 } } : {}) } }, stopping };
+    };
+    // steps = 2000, batch 4: the cap is 8000 samples
+    const early = mk(400, { stoppedStep: 500, bestStep: 200, stoppedEarly: true });
+    const capped = mk(400, { stoppedStep: 2000, bestStep: 1900, stoppedEarly: false });
+    const old = mk(800, null);
+    const flat = [1, 0.5, 0.4, 0.401, 0.402].map((loss, i) => ({ trialId: old.id, step: (i + 1) * 100, loss }));
+    // a falling curve for the early-stopped run: the curve reading would say "not converged", the worker's report wins
+    const falling = [1, 0.8, 0.6, 0.4, 0.2].map((loss, i) => ({ trialId: early.id, step: (i + 1) * 100, loss }));
+    const study = studyFromRows({ name: 'es', spec: {}, baselines: null, trials: [early, capped, old], valPoints: [...falling, ...flat], elapsedS: 1 });
+    const runs = new Map(studyInput(study).data.map((r) => [r.trialId, r]));
+    const e = runs.get(early.id)!;
+    assert.deepEqual([e.d, e.epochs, e.converged, e.convergedBy], [500 * 4, (500 * 4) / 400, true, 'early-stopping']);
+    assert.equal(e.flops, early.trial.plan.nominalFlops / 4, 'own FLOPs prorated to the steps trained');
+    assert.equal(e.executedFlops, early.trial.plan.executedFlops / 4);
+    const c = runs.get(capped.id)!;
+    assert.deepEqual([c.d, c.epochs, c.converged, c.convergedBy], [8000, 20, false, 'early-stopping']);
+    const o = runs.get(old.id)!;
+    assert.deepEqual([o.d, o.epochs, o.converged, o.convergedBy], [8000, 10, true, 'validation-curve']);
+    const conv = dataConvergence(study, [...runs.values()]);
+    assert.deepEqual(conv, { earlyStopping: 2, validationCurve: 1, rules: ['patience 3 evaluations every 100 steps, 1% minimum improvement'] });
+    assert.match(convergenceSentence(conv), /^2 runs were trained with the worker's early stopping: such a run counts as converged when the worker's early stopping on the validation split \(patience 3 evaluations every 100 steps, 1% minimum improvement\) ended it before the step cap .*; the other 1 count as converged when .*read off its stored validation curve/);
+    assert.match(convergenceSentence({ ...conv, validationCurve: 0 }), /^A run counts as converged when the worker's early stopping on the validation split .* ended it before the step cap; its test loss is that of its best-on-validation parameters/);
+    assert.doesNotMatch(convergenceSentence({ ...conv, validationCurve: 0 }), /validation curve/);
+    assert.match(convergenceSentence({ earlyStopping: 0, validationCurve: 3, rules: [] }), /^A run counts as converged when early stopping on validation \(patience 2 evaluations, 1% improvement\) would have stopped it, read off its stored validation curve/);
   });
 
   it('chooseLearningRates: lowest geometric-mean validation loss; a peak with a diverged run is out', () => {

@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import { buildStudyReport, type Claim, type Interval } from '@equiscale/scaling';
 import type { StudyAnalysis } from './analyze.js';
 import type { Figure } from './figures.js';
-import { isFinished, withTeacher } from './runs.js';
+import { isFinished, withTeacher, type DataConvergence } from './runs.js';
 import type { BaselineLosses, Study } from './study.js';
 import { baselineSentence, benchmarkLine, flopConventionOf, matchedComputeMarkdown, scorecardMarkdown, studyBenchmarkKind, weightSpaceScorecard, type ScorecardRow } from './benchmark-report.js';
 
@@ -51,6 +51,16 @@ export function designOf(study: Study): unknown {
     wsd: { trunks: ts.filter((t) => t.trial.role === 'trunk').length, branches: ts.filter((t) => t.trial.role === 'branch').length },
     trials: ts.length,
   };
+}
+
+/** How "converged" was decided for the data-scaling runs, honestly: by the worker's early stopping, or read off the curve. */
+export function convergenceSentence(c: DataConvergence): string {
+  const stopped = `the worker's early stopping on the validation split (${c.rules.join('; ') || 'its settings'}) ended it before the step cap`;
+  const note = 'its test loss is that of its best-on-validation parameters, and its epochs count the samples it actually saw';
+  const curve = 'early stopping on validation (patience 2 evaluations, 1% improvement) would have stopped it, read off its stored validation curve (the worker trained the full step count; epochs at the cap)';
+  if (c.validationCurve === 0 && c.earlyStopping > 0) return `A run counts as converged when ${stopped}; ${note}.`;
+  if (c.earlyStopping === 0) return `A run counts as converged when ${curve}.`;
+  return `${c.earlyStopping} runs were trained with the worker's early stopping: such a run counts as converged when ${stopped} (${note}); the other ${c.validationCurve} count as converged when ${curve}.`;
 }
 
 function claimLines(c: Claim): string[] {
@@ -185,7 +195,7 @@ export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: F
   if (a.dataScaling.length) {
     L.push('## Data scaling at convergence', '');
     L.push(
-      'L = E + B·D^−β in the training-set size D per family and augmentation; at each size the run with the lowest validation loss (never the test loss). A run counts as converged when early stopping on validation (patience 2 evaluations, 1% improvement) would have stopped it.',
+      `L = E + B·D^−β in the training-set size D per family and augmentation; at each size the run with the lowest validation loss (never the test loss). ${convergenceSentence(analysis.convergence)}`,
       '',
     );
     L.push('| group | sizes (D: test loss, epochs) | β | status |', '|---|---|---|---|');
@@ -297,6 +307,8 @@ export interface ReportJson {
   fits: { family: string; status: 'determined' | 'undetermined'; reasons: string[]; alpha: { estimate: number | null; interval: { lo: number | null; hi: number | null } | null }; beta: unknown; E: unknown }[];
   isoflop: unknown[];
   dataScaling: unknown[];
+  /** how the data-scaling runs' convergence was decided (runs stopped by the worker's early stopping, or read off the curve) */
+  dataConvergence?: DataConvergence;
   comparisons: unknown;
   sensitivity: unknown;
   failures: { family: string; stage: string; problem: string }[];
@@ -327,6 +339,7 @@ export function reportJson(study: Study, analysis: StudyAnalysis, ctx: ReportCon
     benchmark: studyBenchmarkKind(study),
     failures: analysis.result.failures,
     learningRates: analysis.lr,
+    dataConvergence: analysis.convergence,
     trials: study.trials.length,
     finishedRuns: study.trials.filter(isFinished).length,
     baselines: study.baselines,

@@ -3,6 +3,11 @@
  * FLOPs, its parameter count, samples seen, test loss, and for data scaling its training-set size, epochs,
  * augmentation and whether validation says it converged. Also the conventions the sensitivity analysis swaps
  * in (executed FLOPs, wall-clock seconds, non-embedding N).
+ *
+ * Convergence: a trial trained with early stopping (TrialRecord.stopping, reported by its worker) converged when
+ * the patience ran out before the step cap, and its samples, FLOPs and epochs are those of the steps it actually
+ * trained; a trial without that report (no early stopping, or finished before the worker had it) falls back to
+ * reading its stored validation curve (convergedOnValidation) with the planned step count.
  */
 import type { StudyRun, StudyRunsInput } from '@equiscale/scaling';
 import { benchmarkTaskShapes, nonEmbeddingParamCount, type TrialRecord } from '@equiscale/sweeps';
@@ -17,6 +22,8 @@ export interface TrialRun extends StudyRun {
   wallS: number;
   /** parameters without input and output layers; NaN when the benchmark is unknown */
   nNonEmbedding: number;
+  /** where `converged` comes from: the worker's early stopping, or the stored validation curve read afterwards */
+  convergedBy: 'early-stopping' | 'validation-curve';
 }
 
 /** A completed trial with a finite positive test loss; a WSD trunk is never a point (its branches are the runs). */
@@ -37,7 +44,11 @@ export function convergedOnValidation(curve: readonly { step: number; loss: numb
 
 function toRun(study: Study, t: TrialRecord, trunks: Map<string, TrialRecord>): TrialRun {
   const tr = t.trial;
-  const d = tr.steps * tr.training.batchSize;
+  const stop = t.stopping ?? null;
+  // samples actually seen: an early-stopped run trained stoppedStep steps, not its cap
+  const steps = stop ? stop.stoppedStep : tr.steps;
+  const d = steps * tr.training.batchSize;
+  const share = steps / tr.steps;
   // a WSD branch ran its cooldown; as a standalone run it also ran its trunk up to the branch point
   const trunk = tr.parent ? trunks.get(tr.parent) : undefined;
   const trunkShare = trunk && tr.branchStep ? (trunk.wallTimeS ?? NaN) * (tr.branchStep / trunk.trial.steps) : 0;
@@ -56,16 +67,17 @@ function toRun(study: Study, t: TrialRecord, trunks: Map<string, TrialRecord>): 
     n: tr.plan.paramCount,
     d,
     loss: t.testLoss!,
-    flops: tr.plan.nominalFlops,
+    flops: tr.plan.nominalFlops * share,
     seed: tr.seed,
     trainSize: tr.trainSize,
     epochs: d / tr.trainSize,
     augmented: tr.augment,
-    converged: convergedOnValidation(study.curves.get(t.id)),
+    converged: stop ? stop.stoppedEarly : convergedOnValidation(study.curves.get(t.id)),
     ...(t.valLoss !== null && Number.isFinite(t.valLoss) && t.valLoss > 0 ? { valLoss: t.valLoss } : {}),
-    executedFlops: tr.plan.executedFlops,
+    executedFlops: tr.plan.executedFlops * share,
     wallS: wallS > 0 ? wallS : NaN,
     nNonEmbedding: nNonEmbedding > 0 ? nNonEmbedding : NaN,
+    convergedBy: stop ? 'early-stopping' : 'validation-curve',
   };
 }
 
@@ -120,4 +132,27 @@ export function studyInput(study: Study): StudyInput {
   const data = trialsFor(study, 'data').filter((t) => isFinished(t) && t.valLoss !== null && t.valLoss > 0);
   const computeRuns = compute.map(run);
   return { compute: [...computeRuns, ...withTeacherShare(study, computeRuns)], data: data.map(run) };
+}
+
+/** How the data-scaling candidates' convergence was decided (the report says it in words). */
+export interface DataConvergence {
+  /** runs the worker stopped on validation (TrialRecord.stopping): converged = stopped before the step cap */
+  earlyStopping: number;
+  /** runs without that report: converged read off the stored validation curve afterwards (patience 2, 1%) */
+  validationCurve: number;
+  /** the early-stopping settings of the former, in words, e.g. "patience 3 evaluations every 100 steps, 1% minimum improvement" */
+  rules: string[];
+}
+
+export function dataConvergence(study: Study, data: readonly TrialRun[]): DataConvergence {
+  const byId = new Map(study.trials.map((t) => [t.id, t]));
+  const rules = new Set<string>();
+  let earlyStopping = 0;
+  for (const r of data) {
+    if (r.convergedBy !== 'early-stopping') continue;
+    earlyStopping++;
+    const tr = byId.get(r.trialId)?.trial.training;
+    if (tr?.earlyStopping) rules.add(`patience ${tr.earlyStopping.patience} evaluations every ${tr.evalEvery} steps, ${+(tr.earlyStopping.minImprovement * 100).toPrecision(3)}% minimum improvement`);
+  }
+  return { earlyStopping, validationCurve: data.length - earlyStopping, rules: [...rules].sort() };
 }

@@ -266,3 +266,16 @@ test('models: architecture options reach every size of their model family; trans
   const e = refused(() => expandSweep({ ...grid(), models: { gatr: { attention: 'flash' } } }, fakeDeps));
   assert.match(e.message, /models\.gatr\.attention: expected one of sdp, distance, got "flash"/);
 });
+
+test('eval.earlyStopping is copied into every trial\'s training settings; absent, trials carry none', () => {
+  const cells = expandSweep({ ...grid(), eval: { every: 50, examples: 80, earlyStopping: { patience: 3, minImprovement: 0.01 } } }, fakeDeps);
+  assert.equal(cells.length, 3 * 2 * 2 * 2 * 2);
+  for (const c of cells) {
+    assert.deepEqual(c.training.earlyStopping, { patience: 3, minImprovement: 0.01 }, c.cellKey);
+    assert.equal(c.training.evalEvery, 50);
+    assert.equal(c.role, 'run');
+  }
+  // the settings are per trial, not shared objects
+  assert.notEqual(cells[0]!.training.earlyStopping, cells[1]!.training.earlyStopping);
+  assert.ok(expandSweep(grid(), fakeDeps).every((c) => !('earlyStopping' in c.training)));
+});

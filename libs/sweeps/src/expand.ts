@@ -237,6 +237,7 @@ export function planSweep(spec: unknown, deps: SweepDeps = defaultSweepDeps): Sw
           evalExamples: s.eval.examples,
           checkpointEvery: s.checkpointEvery,
           checkpointAt: [],
+          ...(s.eval.earlyStopping ? { earlyStopping: { ...s.eval.earlyStopping } } : {}),
         },
         seed,
         steps,

@@ -41,7 +41,7 @@ export { canonicalJson } from './canonical.js';
 export { planSweep, expandSweep, MAX_CELLS } from './expand.js';
 export type { DroppedCell, SweepPlan } from './expand.js';
 export { modelDims, trialDims } from './trial.js';
-export type { Trial, TrialCell, TrialDims, BenchmarkRef, TrainingSettings, TrialLrSchedule, TrialPlan, TrialRecord, TrialStatus } from './trial.js';
+export type { Trial, TrialCell, TrialDims, BenchmarkRef, TrainingSettings, TrialLrSchedule, TrialPlan, TrialRecord, TrialStatus, TrialEarlyStopping, TrialStopping } from './trial.js';
 export { diffSpecs, diffCells } from './diff.js';
 export type { SpecDiff, CellDiff, CellChange } from './diff.js';
 export { applyWsd, branchStepOf, trunkKey, planTotals } from './wsd.js';

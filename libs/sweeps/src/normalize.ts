@@ -106,9 +106,22 @@ interface SpecCommon {
   /** resolved settings of every listed family, in `families` order */
   perFamily: Record<string, FamilySettings>;
   seeds: number[];
-  eval: { every: number; examples: number };
+  eval: EvalSpec;
   checkpointEvery: number;
   maxAttempts: number;
+}
+
+/** Periodic validation, and optionally early stopping on it. */
+export interface EvalSpec {
+  /** steps between validation evaluations (0: only at the end) */
+  every: number;
+  /** validation examples of a periodic evaluation (early stopping evaluates the whole validation split instead) */
+  examples: number;
+  /**
+   * early stopping on the validation split (libs/models TrialConfig.earlyStopping), copied into every trial's
+   * training settings; only present when the spec sets it (so specs without it hash as before)
+   */
+  earlyStopping?: { patience: number; minImprovement: number };
 }
 
 export interface NormalizedGridSpec extends SpecCommon {
@@ -379,6 +392,31 @@ function normalizeSizes(
   return out;
 }
 
+/**
+ * eval.earlyStopping needs periodic evaluations (eval.every > 0), and cannot be used with WSD schedules (a trunk
+ * must run to its branch points, and a branch is a fixed-length cooldown), on the weight-space benchmark (its
+ * trainer has no early stopping) or with symmetry cloning (a teacher is used at its last step). One line each.
+ */
+function checkEarlyStopping(spec: ParsedSweepSpec, families: readonly string[], perFamily: Record<string, FamilySettings>, kind: BenchmarkKind, issues: IssueList): void {
+  if (!spec.eval?.earlyStopping) return;
+  const path: PathSegment[] = ['eval', 'earlyStopping'];
+  if ((spec.eval.every ?? DEFAULT_EVAL_EVERY) === 0) {
+    issues.add(['eval', 'every'], 'early stopping (eval.earlyStopping) stops on the periodic validation evaluations: set eval.every > 0 (e.g. 100), or remove eval.earlyStopping');
+  }
+  if (kind === 'weight-space') {
+    issues.add(path, 'the weight-space trainer has no early stopping; remove eval.earlyStopping for the weight-space benchmark');
+    return;
+  }
+  const wsd = families.filter((f) => perFamily[f]?.lr.kind === 'wsd');
+  if (wsd.length > 0) {
+    issues.add(path, `early stopping cannot be used with lr.kind wsd (families ${wsd.join(', ')}): a WSD trunk must run to its branch points; use lr.kind cosine or constant-cooldown, or remove eval.earlyStopping`);
+  }
+  const cloning = families.filter((f) => findSweepFamily(f)?.method === 'clone');
+  if (cloning.length > 0) {
+    issues.add(path, `early stopping cannot be used with symmetry cloning (${cloning.join(', ')}): its teacher is used at its last step; remove eval.earlyStopping or the family`);
+  }
+}
+
 function checkAndFill(spec: ParsedSweepSpec, deps: SweepDeps): NormalizedSweepSpec {
   const issues = new IssueList();
   duplicates(spec.families, ['families'], issues, 'family');
@@ -510,6 +548,7 @@ function checkAndFill(spec: ParsedSweepSpec, deps: SweepDeps): NormalizedSweepSp
     (familyOptions as Record<string, object>)[key] = { ...DEFAULT_FAMILY_OPTIONS[key], ...(spec.familyOptions?.[key] ?? {}) };
   }
 
+  checkEarlyStopping(spec, families, perFamily, kind, issues);
   duplicates(spec.seeds, ['seeds'], issues, 'seed');
   const valExamples = (benchmark as { valExamples?: unknown }).valExamples;
   const evalExamples = spec.eval?.examples ?? (typeof valExamples === 'number' ? valExamples : 0);
@@ -530,7 +569,11 @@ function checkAndFill(spec: ParsedSweepSpec, deps: SweepDeps): NormalizedSweepSp
     perFamily,
     ...tail,
     seeds: ascending(spec.seeds),
-    eval: { every: spec.eval?.every ?? DEFAULT_EVAL_EVERY, examples: evalExamples },
+    eval: {
+      every: spec.eval?.every ?? DEFAULT_EVAL_EVERY,
+      examples: evalExamples,
+      ...(spec.eval?.earlyStopping ? { earlyStopping: { patience: spec.eval.earlyStopping.patience, minImprovement: spec.eval.earlyStopping.minImprovement } } : {}),
+    },
     checkpointEvery: spec.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
     maxAttempts: spec.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
   } as NormalizedSweepSpec;

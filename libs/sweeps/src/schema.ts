@@ -245,8 +245,15 @@ export const sweepSpecSchema = obj(
       {
         every: nonNegativeInt('steps between evaluations (integer >= 0; 0: only at the end)'),
         examples: nonNegativeInt('a number of validation examples (integer >= 0)'),
+        earlyStopping: obj(
+          {
+            patience: num('a number of evaluations without improvement that ends training (integer 1..1000)', { int: true, min: 1, max: 1000 }),
+            minImprovement: num('a relative improvement of the best validation loss in [0, 1), e.g. 0.01', { min: 0, max: 1, lt: true }),
+          },
+          'an early-stopping mapping { patience, minImprovement }, e.g. { patience: 3, minImprovement: 0.01 }',
+        ),
       },
-      'an eval mapping { every, examples }',
+      'an eval mapping { every, examples, earlyStopping }',
     )
       .partial()
       .optional(),

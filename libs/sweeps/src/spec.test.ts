@@ -115,6 +115,29 @@ const MALFORMED: [string, (s: Spec) => void, string, RegExp][] = [
   ['eval examples above valExamples', (s) => (s.eval = { examples: 10 ** 7 }), 'eval.examples', /more than the benchmark's \d+ validation examples/],
   ['negative eval every', (s) => (s.eval = { every: -10 }), 'eval.every', /integer >= 0/],
   ['negative checkpointEvery', (s) => (s.checkpointEvery = -1), 'checkpointEvery', /integer >= 0/],
+  [
+    'early stopping without periodic evaluations',
+    (s) => (s.eval = { earlyStopping: { patience: 3, minImprovement: 0.01 } }),
+    'eval.every',
+    /^early stopping \(eval.earlyStopping\) stops on the periodic validation evaluations: set eval.every > 0 \(e.g. 100\), or remove eval.earlyStopping$/,
+  ],
+  [
+    'early stopping with a wsd schedule',
+    (s) => ((s.training = { lr: { kind: 'wsd', cooldownFraction: 0.2 } }), (s.eval = { every: 10, earlyStopping: { patience: 3, minImprovement: 0.01 } })),
+    'eval.earlyStopping',
+    /^early stopping cannot be used with lr.kind wsd \(families transformer, gatr\): a WSD trunk must run to its branch points; use lr.kind cosine or constant-cooldown, or remove eval.earlyStopping$/,
+  ],
+  [
+    'early stopping with a wsd schedule of one family',
+    (s) => ((s.perFamily = { gatr: { lr: { kind: 'wsd', cooldownFraction: 0.2 } } }), (s.eval = { every: 10, earlyStopping: { patience: 3, minImprovement: 0.01 } })),
+    'eval.earlyStopping',
+    /lr.kind wsd \(families gatr\)/,
+  ],
+  ['early stopping patience 0', (s) => (s.eval = { every: 10, earlyStopping: { patience: 0, minImprovement: 0.01 } }), 'eval.earlyStopping.patience', /integer 1\.\.1000\), got 0/],
+  ['early stopping minImprovement 1', (s) => (s.eval = { every: 10, earlyStopping: { patience: 3, minImprovement: 1 } }), 'eval.earlyStopping.minImprovement', /in \[0, 1\), e.g. 0.01, got 1/],
+  ['early stopping without minImprovement', (s) => (s.eval = { every: 10, earlyStopping: { patience: 3 } }), 'eval.earlyStopping.minImprovement', /^missing; set it to a relative improvement/],
+  ['early stopping field typo', (s) => (s.eval = { every: 10, earlyStopping: { patient: 3, minImprovement: 0.01 } }), 'eval.earlyStopping.patient', /unknown field; .*did you mean "patience"\?/],
+  ['early stopping not a mapping', (s) => (s.eval = { every: 10, earlyStopping: true }), 'eval.earlyStopping', /expected an early-stopping mapping \{ patience, minImprovement \}/],
   ['zero maxAttempts', (s) => (s.maxAttempts = 0), 'maxAttempts', /integer 1\.\.100\), got 0/],
   ['unknown design kind', (s) => (s.design = { kind: 'random' }), 'design.kind', /grid or isoflop, got "random"/],
   ['grid with budgets', (s) => (s.design = { kind: 'grid', budgets: [1e12] }), 'design.budgets', /only used with design kind isoflop/],
@@ -295,6 +318,16 @@ test('spec hash: same under YAML vs JSON, key order, axis order and written-out 
   assert.equal(specHash(withDefaults), h);
   assert.equal(specHash(parseSweepSpec(toYaml(withDefaults))), h);
   assert.equal(specHash(normalizeSpec(withDefaults)), h, 'hashing a normalized spec gives the same hash');
+});
+
+test('early stopping: normalized under eval, copied into every trial, and part of the hash only when set', () => {
+  const spec = { ...base(), eval: { every: 20, examples: 64, earlyStopping: { minImprovement: 0.01, patience: 3 } } };
+  const n = normalizeSpec(spec);
+  assert.deepEqual(n.eval, { every: 20, examples: 64, earlyStopping: { patience: 3, minImprovement: 0.01 } });
+  assert.deepEqual(normalizeSpec(n), n);
+  assert.equal('earlyStopping' in normalizeSpec({ ...base(), eval: { every: 20, examples: 64 } }).eval, false, 'absent when not set');
+  assert.notEqual(specHash(spec), specHash({ ...spec, eval: { every: 20, examples: 64 } }));
+  assert.notEqual(specHash(spec), specHash({ ...spec, eval: { ...spec.eval, earlyStopping: { patience: 4, minImprovement: 0.01 } } }));
 });
 
 test('spec hash changes when the sweep changes', () => {

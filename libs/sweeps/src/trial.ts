@@ -61,6 +61,26 @@ export interface TrainingSettings {
   checkpointAt: number[];
   /** a student (transformer+clone): steps imitating the teacher before fine-tuning on the labels */
   cloneSteps?: number;
+  /** early stopping on the validation split (equiscale.v1.EarlyStopping; the spec's eval.earlyStopping); absent: the full step count */
+  earlyStopping?: TrialEarlyStopping;
+}
+
+/** equiscale.v1.EarlyStopping (the models lib's EarlyStoppingOptions) */
+export interface TrialEarlyStopping {
+  /** evaluations without an improvement of more than minImprovement that end training */
+  patience: number;
+  /** relative improvement of the best validation loss that counts (0.01 = 1%) */
+  minImprovement: number;
+}
+
+/** equiscale.v1.TrialStopping: how a trial with early stopping ended, as its worker reported it (the models lib's EarlyStoppingReport). */
+export interface TrialStopping {
+  /** steps trained when training ended (before the step cap when stopped early) */
+  stoppedStep: number;
+  /** the step of the best validation evaluation, whose parameters the stored validation and test losses are of */
+  bestStep: number;
+  /** true when the patience ran out before the step cap; false when training reached the cap */
+  stoppedEarly: boolean;
 }
 
 /** equiscale.v1.TrialPlan: the planner's accounting (libs/models/accounting), so nobody recomputes it. */
@@ -179,4 +199,9 @@ export interface TrialRecord {
   error: string | null;
   /** what a symmetry family measured at the end (gatr+approx: the exact model's losses; transformer+clone: equivariance error); null otherwise */
   symmetry: SymmetryReport | null;
+  /**
+   * a trial with early stopping, once completed: where it stopped and which step's parameters its losses are of
+   * (migrations/0004); null or absent otherwise (no early stopping, not finished, or finished before 0004)
+   */
+  stopping?: TrialStopping | null;
 }

@@ -70,6 +70,8 @@ test('families must belong to the benchmark; weight-space config errors name the
   assert.match(e.issues.find((i) => i.path === 'benchmark.hidden')!.message, /^weight-space\.hidden must list/);
   e = refusal(ws({ benchmark: { kind: 'weight-space', bodiesMax: 3 } }));
   assert.ok(e.issues.some((i) => i.path === 'benchmark.bodiesMax' || i.path === 'benchmark'), e.message);
+  e = refusal(ws({ eval: { every: 10, earlyStopping: { patience: 3, minImprovement: 0.01 } } }));
+  assert.deepEqual(e.issues.map((i) => [i.path, i.message]), [['eval.earlyStopping', 'the weight-space trainer has no early stopping; remove eval.earlyStopping for the weight-space benchmark']]);
   e = refusal(ws({ modelSizes: [{ label: 'x', dims: { transformer: { width: 8, depth: 1, heads: 1, mlpRatio: 2 } } }] }));
   assert.ok(e.issues.some((i) => i.path === 'modelSizes[0].dims' && /not supported for the weight-space families/.test(i.message)), e.message);
 });

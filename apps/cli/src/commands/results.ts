@@ -9,6 +9,10 @@ export const RESULT_COLUMNS = [
   // WSD sweeps: role ('run' | 'trunk' | 'branch'), a branch's trunk trial id and the trunk step it starts from
   // (null for independent runs and trunks), and the nominal FLOPs the sweep spent (a branch: its cooldown)
   'role', 'parent', 'branchStep', 'spent_flops',
+  // early stopping (eval.earlyStopping): the steps trained when training ended, the step whose parameters the losses
+  // are of (best on validation), and whether the patience ran out before the step cap (null: no early stopping, or
+  // a trial finished before it was recorded)
+  'stopped_step', 'best_step', 'stopped_early',
 ] as const;
 
 export type ResultRow = Record<(typeof RESULT_COLUMNS)[number], string | number | boolean | null>;
@@ -23,6 +27,7 @@ export function resultRow(r: TrialRecord): ResultRow {
     train_loss: r.trainLoss, val_loss: r.valLoss, test_loss: r.testLoss, wall_time_s: r.wallTimeS,
     backend: r.backend, error: r.error,
     role: t.role ?? 'run', parent: r.parentId, branchStep: t.branchStep ?? null, spent_flops: t.plan.spentNominalFlops ?? t.plan.nominalFlops,
+    stopped_step: r.stopping?.stoppedStep ?? null, best_step: r.stopping?.bestStep ?? null, stopped_early: r.stopping?.stoppedEarly ?? null,
   };
 }
 

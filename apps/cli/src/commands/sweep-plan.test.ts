@@ -11,7 +11,8 @@ describe('sweep plan --preset', () => {
       seeds: number[];
       wsd: { trunks: number; branchesPerTrunk: number };
       freshData: { eachSampleAtMostOnce: boolean };
-      dataScalingSizes: { trainSizes: number[]; span: number; families: string[]; epochs: number[] };
+      dataScalingSizes: { trainSizes: number[]; span: number; families: string[]; epochsAtCap: number[]; earlyStopping: { patience: number; minImprovement: number } | null };
+      dataScaling: { earlyStopping: { patience: number; minImprovement: number; evalEvery: number; validationExamples: number }; convergence: string };
       learningRate: { candidates: number[]; sizes: string[] };
     };
     assert.deepEqual(Object.keys(d.computeSizes).sort(), ['gatr', 'transformer', 'transformer+augment']);
@@ -24,6 +25,12 @@ describe('sweep plan --preset', () => {
     assert.equal(d.freshData.eachSampleAtMostOnce, true);
     assert.ok(d.dataScalingSizes.trainSizes.length >= 5 && d.dataScalingSizes.span >= 30);
     assert.deepEqual(d.dataScalingSizes.families.sort(), ['gatr', 'transformer', 'transformer+augment']);
+    // trained to convergence: early stopping on validation in every data-scaling trial (the planned trials carry it)
+    assert.deepEqual(d.dataScalingSizes.earlyStopping, { patience: 3, minImprovement: 0.01 });
+    assert.deepEqual(d.dataScaling.earlyStopping, { patience: 3, minImprovement: 0.01, evalEvery: 100, validationExamples: 256 });
+    assert.match(d.dataScaling.convergence, /never selected on test/);
+    assert.equal(d.dataScalingSizes.epochsAtCap.length, 5);
+    assert.match(p.estimate.basis, /the 45 trials with early stopping at their step cap \(an upper bound/);
     assert.equal(d.learningRate.sizes.length, 2);
     assert.ok(d.learningRate.candidates.length >= 2);
     assert.equal(p.stages.length, 2);

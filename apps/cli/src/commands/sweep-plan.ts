@@ -146,6 +146,8 @@ export function presetPlan(preset: PresetName, workers: number): PresetPlan {
   const datasetS = datasetSeconds(all, benchmark.valExamples + benchmark.testExamples);
   const analysisS = preset === 'quick' ? 10 : ANALYSIS_S;
   const minutes = Math.ceil((trainingS + datasetS + analysisS) / 60);
+  // trials with early stopping are estimated at their step cap (trialSeconds): an upper bound
+  const earlyStopped = all.filter((c) => c.training.earlyStopping).length;
   // the design in numbers, from the planned trials
   const byPurpose = (p: string | null) => stages.flat().filter((s) => s.purpose === p).flatMap((s) => s.cells);
   const compute = preset === 'study' ? byPurpose('compute') : all;
@@ -173,7 +175,9 @@ export function presetPlan(preset: PresetName, workers: number): PresetPlan {
           dataScalingSizes: {
             trainSizes: dataSizes,
             span: dataSizes[dataSizes.length - 1]! / dataSizes[0]!,
-            epochs: dataSizes.map((n) => Math.round(((data[0]!.steps * data[0]!.training.batchSize) / n) * 10) / 10),
+            // at the step cap: with early stopping a run may stop sooner (each run's epochs are recorded with its result)
+            epochsAtCap: dataSizes.map((n) => Math.round(((data[0]!.steps * data[0]!.training.batchSize) / n) * 10) / 10),
+            earlyStopping: data[0]!.training.earlyStopping ?? null,
             families: [...new Set(data.map((c) => c.family))],
           },
         }
@@ -196,7 +200,9 @@ export function presetPlan(preset: PresetName, workers: number): PresetPlan {
       datasetMinutes: Math.round((datasetS / 60) * 10) / 10,
       analysisMinutes: Math.round((analysisS / 60) * 10) / 10,
       minutes,
-      basis: `${ESTIMATE_BASIS}; ${DATASET_EXAMPLES_PER_S} simulated examples/s per dataset; ${analysisS} s for fits and report`,
+      basis:
+        `${ESTIMATE_BASIS}; ${DATASET_EXAMPLES_PER_S} simulated examples/s per dataset; ${analysisS} s for fits and report` +
+        (earlyStopped ? `; the ${earlyStopped} trials with early stopping at their step cap (an upper bound: they stop sooner)` : ''),
     },
     estimatedMinutes: minutes,
   };
@@ -209,12 +215,18 @@ export function formatPresetPlan(p: PresetPlan): string {
     for (const s of st.sweeps)
       lines.push(`  ${s.name}${s.purpose ? ` (${s.purpose})` : ''}: ${s.trials} trials${s.trunks ? ` (${s.trunks} WSD trunks, ${s.branches} branches)` : ''}, ~${formatDuration(s.trainingSeconds)} of training`);
   });
-  const d = p.design as { computeSizes: Record<string, { sizes: { label: string; params: number }[]; span: number }>; seeds: number[]; wsd: { trunks: number; branchesPerTrunk: number }; freshData: { maxSamplesSeen: number; trainSizes: number[]; eachSampleAtMostOnce: boolean }; dataScalingSizes?: { trainSizes: number[]; span: number; epochs: number[] } };
+  const d = p.design as { computeSizes: Record<string, { sizes: { label: string; params: number }[]; span: number }>; seeds: number[]; wsd: { trunks: number; branchesPerTrunk: number }; freshData: { maxSamplesSeen: number; trainSizes: number[]; eachSampleAtMostOnce: boolean }; dataScalingSizes?: { trainSizes: number[]; span: number; epochsAtCap: number[]; earlyStopping: { patience: number; minImprovement: number } | null } };
   lines.push('design:');
   for (const [f, s] of Object.entries(d.computeSizes)) lines.push(`  ${f}: ${s.sizes.map((x) => `${x.label} ${x.params}`).join(', ')} parameters (span ${s.span}×)`);
   lines.push(`  seeds ${d.seeds.join(', ')}; WSD: ${d.wsd.trunks} trunks, ${d.wsd.branchesPerTrunk} branches each`);
   lines.push(`  compute runs see at most ${d.freshData.maxSamplesSeen} samples of training sets of ${d.freshData.trainSizes.join(', ')}${d.freshData.eachSampleAtMostOnce ? ' (each sample at most once)' : ''}`);
-  if (d.dataScalingSizes) lines.push(`  data scaling: training sets ${d.dataScalingSizes.trainSizes.join(', ')} (span ${d.dataScalingSizes.span}×), ${d.dataScalingSizes.epochs.join(', ')} epochs`);
+  if (d.dataScalingSizes) {
+    const es = d.dataScalingSizes.earlyStopping;
+    lines.push(
+      `  data scaling: training sets ${d.dataScalingSizes.trainSizes.join(', ')} (span ${d.dataScalingSizes.span}×), ${d.dataScalingSizes.epochsAtCap.join(', ')} epochs at the step cap` +
+        (es ? `; early stopping on validation (patience ${es.patience}, ${es.minImprovement * 100}% minimum improvement) ends runs sooner` : ''),
+    );
+  }
   const e = p.estimate;
   lines.push(
     `estimated ${e.minutes} min with ${e.workers} worker${e.workers === 1 ? '' : 's'}: training ${e.trainingMinutes} min, datasets ${e.datasetMinutes} min, analysis ${e.analysisMinutes} min`,

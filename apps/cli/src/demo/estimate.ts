@@ -13,6 +13,11 @@
  * demo's trials within ~30%. Speed follows the machine's load: a calibration sweep (transformer and GATr at 5
  * sizes × 300 steps, batch 32) at load average ≈ 10 on these 2 cores ran 5–8× slower (transformer 15 ms per
  * layer-step, GATr 105 ms per block-step) — the live ETA of the demo corrects for that as trials finish.
+ *
+ * A trial with early stopping (training.earlyStopping) is estimated at its step cap: an upper bound, since it may stop
+ * sooner (how much sooner is what the run measures). Its evaluations of the whole validation split every evalEvery
+ * steps are not counted (the study's data runs: 20 evaluations of 256 examples per 2000 steps of batch 32, a few
+ * per cent); the live ETA corrects for both as trials finish.
  */
 import type { Trial } from '@equiscale/sweeps';
 

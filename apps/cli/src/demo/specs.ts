@@ -15,7 +15,8 @@
  * family at the two smallest sizes (one sweep per candidate peak), then — with each family's chosen peak — the
  * compute-scaling sweep (5 sizes over ≥ 30× in parameters, WSD trunks with 5 cooldown branches, a training set
  * no run sees twice, 3 seeds) and the data-scaling sweep (5 training-set sizes over 32×, with and without
- * augmentation, 3 seeds, validation every 100 steps so the report can tell which runs converged).
+ * augmentation, 3 seeds, trained to convergence with early stopping on the validation split, evaluated every 100
+ * steps, under a 2000-step cap; the report tells which runs stopped before the cap and how many epochs each ran).
  */
 import type { TrialPurpose } from '@equiscale/study';
 
@@ -74,10 +75,17 @@ export const STUDY_SEEDS = [0, 1, 2];
 /** Peak learning rates tried per family at the two smallest sizes. */
 export const STUDY_LRS = [1e-3, 3e-3, 1e-2];
 export const STUDY_LR_STEPS = 300;
-/** Data scaling: 5 training-set sizes over 32×, model size s3, trained for DATA_STEPS with validation every 100 steps. */
+/**
+ * Data scaling: 5 training-set sizes over 32×, model size s3, trained with early stopping on the validation split
+ * (STUDY_EARLY_STOPPING, evaluated every 100 steps) and at most STUDY_DATA_STEPS steps.
+ */
 export const STUDY_TRAIN_SIZES = [128, 300, 700, 1700, 4096];
 export const STUDY_DATA_SIZE = 's3';
+/** the step cap of a data-scaling run (early stopping usually ends the small training sets sooner) */
 export const STUDY_DATA_STEPS = 2000;
+/** ends a data-scaling run when 3 evaluations in a row (300 steps) did not improve the best validation loss by more than 1% */
+export const STUDY_EARLY_STOPPING = { patience: 3, minImprovement: 0.01 };
+export const STUDY_DATA_EVAL_EVERY = 100;
 /** Default peak when a family has no usable learning-rate result (then the report says so). */
 const DEFAULT_LR = 3e-3;
 
@@ -132,13 +140,20 @@ function dataSweep(lr: ReadonlyMap<string, number>): StudySweep {
       name: 'study-data',
       benchmark: studyBenchmark,
       families: FAMILIES,
+      // Cosine over the step cap, kept with early stopping: the rate falls smoothly, so a run stopped at step s has
+      // annealed as far as s allows, and stopped and capped runs are treated alike. A constant rate with a cooldown
+      // over the last 20% would give only the runs that reach the cap an annealing phase (early-stopped ones stop on
+      // the constant-rate plateau and never get it), biasing the small training sets (stopped) against the large
+      // ones (capped) — which is the comparison claim 1 rests on.
       training: { batchSize: STUDY_BATCH, lr: { peak: DEFAULT_LR, kind: 'cosine', warmupFraction: 0.05, minRatio: 0.05 }, gradClip: 1 },
       perFamily: perFamilyLr(lr),
       modelSizes: STUDY_SIZES.filter((s) => s.label === STUDY_DATA_SIZE),
       steps: [STUDY_DATA_STEPS],
       trainSizes: STUDY_TRAIN_SIZES,
       seeds: STUDY_SEEDS,
-      eval: eval100,
+      // early stopping evaluates the whole validation split (256 examples) every 100 steps; `examples` applies to
+      // evaluations without early stopping only
+      eval: { ...eval100, every: STUDY_DATA_EVAL_EVERY, earlyStopping: STUDY_EARLY_STOPPING },
       checkpointEvery: 500,
       maxAttempts: 3,
     },
@@ -169,9 +184,15 @@ function studyPreset(): DemoStudy {
         trainSizes: STUDY_TRAIN_SIZES,
         span: STUDY_TRAIN_SIZES[STUDY_TRAIN_SIZES.length - 1]! / STUDY_TRAIN_SIZES[0]!,
         steps: STUDY_DATA_STEPS,
-        epochs: STUDY_TRAIN_SIZES.map((n) => Math.round((STUDY_DATA_STEPS * STUDY_BATCH * 10) / n) / 10),
+        earlyStopping: { ...STUDY_EARLY_STOPPING, evalEvery: STUDY_DATA_EVAL_EVERY, validationExamples: studyBenchmark.valExamples },
+        // at the step cap; a run that stops early trains fewer (its epochs, samples actually seen / training-set size, are recorded)
+        epochsAtCap: STUDY_TRAIN_SIZES.map((n) => Math.round((STUDY_DATA_STEPS * STUDY_BATCH * 10) / n) / 10),
         augmentation: 'transformer with and without E(3) augmentation, and GATr',
-        convergence: 'validation every 100 steps; a run counts as converged when early stopping with patience 2 and 1% minimum improvement would have stopped it (read off the stored validation curve; the worker trains the full step count)',
+        convergence:
+          `early stopping in the worker: every ${STUDY_DATA_EVAL_EVERY} steps the model is evaluated on the whole validation split (${studyBenchmark.valExamples} examples) and the best parameters kept; ` +
+          `training stops when ${STUDY_EARLY_STOPPING.patience} evaluations in a row did not improve the best validation loss by more than ${STUDY_EARLY_STOPPING.minImprovement * 100}%, or at the ${STUDY_DATA_STEPS}-step cap; ` +
+          'the test loss is that of the best-on-validation parameters (never selected on test); a run converged when it stopped before the cap, and its epochs are the samples it actually saw over the training-set size',
+        schedule: 'cosine from the peak to 5% of it over the step cap (5% warmup), also for runs that stop early',
         seeds: STUDY_SEEDS,
       },
     },

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type { TrialStopping } from '@equiscale/sweeps';
 import type { BaselineLosses, Database, SymmetryReport } from '../schema.js';
 import { lockLease, lostLease, tokenParam, type LeaseRef } from './lease.js';
 import { dropSpentTrunkCheckpoints, failStrandedBranches } from './dependencies.js';
@@ -48,6 +49,8 @@ export interface CompleteInput {
   baselines?: BaselineLosses | null;
   /** what a symmetry family measured (gatr+approx's exact model, a cloned transformer's equivariance error) */
   symmetry?: SymmetryReport | null;
+  /** a trial with early stopping: where it stopped and which step's parameters its losses are of (null: none) */
+  stopping?: TrialStopping | null;
 }
 
 /**
@@ -77,6 +80,7 @@ export async function completeTrial(db: Kysely<Database>, ref: LeaseRef, r: Comp
       wall_time_s: r.wallTimeS,
       executed_flops: r.executedFlops ?? null,
       symmetry: r.symmetry && Object.keys(r.symmetry).length ? JSON.stringify(r.symmetry) : null,
+      stopping: r.stopping ? JSON.stringify({ stoppedStep: r.stopping.stoppedStep, bestStep: r.stopping.bestStep, stoppedEarly: r.stopping.stoppedEarly }) : null,
       error: r.outcome === 'diverged' ? (r.error ?? 'diverged') : null,
       finished_at: sql`now()`,
       updated_at: sql`now()`,

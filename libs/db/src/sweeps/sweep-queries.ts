@@ -159,6 +159,7 @@ export function trialRecord(t: DbTrial): TrialRecord {
     backend: t.backend,
     error: t.error,
     symmetry: (typeof t.symmetry === 'string' ? JSON.parse(t.symmetry) : t.symmetry) ?? null,
+    stopping: (typeof t.stopping === 'string' ? JSON.parse(t.stopping) : t.stopping) ?? null,
   };
 }
 

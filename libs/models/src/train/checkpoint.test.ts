@@ -44,6 +44,36 @@ test('corrupt, truncated or future-version checkpoints are rejected with a clear
   assert.throws(() => deserializeCheckpoint(bad), /bad magic/);
   const future = bytes.slice();
   new DataView(future.buffer).setUint32(4, 99, true);
-  assert.throws(() => deserializeCheckpoint(future), /format version 99 is not supported/);
+  assert.throws(() => deserializeCheckpoint(future), /format version 99 is not supported \(this build reads versions 1 and 2\)/);
   assert.throws(() => deserializeCheckpoint(new Uint8Array(3)), /too short/);
+});
+
+test('early stopping section (format version 2): round-trips its state and the best parameters; version 1 stays as it was', () => {
+  const size = (header: object, arrays: number) => 12 + Math.ceil(new TextEncoder().encode(JSON.stringify(header)).length / 4) * 4 + arrays * 5 * 4;
+  const es: Checkpoint = {
+    ...ck,
+    header: { ...ck.header, earlyStopping: { patience: 3, minImprovement: 0.01, bestValLoss: 0.125, bestStep: 5, evalsSinceImprovement: 2 } },
+    bestParams: Float32Array.from([9, 8, 7, 6, 5]),
+  };
+  const bytes = serializeCheckpoint(es);
+  assert.equal(new DataView(bytes.buffer).getUint32(4, true), 2);
+  assert.equal(bytes.length, size({ ...es.header, version: 2 }, 4));
+  const back = deserializeCheckpoint(bytes);
+  assert.deepEqual(back.header, { ...es.header, version: 2 });
+  assert.deepEqual(back.bestParams, es.bestParams);
+  assert.deepEqual([back.params, back.m, back.v], [ck.params, ck.m, ck.v]);
+  // before the first finite evaluation there are no best parameters: three arrays, still version 2
+  const noBest = { ...ck.header, earlyStopping: { patience: 3, minImprovement: 0.01, bestValLoss: null, bestStep: null, evalsSinceImprovement: 1 } };
+  const none = serializeCheckpoint({ ...ck, header: noBest });
+  assert.equal(none.length, size({ ...noBest, version: 2 }, 3));
+  assert.equal(deserializeCheckpoint(none).bestParams, undefined);
+  assert.deepEqual(deserializeCheckpoint(none).header.earlyStopping, noBest.earlyStopping);
+  // without the section: version 1 with exactly the three arrays, as builds before early stopping wrote and read it
+  const v1 = serializeCheckpoint(ck);
+  assert.equal(new DataView(v1.buffer).getUint32(4, true), 1);
+  assert.equal(v1.length, size({ ...ck.header, version: 1 }, 3));
+  assert.equal(deserializeCheckpoint(v1).header.earlyStopping, undefined);
+  // inconsistent input is refused, and a truncated fourth array is caught
+  assert.throws(() => serializeCheckpoint({ ...es, bestParams: undefined }), /bestParams .* must be given exactly when/);
+  assert.throws(() => deserializeCheckpoint(bytes.subarray(0, bytes.length - 4)), /truncated or corrupt/);
 });

@@ -9,14 +9,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng, randomE3, type Examples } from '@equiscale/rigid-body';
-import type { MetricPoint, SymmetryReport, TrainCallbacks, TrialConfig, TrialData, TrialOutcome } from '../api.js';
+import type { EarlyStoppingOptions, EarlyStoppingReport, MetricPoint, SymmetryReport, TrainCallbacks, TrialConfig, TrialData, TrialOutcome } from '../api.js';
 import { benchmarkEquivarianceError } from '../gatr/equivariance.js';
 import type { Net } from '../task/net.js';
 import { augmentBatch } from '../task/augment.js';
 import { gatherExamples } from '@equiscale/rigid-body';
 import { checkNamedExamples, shapesOf } from '../task/examples.js';
 import { adamUpdate, globalNorm, newAdamState, type AdamState } from './adam.js';
-import { checkCheckpointMatches, deserializeCheckpoint, serializeCheckpoint, type CheckpointHeader } from './checkpoint.js';
+import { checkCheckpointMatches, deserializeCheckpoint, serializeCheckpoint, type CheckpointHeader, type EarlyStoppingState } from './checkpoint.js';
 import { DataOrder } from './data-order.js';
 import { coordMask, evaluateLoss, maskedSquaredError } from './evaluate.js';
 import { fitMotionGain } from './motion-baseline.js';
@@ -56,6 +56,15 @@ export function checkConfig(c: TrialConfig): void {
     if (!(Number.isInteger(c.clone.steps) && c.clone.steps >= 1 && c.clone.steps <= c.steps)) {
       throw new Error(`config.clone.steps must be an integer in [1, steps = ${c.steps}] (got ${JSON.stringify(c.clone.steps)})`);
     }
+  }
+  if (c.earlyStopping !== undefined) {
+    const es = c.earlyStopping as Partial<EarlyStoppingOptions> | null;
+    if (es === null || typeof es !== 'object') throw new Error(`config.earlyStopping must be { patience, minImprovement } (got ${JSON.stringify(es)})`);
+    if (!posInt(es.patience as number)) throw new Error(`config.earlyStopping.patience must be a positive integer number of evaluations (got ${JSON.stringify(es.patience)})`);
+    if (!(typeof es.minImprovement === 'number' && es.minImprovement >= 0 && es.minImprovement < 1)) {
+      throw new Error(`config.earlyStopping.minImprovement must be a relative improvement in [0, 1), e.g. 0.01 (got ${JSON.stringify(es.minImprovement)})`);
+    }
+    if (c.evalEvery === 0) throw new Error('config.earlyStopping needs config.evalEvery > 0: it stops on the periodic validation evaluations');
   }
   checkSchedule(c.lr, c.steps);
 }
@@ -187,6 +196,12 @@ async function run(
   let step = 0;
   let order: DataOrder;
   let lastTrainLoss: number | null = null;
+  const esConfig = config.earlyStopping;
+  /** early stopping's state (null without early stopping); the best parameters are a copy of the master params */
+  let es: EarlyStoppingState | null = esConfig
+    ? { patience: esConfig.patience, minImprovement: esConfig.minImprovement, bestValLoss: null, bestStep: null, evalsSinceImprovement: 0 }
+    : null;
+  let bestParams: Float32Array | null = null;
   if (resume) {
     const ck = deserializeCheckpoint(resume);
     checkCheckpointMatches(ck.header, config.family, config.dims, paramShapes);
@@ -201,6 +216,17 @@ async function run(
     step = ck.header.step;
     order = new DataOrder(data.train.count, config.seed, ck.header.data);
     lastTrainLoss = ck.header.lastTrainLoss;
+    const saved = ck.header.earlyStopping;
+    if (!es !== !saved || (es && saved && (saved.patience !== es.patience || saved.minImprovement !== es.minImprovement))) {
+      throw new Error(
+        `checkpoint was written with earlyStopping ${saved ? JSON.stringify({ patience: saved.patience, minImprovement: saved.minImprovement }) : 'off'}; ` +
+          `the trial has earlyStopping ${esConfig ? JSON.stringify(esConfig) : 'off'}: resume with the same trial`,
+      );
+    }
+    if (saved) {
+      es = { ...saved };
+      bestParams = ck.bestParams ?? null;
+    }
     writeParams(net, params);
   } else {
     params = readParams(net);
@@ -239,8 +265,9 @@ async function run(
       trainCount: data.train.count,
       lastTrainLoss,
       motionGain,
+      ...(es ? { earlyStopping: { ...es } } : {}),
     };
-    await cb.onCheckpoint(serializeCheckpoint({ header, params, m: adam.m, v: adam.v }), step);
+    await cb.onCheckpoint(serializeCheckpoint({ header, params, m: adam.m, v: adam.v, ...(bestParams ? { bestParams } : {}) }), step);
   };
   const symmetry: SymmetryReport = {};
   const cloneSteps = config.clone?.steps ?? 0;
@@ -248,7 +275,7 @@ async function run(
     // the teacher's forward passes during cloning (a forward is a third of forward + backward)
     symmetry.teacherInferenceFlops = (teacher.summary.nominalFlopsPerSample / 3) * config.batchSize * cloneSteps;
   }
-  const outcome = (status: TrialOutcome['status'], valLoss: number | null, testLoss: number | null, error?: string): TrialOutcome => ({
+  const outcome = (status: TrialOutcome['status'], valLoss: number | null, testLoss: number | null, error?: string, earlyStopping?: EarlyStoppingReport): TrialOutcome => ({
     status,
     step,
     trainLoss: lastTrainLoss,
@@ -258,7 +285,25 @@ async function run(
     summary: net.summary,
     ...(error ? { error } : {}),
     ...(Object.keys(symmetry).length > 0 ? { symmetry: { ...symmetry } } : {}),
+    ...(earlyStopping ? { earlyStopping } : {}),
   });
+  /**
+   * One early-stopping evaluation (of the whole validation split) at `step`: keeps the parameters of the lowest
+   * loss so far; counts the evaluations since the best last improved by more than minImprovement (a non-finite
+   * loss never improves). True when the patience has run out.
+   */
+  const earlyStoppingEval = (s: EarlyStoppingState, loss: number): boolean => {
+    const prev = s.bestValLoss;
+    if (Number.isFinite(loss) && (prev === null || loss < prev)) {
+      s.bestValLoss = loss;
+      s.bestStep = step;
+      bestParams = params.slice();
+    }
+    const significant = Number.isFinite(loss) && (prev === null || loss < prev * (1 - s.minImprovement));
+    s.evalsSinceImprovement = significant ? 0 : s.evalsSinceImprovement + 1;
+    return s.evalsSinceImprovement >= s.patience;
+  };
+  let stoppedEarly = false;
 
   const checkpointAt = new Set(config.checkpointAt ?? []);
   const checkpointDue = (at: number) => (config.checkpointEvery > 0 && at % config.checkpointEvery === 0) || checkpointAt.has(at);
@@ -312,7 +357,21 @@ async function run(
       windowCount = 0;
     }
     cb.onProgress?.(step, config.steps);
-    if (config.evalEvery > 0 && step % config.evalEvery === 0 && step < config.steps) {
+    if (es && (step % config.evalEvery === 0 || step === config.steps)) {
+      // early stopping evaluates the whole validation split, also at the step cap (that evaluation is the final one)
+      const loss = evaluateLoss(net, data.val);
+      pending.push(point('val', loss));
+      if (earlyStoppingEval(es, loss) && step < config.steps) {
+        stoppedEarly = true;
+        if (windowCount > 0) {
+          lastTrainLoss = windowSum / windowCount;
+          pending.push(point('train', lastTrainLoss));
+        }
+        await flush();
+        break;
+      }
+      await flush();
+    } else if (config.evalEvery > 0 && step % config.evalEvery === 0 && step < config.steps) {
       pending.push(point('val', evaluateLoss(net, data.val, config.evalExamples)));
       await flush();
     }
@@ -331,7 +390,20 @@ async function run(
       return outcome('stopped', null, null);
     }
   }
-  const valLoss = evaluateLoss(net, data.val);
+  let valLoss: number;
+  let earlyStopping: EarlyStoppingReport | undefined;
+  /** the step whose parameters the final losses measure (with early stopping: the best on validation) */
+  let evaluatedStep = step;
+  if (es) {
+    // the final losses are those of the best-on-validation parameters (never selected on test); with no finite
+    // evaluation at all, of the last parameters
+    if (es.bestStep !== null && bestParams && es.bestStep !== step) writeParams(net, bestParams);
+    evaluatedStep = es.bestStep ?? step;
+    valLoss = es.bestValLoss ?? evaluateLoss(net, data.val);
+    earlyStopping = { stoppedStep: step, bestStep: evaluatedStep, stoppedEarly };
+  } else {
+    valLoss = evaluateLoss(net, data.val);
+  }
   const testLoss = evaluateLoss(net, data.test);
   if (net.setSymmetryBreaking) {
     // gatr+approx: the same net with its symmetry-breaking inputs off is the exactly equivariant model
@@ -341,10 +413,13 @@ async function run(
     net.setSymmetryBreaking(true);
   }
   if (teacher) symmetry.equivarianceErrorFinal = await measureEquivariance(net, data.val, config.seed);
-  pending.push(point('val', valLoss), point('test', testLoss));
+  if (es) {
+    // the validation point of the kept parameters is already on the curve (at their step); the test point goes there too
+    pending.push({ ...point('test', testLoss), step: evaluatedStep, samplesSeen: evaluatedStep * config.batchSize });
+  } else pending.push(point('val', valLoss), point('test', testLoss));
   await flush();
   if (!Number.isFinite(valLoss) || !Number.isFinite(testLoss)) {
     return outcome('diverged', valLoss, testLoss, `final evaluation is not finite (val ${valLoss}, test ${testLoss}) after step ${step}`);
   }
-  return outcome('completed', valLoss, testLoss);
+  return outcome('completed', valLoss, testLoss, undefined, earlyStopping);
 }

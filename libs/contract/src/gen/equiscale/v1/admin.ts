@@ -18,7 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { Trial } from "./trial.js";
+import { Trial, TrialStopping } from "./trial.js";
 
 export interface CreateSweepRequest {
   /** The spec as YAML or JSON text. */
@@ -107,6 +107,8 @@ export interface TrialSummary {
   error: string;
   progressStep: number;
   leaseOwner: string;
+  /** A completed trial with early stopping: where it stopped and which step's parameters its losses are of. */
+  stopping?: TrialStopping | undefined;
 }
 
 export interface ListTrialsResponse {
@@ -1264,6 +1266,7 @@ function createBaseTrialSummary(): TrialSummary {
     error: "",
     progressStep: 0,
     leaseOwner: "",
+    stopping: undefined,
   };
 }
 
@@ -1298,6 +1301,9 @@ export const TrialSummary: MessageFns<TrialSummary> = {
     }
     if (message.leaseOwner !== "") {
       writer.uint32(130).string(message.leaseOwner);
+    }
+    if (message.stopping !== undefined) {
+      TrialStopping.encode(message.stopping, writer.uint32(146).fork()).join();
     }
     return writer;
   },
@@ -1395,6 +1401,14 @@ export const TrialSummary: MessageFns<TrialSummary> = {
             message.leaseOwner = reader.string();
             continue;
           }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.stopping = TrialStopping.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1443,6 +1457,7 @@ export const TrialSummary: MessageFns<TrialSummary> = {
         : isSet(object.lease_owner)
         ? globalThis.String(object.lease_owner)
         : "",
+      stopping: isSet(object.stopping) ? TrialStopping.fromJSON(object.stopping) : undefined,
     };
   },
 
@@ -1478,6 +1493,9 @@ export const TrialSummary: MessageFns<TrialSummary> = {
     if (message.leaseOwner !== "") {
       obj.leaseOwner = message.leaseOwner;
     }
+    if (message.stopping !== undefined) {
+      obj.stopping = TrialStopping.toJSON(message.stopping);
+    }
     return obj;
   },
 
@@ -1496,6 +1514,9 @@ export const TrialSummary: MessageFns<TrialSummary> = {
     message.error = object.error ?? "";
     message.progressStep = object.progressStep ?? 0;
     message.leaseOwner = object.leaseOwner ?? "";
+    message.stopping = (object.stopping !== undefined && object.stopping !== null)
+      ? TrialStopping.fromPartial(object.stopping)
+      : undefined;
     return message;
   },
 };

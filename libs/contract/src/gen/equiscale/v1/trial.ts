@@ -187,7 +187,37 @@ export interface TrainingSettings {
    * transformer+clone (role "student"): the first clone_steps steps regress on the teacher's predictions for
    * E(3)-transformed inputs, the rest fine-tune on the labels.
    */
-  cloneSteps?: number | undefined;
+  cloneSteps?:
+    | number
+    | undefined;
+  /**
+   * Early stopping on the validation split (absent: train the full step count). Needs eval_every > 0; never with
+   * lr.kind "wsd" (a trunk runs to its branch points).
+   */
+  earlyStopping?: EarlyStopping | undefined;
+}
+
+/**
+ * Early stopping (libs/models TrialConfig.earlyStopping): every eval_every steps, and at the step cap, the model is
+ * evaluated on the whole validation split and the parameters of the lowest loss so far are kept; training ends
+ * when `patience` consecutive evaluations did not improve the best loss by more than min_improvement (relative).
+ * The reported validation and test losses are those of the kept parameters (never selected on test).
+ */
+export interface EarlyStopping {
+  /** Evaluations without a significant improvement that end training (>= 1). */
+  patience: number;
+  /** Relative improvement of the best validation loss that counts, in [0, 1) (0.01 = 1%). */
+  minImprovement: number;
+}
+
+/** How a trial with early stopping ended (reported by the worker with CompleteTrial, stored with the trial). */
+export interface TrialStopping {
+  /** Steps trained when training ended (= CompleteTrialRequest.steps): before the step cap when stopped early. */
+  stoppedStep: number;
+  /** Step of the best validation evaluation: the parameters whose validation and test losses are reported. */
+  bestStep: number;
+  /** True when the patience ran out before the step cap; false when training reached the cap. */
+  stoppedEarly: boolean;
 }
 
 /** The planner's accounting for the trial (FLOPs: forward + backward, per the convention named). */
@@ -1622,6 +1652,7 @@ function createBaseTrainingSettings(): TrainingSettings {
     checkpointEvery: 0,
     checkpointAt: [],
     cloneSteps: undefined,
+    earlyStopping: undefined,
   };
 }
 
@@ -1654,6 +1685,9 @@ export const TrainingSettings: MessageFns<TrainingSettings> = {
     }
     if (message.cloneSteps !== undefined) {
       writer.uint32(72).int32(message.cloneSteps);
+    }
+    if (message.earlyStopping !== undefined) {
+      EarlyStopping.encode(message.earlyStopping, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -1745,6 +1779,14 @@ export const TrainingSettings: MessageFns<TrainingSettings> = {
             message.cloneSteps = reader.int32();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.earlyStopping = EarlyStopping.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1795,6 +1837,11 @@ export const TrainingSettings: MessageFns<TrainingSettings> = {
         : isSet(object.clone_steps)
         ? globalThis.Number(object.clone_steps)
         : undefined,
+      earlyStopping: isSet(object.earlyStopping)
+        ? EarlyStopping.fromJSON(object.earlyStopping)
+        : isSet(object.early_stopping)
+        ? EarlyStopping.fromJSON(object.early_stopping)
+        : undefined,
     };
   },
 
@@ -1824,6 +1871,9 @@ export const TrainingSettings: MessageFns<TrainingSettings> = {
     if (message.cloneSteps !== undefined) {
       obj.cloneSteps = Math.round(message.cloneSteps);
     }
+    if (message.earlyStopping !== undefined) {
+      obj.earlyStopping = EarlyStopping.toJSON(message.earlyStopping);
+    }
     return obj;
   },
 
@@ -1840,6 +1890,211 @@ export const TrainingSettings: MessageFns<TrainingSettings> = {
     message.checkpointEvery = object.checkpointEvery ?? 0;
     message.checkpointAt = object.checkpointAt?.map((e) => e) || [];
     message.cloneSteps = object.cloneSteps ?? undefined;
+    message.earlyStopping = (object.earlyStopping !== undefined && object.earlyStopping !== null)
+      ? EarlyStopping.fromPartial(object.earlyStopping)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseEarlyStopping(): EarlyStopping {
+  return { patience: 0, minImprovement: 0 };
+}
+
+export const EarlyStopping: MessageFns<EarlyStopping> = {
+  encode(message: EarlyStopping, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patience !== 0) {
+      writer.uint32(8).int32(message.patience);
+    }
+    if (message.minImprovement !== 0) {
+      writer.uint32(17).double(message.minImprovement);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EarlyStopping {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEarlyStopping();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.patience = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.minImprovement = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EarlyStopping {
+    return {
+      patience: isSet(object.patience) ? globalThis.Number(object.patience) : 0,
+      minImprovement: isSet(object.minImprovement)
+        ? globalThis.Number(object.minImprovement)
+        : isSet(object.min_improvement)
+        ? globalThis.Number(object.min_improvement)
+        : 0,
+    };
+  },
+
+  toJSON(message: EarlyStopping): unknown {
+    const obj: any = {};
+    if (message.patience !== 0) {
+      obj.patience = Math.round(message.patience);
+    }
+    if (message.minImprovement !== 0) {
+      obj.minImprovement = floatToJson(message.minImprovement);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EarlyStopping>, I>>(base?: I): EarlyStopping {
+    return EarlyStopping.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EarlyStopping>, I>>(object: I): EarlyStopping {
+    const message = createBaseEarlyStopping();
+    message.patience = object.patience ?? 0;
+    message.minImprovement = object.minImprovement ?? 0;
+    return message;
+  },
+};
+
+function createBaseTrialStopping(): TrialStopping {
+  return { stoppedStep: 0, bestStep: 0, stoppedEarly: false };
+}
+
+export const TrialStopping: MessageFns<TrialStopping> = {
+  encode(message: TrialStopping, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stoppedStep !== 0) {
+      writer.uint32(8).int32(message.stoppedStep);
+    }
+    if (message.bestStep !== 0) {
+      writer.uint32(16).int32(message.bestStep);
+    }
+    if (message.stoppedEarly !== false) {
+      writer.uint32(24).bool(message.stoppedEarly);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TrialStopping {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTrialStopping();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.stoppedStep = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.bestStep = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.stoppedEarly = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TrialStopping {
+    return {
+      stoppedStep: isSet(object.stoppedStep)
+        ? globalThis.Number(object.stoppedStep)
+        : isSet(object.stopped_step)
+        ? globalThis.Number(object.stopped_step)
+        : 0,
+      bestStep: isSet(object.bestStep)
+        ? globalThis.Number(object.bestStep)
+        : isSet(object.best_step)
+        ? globalThis.Number(object.best_step)
+        : 0,
+      stoppedEarly: isSet(object.stoppedEarly)
+        ? globalThis.Boolean(object.stoppedEarly)
+        : isSet(object.stopped_early)
+        ? globalThis.Boolean(object.stopped_early)
+        : false,
+    };
+  },
+
+  toJSON(message: TrialStopping): unknown {
+    const obj: any = {};
+    if (message.stoppedStep !== 0) {
+      obj.stoppedStep = Math.round(message.stoppedStep);
+    }
+    if (message.bestStep !== 0) {
+      obj.bestStep = Math.round(message.bestStep);
+    }
+    if (message.stoppedEarly !== false) {
+      obj.stoppedEarly = message.stoppedEarly;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TrialStopping>, I>>(base?: I): TrialStopping {
+    return TrialStopping.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TrialStopping>, I>>(object: I): TrialStopping {
+    const message = createBaseTrialStopping();
+    message.stoppedStep = object.stoppedStep ?? 0;
+    message.bestStep = object.bestStep ?? 0;
+    message.stoppedEarly = object.stoppedEarly ?? false;
     return message;
   },
 };

@@ -19,7 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Struct } from "../../google/protobuf/struct.js";
-import { BaselineLosses, Trial } from "./trial.js";
+import { BaselineLosses, Trial, TrialStopping } from "./trial.js";
 
 /**
  * Why a trial-scoped write was refused with FAILED_PRECONDITION ("lease lost"). The coordinator sends a LeaseLost
@@ -207,6 +207,13 @@ export interface CompleteTrialRequest {
   /** The trivial predictors' losses on the sweep's test set, when the worker measured them (stored once per sweep). */
   baselines?:
     | BaselineLosses
+    | undefined;
+  /**
+   * Trials with early stopping (trial.training.early_stopping): where training stopped and which step's parameters
+   * the losses are of. Absent otherwise.
+   */
+  stopping?:
+    | TrialStopping
     | undefined;
   /** What a family measured about its symmetry (issue 16), stored with the trial. */
   symmetry?: SymmetryMeasures | undefined;
@@ -1848,6 +1855,7 @@ function createBaseCompleteTrialRequest(): CompleteTrialRequest {
     paramCount: 0,
     executedFlops: 0,
     baselines: undefined,
+    stopping: undefined,
     symmetry: undefined,
   };
 }
@@ -1893,8 +1901,11 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     if (message.baselines !== undefined) {
       BaselineLosses.encode(message.baselines, writer.uint32(106).fork()).join();
     }
+    if (message.stopping !== undefined) {
+      TrialStopping.encode(message.stopping, writer.uint32(114).fork()).join();
+    }
     if (message.symmetry !== undefined) {
-      SymmetryMeasures.encode(message.symmetry, writer.uint32(162).fork()).join();
+      SymmetryMeasures.encode(message.symmetry, writer.uint32(122).fork()).join();
     }
     return writer;
   },
@@ -2016,8 +2027,16 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
             message.baselines = BaselineLosses.decode(reader, reader.uint32());
             continue;
           }
-          case 20: {
-            if (tag !== 162) {
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.stopping = TrialStopping.decode(reader, reader.uint32());
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
               break;
             }
 
@@ -2083,6 +2102,7 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
         ? globalThis.Number(object.executed_flops)
         : 0,
       baselines: isSet(object.baselines) ? BaselineLosses.fromJSON(object.baselines) : undefined,
+      stopping: isSet(object.stopping) ? TrialStopping.fromJSON(object.stopping) : undefined,
       symmetry: isSet(object.symmetry) ? SymmetryMeasures.fromJSON(object.symmetry) : undefined,
     };
   },
@@ -2128,6 +2148,9 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     if (message.baselines !== undefined) {
       obj.baselines = BaselineLosses.toJSON(message.baselines);
     }
+    if (message.stopping !== undefined) {
+      obj.stopping = TrialStopping.toJSON(message.stopping);
+    }
     if (message.symmetry !== undefined) {
       obj.symmetry = SymmetryMeasures.toJSON(message.symmetry);
     }
@@ -2153,6 +2176,9 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     message.executedFlops = object.executedFlops ?? 0;
     message.baselines = (object.baselines !== undefined && object.baselines !== null)
       ? BaselineLosses.fromPartial(object.baselines)
+      : undefined;
+    message.stopping = (object.stopping !== undefined && object.stopping !== null)
+      ? TrialStopping.fromPartial(object.stopping)
       : undefined;
     message.symmetry = (object.symmetry !== undefined && object.symmetry !== null)
       ? SymmetryMeasures.fromPartial(object.symmetry)
