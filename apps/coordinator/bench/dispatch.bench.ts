@@ -33,7 +33,6 @@
 import { unary, callMetadata, makeWorkerClient, type ClaimTrialResponse } from '@equiscale/contract';
 import { createSweep, type TrialRowInput } from '@equiscale/db';
 import { openTestDatabase, syntheticTrialRows } from '@equiscale/db/testing';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- bench only: drives the real worker loops (scenario 2)
 import { spawn } from 'node:child_process';
 import PgBoss from 'pg-boss';
 import { createTestDatabase } from '@equiscale/db/testing';
