@@ -10,6 +10,7 @@ import { baselineLosses, benchmarkConfigHash, loadDataset, type BenchmarkConfig 
 import { rigidBodyBenchmark, type Trial } from '@equiscale/sweeps';
 import { isWeightSpaceTrial, trainingConfig } from './trial-config.js';
 import { trainWeightSpace } from './weight-space-thread.js';
+import { checkBenchmarkHash, datasetProgress, trainerCallbacks } from './thread-callbacks.js';
 import type { ThreadRequest, ThreadResponse } from './thread-protocol.js';
 
 const port = parentPort!;
@@ -23,58 +24,22 @@ const post = (m: ThreadResponse, transfer: ArrayBuffer[] = []) => port.postMessa
 async function data(trial: Trial, benchmark: BenchmarkConfig, id: number): Promise<NonNullable<typeof lastData>> {
   const key = JSON.stringify([benchmark, trial.trainSize]);
   if (lastData?.key === key) return lastData;
-  let lastPost = 0;
-  const d = await loadDataset(benchmark, {
-    trainSize: trial.trainSize,
-    cacheDir,
-    onProgress: (done, total) => {
-      const now = performance.now();
-      if (now - lastPost > 1000 || done === total) {
-        lastPost = now;
-        post({ type: 'dataset', id, done, total });
-      }
-    },
-  });
+  const d = await loadDataset(benchmark, { trainSize: trial.trainSize, cacheDir, onProgress: datasetProgress(id, post) });
   lastData = { key, data: { train: d.train, val: d.val, test: d.test }, baselines: baselineLosses(d.test, benchmark.pastOffset, benchmark.horizon) };
   return lastData;
 }
 
 async function train(m: Extract<ThreadRequest, { type: 'train' }>): Promise<void> {
   const backend = await (backendReady ??= initBackend(prefer));
-  const stop = new Int32Array(m.stop);
   const trial = m.trial;
   if (isWeightSpaceTrial(trial)) return trainWeightSpace(m, backend, cacheDir, post);
   // the trial names the sweep's benchmark by hash: train on that one, or not at all ('' only in rows migrated from
   // a spec without a valid benchmark)
   const benchmark = rigidBodyBenchmark(m.benchmark);
-  const hash = benchmarkConfigHash(benchmark);
-  if (trial.benchmark.configHash && trial.benchmark.configHash !== hash) {
-    throw new Error(`trial.benchmark.config_hash ${trial.benchmark.configHash.slice(0, 12)}… does not match the assigned benchmark config (${hash.slice(0, 12)}…); the sweep's benchmark changed under the trial`);
-  }
+  checkBenchmarkHash(trial, benchmarkConfigHash(benchmark), 'benchmark config');
   const config = trainingConfig(trial);
   const loaded = await data(trial, benchmark, m.id);
-  let lastProgress = 0;
-  const o = await trainTrial(
-    config,
-    loaded.data,
-    {
-      onMetrics: (points) => post({ type: 'metrics', id: m.id, points }),
-      onCheckpoint: (bytes, step) => {
-        const copy = bytes.slice();
-        post({ type: 'checkpoint', id: m.id, data: copy, step }, [copy.buffer as ArrayBuffer]);
-      },
-      shouldStop: () => Atomics.load(stop, 0) === 1,
-      onProgress: (step, steps) => {
-        const now = performance.now();
-        if (now - lastProgress > 100 || step === steps) {
-          lastProgress = now;
-          post({ type: 'progress', id: m.id, step, steps });
-        }
-      },
-    },
-    m.resume ?? undefined,
-    m.teacher ? { teacher: m.teacher } : {},
-  );
+  const o = await trainTrial(config, loaded.data, trainerCallbacks(m, post), m.resume ?? undefined, m.teacher ? { teacher: m.teacher } : {});
   post({
     type: 'done',
     id: m.id,
