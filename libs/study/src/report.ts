@@ -178,6 +178,13 @@ export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: F
     const p = f.computePowerLaw;
     if (p) L.push(`- ${f.family}: power law in compute on the lower envelope of its runs, L(C) = ${num(p.lInf)} + (${sci(p.c0)}/C)^${num(p.gamma)}${p.identifiable ? '' : ` (not determined: ${p.reasons.join('; ')})`}.`);
   }
+  for (const c of a.envelopeComparisons) {
+    L.push(
+      c.ratios.length
+        ? `- Observed envelopes (no fit; per seed the best-on-validation run within the budget, its test loss; geometric mean over ${c.seedsA} and ${c.seedsB} seeds, seeds resampled): L(${c.familyA}) / L(${c.familyB}) ${c.ratios.map((r) => `${num(r.ratio)} ${iv(r.interval, 2)} at ${sci(r.c)}`).join('; ')} — ${c.verdict}.`
+        : `- Observed envelopes of ${c.familyA} and ${c.familyB}: not compared (${c.problem}).`,
+    );
+  }
   for (const c of a.frontierComparisons) {
     L.push(
       `- L_opt(${c.familyA}) / L_opt(${c.familyB}): ${c.ratios.length ? c.ratios.map((r) => `${num(r.ratio)} ${iv(r.interval, 2)} at ${sci(r.c)}`).join('; ') : 'no common compute range'} — ${c.verdict}.`,

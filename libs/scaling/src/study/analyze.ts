@@ -7,6 +7,7 @@ import type { StartGrid } from '../approach3.js';
 import { compareDataEfficiency, dataGroupKey, fitDataScaling, type DataEfficiencyComparison, type DataScalingFit } from './data-scaling.js';
 import { compareFrontiers, fitStudyFamily, type FrontierComparison, type StudyFamilyFit } from './fit.js';
 import { fitIsoFlopFamily, type IsoFlopStudyFit } from './isoflop.js';
+import { compareEnvelopes, type EnvelopeComparison } from './envelope.js';
 import { replicationScorecard, type Claim, type ScorecardOptions } from './scorecard.js';
 import { groupBy, validateStudyRuns, type Stratify, type StudyRun } from './types.js';
 
@@ -39,6 +40,8 @@ export interface StudyAnalysisOptions {
 export interface StudyAnalysis {
   families: StudyFamilyFit[];
   frontierComparisons: FrontierComparison[];
+  /** the observed lower envelopes (no fit) of the equivariant family against each other family (claim 2) */
+  envelopeComparisons: EnvelopeComparison[];
   isoflop: IsoFlopStudyFit[];
   dataScaling: DataScalingFit[];
   dataEfficiency: DataEfficiencyComparison | null;
@@ -91,6 +94,10 @@ export function analyzeStudy(input: StudyRunsInput, opts: StudyAnalysisOptions):
   if (!eq && input.compute.length && !failures.some((f) => f.family === eqName)) throw new Error(`roles.equivariant is "${eqName}" but the compute runs have families ${families.map((f) => `"${f.family}"`).join(', ')}: name one of them`);
   const others = families.filter((f) => f.family !== eqName);
   const frontierComparisons = eq ? others.map((o) => compareFrontiers(eq, o, opts.comparisonBudgets, opts.level)) : [];
+  const runsOf = groupBy(input.compute, (r) => r.family);
+  const envelopeComparisons = runsOf.has(eqName)
+    ? [...runsOf.keys()].filter((f) => f !== eqName).map((f) => compareEnvelopes(runsOf.get(eqName)!, runsOf.get(f)!, { level: opts.level, seed: opts.seed }))
+    : [];
   opts.onProgress?.('data scaling');
   const dataScaling: DataScalingFit[] = [];
   for (const [key, rs] of groupBy(input.data ?? [], dataGroupKey)) {
@@ -113,6 +120,7 @@ export function analyzeStudy(input: StudyRunsInput, opts: StudyAnalysisOptions):
       dataFits: dr ? { equivariant: byKey(dr.equivariant), baseline: byKey(dr.baseline), augmented: byKey(dr.augmented) } : undefined,
       computeFits: { equivariant: eq, others },
       frontierComparisons,
+      envelopeComparisons,
       isoflop: { equivariant: isoflop.find((f) => f.family === eqName), others: isoflop.filter((f) => f.family !== eqName) },
     },
     opts.scorecard,
@@ -121,5 +129,5 @@ export function analyzeStudy(input: StudyRunsInput, opts: StudyAnalysisOptions):
     const why = failures.filter((f) => (c.id === 1 ? f.stage === 'data' : c.id === 2 ? f.stage === 'compute' : f.stage !== 'data'));
     c.details.reasons.push(...why.map((f) => `${f.family} (${f.stage}): no fit: ${f.problem}`));
   }
-  return { families, frontierComparisons, isoflop, dataScaling, dataEfficiency, claims, failures };
+  return { families, frontierComparisons, envelopeComparisons, isoflop, dataScaling, dataEfficiency, claims, failures };
 }

@@ -33,3 +33,4 @@ export { analyzeStudy, type StudyAnalysis, type StudyFailure, type StudyAnalysis
 export { sensitivityAnalysis, type SensitivityConventions, type SensitivityReport, type SensitivityVariant, type SensitivityChange } from './sensitivity.js';
 export { buildStudyReport, jsonSafe, type StudyReportInput } from './report.js';
 export { synthesizeStudy, type SyntheticStudyOptions, type SyntheticComputeFamily } from './synthetic.js';
+export { compareEnvelopes, type EnvelopeComparison, type EnvelopeRatio, type EnvelopeOptions } from './envelope.js';

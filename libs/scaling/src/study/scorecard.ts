@@ -7,6 +7,7 @@
 import type { FrontierComparison, StudyFamilyFit } from './fit.js';
 import type { DataEfficiencyComparison, DataScalingFit } from './data-scaling.js';
 import type { IsoFlopStudyFit } from './isoflop.js';
+import type { EnvelopeComparison } from './envelope.js';
 import { percentileInterval, type Interval } from '../rng.js';
 import { fmt, fmtEstimate, fmtInterval, type Estimate } from './types.js';
 
@@ -45,6 +46,8 @@ export interface ScorecardInput {
   /** Claim 2: compute fits of the equivariant family and of each non-equivariant family, and their frontier comparisons (equivariant = A). */
   computeFits: { equivariant?: StudyFamilyFit; others: StudyFamilyFit[] };
   frontierComparisons: FrontierComparison[];
+  /** Claim 2, model-free: the observed lower envelopes (best-on-validation run within each budget, per seed) of the equivariant family (A) against each other family. */
+  envelopeComparisons?: EnvelopeComparison[];
   /** Claim 3: per-family IsoFLOP (Approach 2) optimal-N exponents; Approach-3 frontier slopes are the fallback. */
   isoflop: { equivariant?: IsoFlopStudyFit; others: IsoFlopStudyFit[] };
 }
@@ -122,19 +125,37 @@ function claim2(x: ScorecardInput): Claim {
   for (const f of fits) if (!f.computePowerLaw?.identifiable) reasons.push(`${f.family}: the direct power law in compute is not determined${f.computePowerLaw ? ` (${f.computePowerLaw.reasons.join('; ')})` : ''}`);
   const exps = fits.map((f) => `${f.family}: α ${fmt(f.fit.alpha)} ${fmtInterval(f.bootstrap.intervals.alpha)}, β ${fmt(f.fit.beta)} ${fmtInterval(f.bootstrap.intervals.beta)} (${f.status.status})`);
   const allDetermined = fits.every((f) => f.status.determined && f.computePowerLaw?.identifiable);
+  const env = (x.envelopeComparisons ?? []).filter((c) => c.ratios.length > 0);
+  const envParts = env.map(
+    (c) =>
+      `observed envelopes (best-on-validation run within each budget, ${c.seedsA} and ${c.seedsB} seeds, no fit) L(${c.familyA})/L(${c.familyB}) at ${fmt(c.ratios[0]!.c)}–${fmt(c.ratios[c.ratios.length - 1]!.c)} FLOPs: ` +
+      `${c.ratios.map((r) => fmtRatio(r.interval, r.ratio)).join(', ')} → ${c.verdict}`,
+  );
+  // "outperforms at every tested budget" is an observation, not a law: an observed envelope of another family that
+  // beats the equivariant one, with an interval above 1, rejects the claim whatever the fits say (in the tested range)
+  const beaten = env.filter((c) => c.verdict === 'B better at some budget');
   let verdict: Verdict;
-  if (x.frontierComparisons.some((c) => c.verdict === 'B better at some budget') && allDetermined) verdict = 'disagrees';
-  else if (x.frontierComparisons.every((c) => c.verdict === 'A better at every budget') && allDetermined) verdict = 'agrees';
+  if (beaten.length) {
+    verdict = 'disagrees';
+    for (const c of beaten) {
+      const where = c.ratios.filter((r) => r.separated === 'B' && r.interval && r.interval.lo > 1);
+      reasons.push(
+        `${c.familyB} beats ${c.familyA} on the observed envelopes at ${where.length} of ${c.ratios.length} tested budgets (${fmt(where[0]!.c)}–${fmt(where[where.length - 1]!.c)} FLOPs, every seed of ${c.familyB} below every seed of ${c.familyA} by more than 5%, intervals above 1; ${c.seedsA} and ${c.seedsB} seeds), so "better at every tested budget" does not hold in this compute range; the power-law half of the claim is ${allDetermined ? 'determined' : 'not determined'}`,
+      );
+    }
+  } else if (x.frontierComparisons.some((c) => c.verdict === 'B better at some budget') && allDetermined) verdict = 'disagrees';
+  else if (x.frontierComparisons.every((c) => c.verdict === 'A better at every budget') && env.every((c) => c.verdict === 'A better at every budget') && allDetermined) verdict = 'agrees';
   else verdict = 'too weak to tell';
   if (x.frontierComparisons.some((c) => c.verdict === 'not resolved')) reasons.push('at some budget the loss-ratio interval contains 1');
   if (x.frontierComparisons.some((c) => c.ratios.length === 0)) reasons.push('the families share no compute range');
   return {
     id: 2,
     paper: PAPER_CLAIMS[2],
-    measured: `${parts.join('; ')}. Approach-3 fits: ${exps.join('; ')}. Power law in compute: ${pl.join('; ')}.`,
+    measured: `${[...envParts, ...parts].join('; ')}. Approach-3 fits: ${exps.join('; ')}. Power law in compute: ${pl.join('; ')}.`,
     verdict,
     details: {
       comparisons: x.frontierComparisons,
+      envelopes: env,
       powerLawInCompute: fits.map((f) => ({ family: f.family, ...(f.computePowerLaw ?? { missing: true }) })),
       exponents: fits.map((f) => ({ family: f.family, alpha: { estimate: f.fit.alpha, interval: f.bootstrap.intervals.alpha }, beta: { estimate: f.fit.beta, interval: f.bootstrap.intervals.beta }, status: f.status.status })),
       reasons,

@@ -12,6 +12,7 @@ import { fitIsoFlopFamily } from './isoflop.js';
 import { buildStudyReport } from './report.js';
 import { replicationScorecard } from './scorecard.js';
 import { sensitivityAnalysis } from './sensitivity.js';
+import { compareEnvelopes } from './envelope.js';
 import { CURVE_EQ, CURVE_TF, EQ_FLOPS_EXPONENT, LAW_EQ, LAW_TF, plantedStudy, ROLES } from './study-fixtures.js';
 import { seedGroups, type StudyRun } from './types.js';
 
@@ -244,4 +245,32 @@ test('a family that cannot be fitted is a failure with its problem, not an excep
   const c2 = a.claims.find((c) => c.id === 2)!;
   assert.equal(c2.verdict, 'too weak to tell');
   assert.ok(c2.details.reasons.some((r) => r.startsWith('gatr (compute): no fit')));
+});
+
+test('observed envelopes: each seed picks the best-on-validation run within the budget and reports its test loss; seeds resampled', () => {
+  const run = (family: string, seed: number, flops: number, loss: number, valLoss: number): StudyRun => ({ family, n: 1000, d: flops / 6000, loss, valLoss, flops, seed });
+  // A: the cheap run has the lower TEST loss, the dear one the lower VALIDATION loss; B is flat at 1.5
+  const A = [0, 1, 2].flatMap((s) => [run('gatr', s, 1e9, 1.0, 2.0), run('gatr', s, 1e10, 2.0 + 0.01 * s, 1.0)]);
+  const B = [0, 1, 2].flatMap((s) => [run('transformer', s, 1e9, 1.5, 1.5), run('transformer', s, 1e10, 1.5, 1.5)]);
+  const c = compareEnvelopes(A, B, { budgets: [2e9, 2e10], seed: 1 });
+  within(c.ratios[0]!.ratio, 1 / 1.5, 1e-9, 'below the dear run: the cheap run');
+  within(c.ratios[1]!.ratio, Math.exp([0, 1, 2].reduce((a, s) => a + Math.log(2 + 0.01 * s), 0) / 3) / 1.5, 1e-9, 'chosen on validation, not test');
+  assert.ok(c.ratios[1]!.interval!.lo > 1, JSON.stringify(c.ratios[1]));
+  assert.equal(c.verdict, 'B better at some budget');
+  assert.deepEqual([c.seedsA, c.seedsB], [3, 3]);
+  assert.match(compareEnvelopes(A.map(({ valLoss: _v, ...r }) => r), B).problem!, /validation loss/);
+});
+
+test('claim 2: an observed envelope that beats the equivariant family rejects "better at every tested budget", whatever the fits', () => {
+  const withVal = (rs: readonly StudyRun[], f = (r: StudyRun) => r.loss) => rs.map((r, i) => ({ ...r, loss: f(r), valLoss: f(r) * (1 + 0.001 * (i % 7)) }));
+  const st = plantedStudy({ rng: 21 });
+  const good = analyzeStudy({ compute: withVal(st.compute), data: st.data }, { roles: ROLES, ...FAST });
+  assert.equal(good.envelopeComparisons[0]!.verdict, 'A better at every budget', JSON.stringify(good.envelopeComparisons[0]!.ratios));
+  assert.equal(good.claims[1]!.verdict, 'agrees', good.claims[1]!.measured);
+  assert.match(good.claims[1]!.measured, /observed envelopes/);
+  // the same study with every GATr loss 3× higher: the transformer's envelope is below GATr's at every budget
+  const bad = analyzeStudy({ compute: withVal(st.compute, (r) => (r.family === 'gatr' ? 3 : 1) * r.loss), data: st.data }, { roles: ROLES, ...FAST });
+  assert.equal(bad.envelopeComparisons[0]!.verdict, 'B better at some budget');
+  assert.equal(bad.claims[1]!.verdict, 'disagrees', bad.claims[1]!.measured);
+  assert.match(bad.claims[1]!.details.reasons.join(' '), /transformer beats gatr on the observed envelopes at \d+ of \d+ tested budgets/);
 });
