@@ -17,6 +17,7 @@ export { createLpsModel, type LpsModel } from './transformer/lps.js';
 export { summarizeLps, checkLps, lpsFrameNetSize, cloneCompute, type CloneCompute, type CloneComputeInput } from './symmetry-accounting.js';
 export { trainPacked, createPackedTransformer, type PackedTrialResult, type PackedTransformer } from './train/packed.js';
 export { evaluateLoss } from './train/evaluate.js';
+export { readParams, writeParams } from './train/flat-params.js';
 export { serializeCheckpoint, deserializeCheckpoint, CHECKPOINT_VERSION, type Checkpoint, type CheckpointHeader } from './train/checkpoint.js';
 export { learningRate, checkSchedule } from './train/schedule.js';
 // training building blocks reused by other benchmarks' trainers (libs/weight-space)

@@ -18,6 +18,7 @@ import { checkNamedExamples, shapesOf } from '../task/examples.js';
 import { adamUpdate, globalNorm, newAdamState, type AdamState } from './adam.js';
 import { checkCheckpointMatches, deserializeCheckpoint, serializeCheckpoint, type CheckpointHeader, type EarlyStoppingState } from './checkpoint.js';
 import { DataOrder } from './data-order.js';
+import { readParams, writeParams } from './flat-params.js';
 import { coordMask, evaluateLoss, maskedSquaredError } from './evaluate.js';
 import { fitMotionGain } from './motion-baseline.js';
 import { createNet } from './nets.js';
@@ -104,30 +105,6 @@ function restoreNet(bytes: Uint8Array, fallbackGain: number): Net {
   }
   writeParams(net, ck.params);
   return net;
-}
-
-function sizeOf(shape: number[]): number {
-  return shape.reduce((p, x) => p * x, 1);
-}
-
-/** Reads every variable into one flat array (variable order). */
-function readParams(net: Net): Float32Array {
-  const flat = tf.tidy(() => tf.concat(net.variables.map((v) => tf.reshape(v, [-1]))));
-  const out = flat.dataSync() as Float32Array;
-  flat.dispose();
-  return Float32Array.from(out);
-}
-
-/** Writes the flat master copy back into the variables. */
-function writeParams(net: Net, params: Float32Array): void {
-  let off = 0;
-  for (const v of net.variables) {
-    const n = sizeOf(v.shape);
-    const t = tf.tensor(params.slice(off, off + n), v.shape);
-    v.assign(t);
-    t.dispose();
-    off += n;
-  }
 }
 
 export async function trainTrial(

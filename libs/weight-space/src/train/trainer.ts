@@ -15,7 +15,9 @@ import {
   globalNorm,
   learningRate,
   newAdamState,
+  readParams,
   serializeCheckpoint,
+  writeParams,
   type AdamState,
   type CheckpointHeader,
 } from '@equiscale/models';
@@ -76,24 +78,6 @@ export function evaluateWeightSpaceLoss(net: WeightSpaceNet, ex: WeightSpaceExam
 /** The benchmark's TrialResult plus the final val and test MSE of each target (targetNames order) when completed. */
 export interface WeightSpaceTrialResult extends TrialResult<WeightSpaceDims> {
   perTarget?: { names: string[]; val: number[]; test: number[] };
-}
-
-function readParams(net: WeightSpaceNet): Float32Array {
-  const flat = tf.tidy(() => tf.concat(net.variables.map((v) => tf.reshape(v, [-1]))));
-  const out = Float32Array.from(flat.dataSync() as Float32Array);
-  flat.dispose();
-  return out;
-}
-
-function writeParams(net: WeightSpaceNet, params: Float32Array): void {
-  let off = 0;
-  for (const v of net.variables) {
-    const n = v.shape.reduce((a, b) => a * b, 1);
-    const t = tf.tensor(params.subarray(off, off + n), v.shape);
-    v.assign(t);
-    t.dispose();
-    off += n;
-  }
 }
 
 export async function trainWeightSpaceTrial(
