@@ -6,12 +6,12 @@
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
 import type { MetricPoint, TrialConfig, TrialData } from '../api.js';
 import { initBackend } from '../backend/init.js';
 import { makeFixtureExamples } from '../task/fixture.js';
 import { deserializeCheckpoint } from './checkpoint.js';
 import { evaluateLoss } from './evaluate.js';
+import { writeParams } from './flat-params.js';
 import { createNet } from './nets.js';
 import { trainTrial } from './trainer.js';
 
@@ -49,15 +49,8 @@ function testLossOf(bytes: Uint8Array, which: 'params' | 'bestParams' = 'params'
   const net = createNet(ck.header.dims, ck.header.shapes, ck.header.seed, ck.header.motionGain);
   try {
     const flat = ck[which]!;
-    let off = 0;
-    for (const v of net.variables) {
-      const n = v.shape.reduce((a, b) => a * b, 1);
-      const t = tf.tensor(flat.slice(off, off + n), v.shape);
-      v.assign(t);
-      t.dispose();
-      off += n;
-    }
-    assert.equal(off, flat.length);
+    assert.equal(net.variables.reduce((a, v) => a + v.size, 0), flat.length);
+    writeParams(net, flat);
     return evaluateLoss(net, data.test);
   } finally {
     net.dispose();
