@@ -89,7 +89,9 @@ export async function completeTrial(db: Kysely<Database>, ref: LeaseRef, r: Comp
     .where('status', '=', 'running')
     .where('lease_token', '=', tokenParam(ref.leaseToken))
     .where(sql<boolean>`(${r.paramCount ?? 0}::bigint = 0 or param_count = ${r.paramCount ?? 0}::bigint)`)
-    .returning(['sweep_id', 'role'])
+    // only trials that keep checkpoints (training.checkpointAt: a WSD trunk's branch points, a teacher's last step)
+    // have dependants that can be stranded
+    .returning(['sweep_id', 'role', sql<boolean>`jsonb_array_length(coalesce(trial -> 'training' -> 'checkpointAt', '[]'::jsonb)) > 0`.as('keeps_checkpoints')])
     .executeTakeFirst();
   if (!row) {
     if (r.paramCount) {
@@ -100,8 +102,7 @@ export async function completeTrial(db: Kysely<Database>, ref: LeaseRef, r: Comp
     }
     throw await lostLease(db, ref);
   }
-  // a trunk's branches, or the students of a teacher (any non-trunk trial of a sweep may teach)
-  if (row.role !== 'student') await failStrandedBranches(db, ref.trialId);
+  if (row.keeps_checkpoints) await failStrandedBranches(db, ref.trialId);
   if (row.role !== 'run') await dropSpentTrunkCheckpoints(db, ref.trialId);
   if (r.baselines) {
     // the test set is the sweep's (its benchmark config), so the first measurement stands for all its trials
