@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import { buildStudyReport, type Claim, type Interval } from '@equiscale/scaling';
 import type { StudyAnalysis } from './analyze.js';
 import type { Figure } from './figures.js';
-import { isFinished, withTeacher, type DataConvergence } from './runs.js';
+import { isFinished, WITH_TEACHER, type DataConvergence } from './runs.js';
 import type { BaselineLosses, Study } from './study.js';
 import { baselineSentence, benchmarkLine, flopConventionOf, matchedComputeMarkdown, scorecardMarkdown, studyBenchmarkKind, weightSpaceScorecard, type ScorecardRow } from './benchmark-report.js';
 
@@ -168,10 +168,10 @@ export function reportMarkdown(study: Study, analysis: StudyAnalysis, figures: F
   }
   for (const x of a.failures) L.push(`| ${x.family} | | | | | | | | no ${x.stage} fit: ${x.problem} |`);
   L.push('');
-  const cloned = [...new Set(analysis.input.compute.map((r) => r.family).filter((f) => f.endsWith(withTeacher(''))))];
+  const cloned = [...new Set(analysis.input.compute.map((r) => r.family).filter((f) => f.endsWith(WITH_TEACHER)))];
   if (cloned.length) {
     L.push(
-      `- Symmetry cloning is counted twice: ${cloned.map((f) => f.slice(0, -withTeacher('').length)).join(', ')} with the student's own training plus the teacher's forward passes while cloning, and ${cloned.join(', ')} with each student's share of its teacher's training added (the teacher is a gatr trial of this sweep).`,
+      `- Symmetry cloning is counted twice: ${cloned.map((f) => f.slice(0, -WITH_TEACHER.length)).join(', ')} with the student's own training plus the teacher's forward passes while cloning, and ${cloned.join(', ')} with each student's share of its teacher's training added (the teacher is a gatr trial of this sweep).`,
     );
   }
   for (const f of a.families) {
@@ -340,6 +340,7 @@ export function reportJson(study: Study, analysis: StudyAnalysis, ctx: ReportCon
     ...(analysis.sensitivity ? { sensitivity: analysis.sensitivity } : {}),
     meta: { ...(ctx.backend ? { backend: ctx.backend } : {}), ...(ctx.wallTimeS !== undefined ? { wallTimeS: ctx.wallTimeS } : {}), ...(analysis.sensitivity ? {} : { sensitivityNote: analysis.sensitivityNote }) },
   }) as unknown as Omit<ReportJson, 'study' | 'failures' | 'learningRates' | 'trials' | 'finishedRuns' | 'baselines' | 'bootstrap'>;
+  const symmetry = symmetrySummaries(study);
   return {
     ...base,
     study: study.name,
@@ -351,7 +352,7 @@ export function reportJson(study: Study, analysis: StudyAnalysis, ctx: ReportCon
     finishedRuns: study.trials.filter(isFinished).length,
     baselines: study.baselines,
     ...(studyBenchmarkKind(study) === 'weight-space' ? { scorecard: weightSpaceScorecard(study) } : {}),
-    ...(symmetrySummaries(study).length ? { symmetry: symmetrySummaries(study) } : {}),
+    ...(symmetry.length ? { symmetry } : {}),
     bootstrap: ctx.bootstrap,
   };
 }

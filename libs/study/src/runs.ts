@@ -81,32 +81,24 @@ function toRun(study: Study, t: TrialRecord, trunks: Map<string, TrialRecord>): 
   };
 }
 
-/** The family name under which a cloning family's runs are counted with their share of the teacher's training. */
-export const withTeacher = (family: string): string => `${family} (with teacher)`;
+/** What a cloning family's name gets when its runs are counted with their share of the teacher's training. */
+export const WITH_TEACHER = ' (with teacher)';
 
 /**
- * transformer+clone (students): the same run once more under withTeacher(family), its FLOPs (nominal, executed) and
- * wall time with its share of its teacher's training added (plan.teacherNominalFlops etc.; the teacher's wall time
- * split the same way). The plain family counts the student's own training and the teacher's forward passes.
+ * A transformer+clone student's run once more under `family (with teacher)`: its FLOPs (nominal, executed) and wall
+ * time with its share of its teacher's training added (plan.teacherNominalFlops etc.; the teacher's wall time split
+ * the same way). The plain family counts the student's own training and the teacher's forward passes.
  */
-function withTeacherShare(study: Study, runs: TrialRun[]): TrialRun[] {
-  const byId = new Map(study.trials.map((t) => [t.id, t]));
-  const out: TrialRun[] = [];
-  for (const r of runs) {
-    const t = byId.get(r.trialId);
-    const plan = t?.trial.plan;
-    if (!t || t.trial.role !== 'student' || plan?.teacherNominalFlops === undefined) continue;
-    const teacher = t.parentId !== null ? byId.get(t.parentId) : undefined;
-    const share = teacher ? plan.teacherNominalFlops / teacher.trial.plan.nominalFlops : NaN;
-    out.push({
-      ...r,
-      family: withTeacher(r.family),
-      flops: r.flops + plan.teacherNominalFlops,
-      executedFlops: r.executedFlops + (plan.teacherExecutedFlops ?? 0),
-      wallS: r.wallS + share * (teacher?.wallTimeS ?? NaN),
-    });
-  }
-  return out;
+function withTeacherShare(r: TrialRun, t: TrialRecord, teacher: TrialRecord | undefined): TrialRun {
+  const plan = t.trial.plan;
+  const share = teacher ? plan.teacherNominalFlops! / teacher.trial.plan.nominalFlops : NaN;
+  return {
+    ...r,
+    family: r.family + WITH_TEACHER,
+    flops: r.flops + plan.teacherNominalFlops!,
+    executedFlops: r.executedFlops + (plan.teacherExecutedFlops ?? 0),
+    wallS: r.wallS + share * (teacher?.wallTimeS ?? NaN),
+  };
 }
 
 export interface StudyInput extends StudyRunsInput {
@@ -131,7 +123,11 @@ export function studyInput(study: Study): StudyInput {
   }
   const data = trialsFor(study, 'data').filter((t) => isFinished(t) && t.valLoss !== null && t.valLoss > 0);
   const computeRuns = compute.map(run);
-  return { compute: [...computeRuns, ...withTeacherShare(study, computeRuns)], data: data.map(run) };
+  const byId = new Map(study.trials.map((t) => [t.id, t]));
+  const teacherShares = compute.flatMap((t, i) =>
+    t.trial.role === 'student' && t.trial.plan.teacherNominalFlops !== undefined ? [withTeacherShare(computeRuns[i]!, t, t.parentId === null ? undefined : byId.get(t.parentId))] : [],
+  );
+  return { compute: [...computeRuns, ...teacherShares], data: data.map(run) };
 }
 
 /** How the data-scaling candidates' convergence was decided (the report says it in words). */
