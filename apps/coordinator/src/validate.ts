@@ -3,7 +3,7 @@
  * what is expected, and throws RpcError INVALID_ARGUMENT before anything is written.
  */
 import type { MetricPoint } from '@equiscale/models/accounting';
-import { invalidArgument, MAX_MESSAGE_BYTES, MAX_METRIC_POINTS_PER_BATCH, MAX_SPEC_BYTES, MAX_TEXT_CHARS } from '@equiscale/contract';
+import { invalidArgument, MAX_MESSAGE_BYTES, MAX_METRIC_POINTS_PER_BATCH, MAX_SPEC_BYTES, MAX_TEXT_CHARS, type SymmetryMeasures } from '@equiscale/contract';
 
 export { MAX_SPEC_BYTES };
 export const MAX_TEXT = MAX_TEXT_CHARS;
@@ -103,4 +103,23 @@ export function stopping(s: { stoppedStep: number; bestStep: number; stoppedEarl
   if (!Number.isSafeInteger(s.bestStep) || s.bestStep < 1 || s.bestStep > s.stoppedStep) bad('stopping.best_step', `a step in [1, stopped_step = ${s.stoppedStep}]`, s.bestStep);
   if (typeof s.stoppedEarly !== 'boolean') bad('stopping.stopped_early', 'a boolean', s.stoppedEarly);
   return { stoppedStep: s.stoppedStep, bestStep: s.bestStep, stoppedEarly: s.stoppedEarly };
+}
+
+/** every SymmetryMeasures field with its .proto name (the type makes a new field fail here until it is listed) */
+const SYMMETRY_FIELDS: Record<keyof SymmetryMeasures, string> = {
+  exactValLoss: 'exact_val_loss',
+  exactTestLoss: 'exact_test_loss',
+  equivarianceErrorAfterClone: 'equivariance_error_after_clone',
+  equivarianceErrorFinal: 'equivariance_error_final',
+  teacherInferenceFlops: 'teacher_inference_flops',
+};
+
+/** CompleteTrialRequest.symmetry: each present measure finite and >= 0 (one line naming the field otherwise). */
+export function symmetry(m: SymmetryMeasures): SymmetryMeasures {
+  const out: SymmetryMeasures = {};
+  for (const [k, field] of Object.entries(SYMMETRY_FIELDS) as [keyof SymmetryMeasures, string][]) {
+    const x = m[k];
+    if (x !== undefined) out[k] = finite(x, `symmetry.${field}`, { min: 0 });
+  }
+  return out;
 }

@@ -3,7 +3,7 @@
  * fenced by (trial_id, lease_token) inside libs/db/src/queue; this file only validates and translates.
  */
 import { randomUUID } from 'node:crypto';
-import { Trial, type SymmetryMeasures, type TrialAssignment, type WorkerServiceServer } from '@equiscale/contract';
+import { Trial, type TrialAssignment, type WorkerServiceServer } from '@equiscale/contract';
 import {
   claimTrial,
   completeTrial,
@@ -45,17 +45,6 @@ const COMPLETE_OUTCOMES = ['completed', 'diverged'] as const;
 
 function workerId(id: string, field = 'worker_id'): string {
   return v.text(id, field, 200, 'a worker id (non-empty string)');
-}
-
-/** SymmetryMeasures as given, each present field finite (one line naming the field otherwise). */
-function symmetryMeasures(m: SymmetryMeasures): SymmetryMeasures {
-  const out: SymmetryMeasures = {};
-  const names = { exactValLoss: 'exact_val_loss', exactTestLoss: 'exact_test_loss', equivarianceErrorAfterClone: 'equivariance_error_after_clone', equivarianceErrorFinal: 'equivariance_error_final', teacherInferenceFlops: 'teacher_inference_flops' } as const;
-  for (const [k, field] of Object.entries(names) as [keyof SymmetryMeasures, string][]) {
-    const x = m[k];
-    if (x !== undefined) out[k] = v.finite(x, `symmetry.${field}`, { min: 0 });
-  }
-  return out;
 }
 
 function assignment(c: ClaimedTrial): TrialAssignment {
@@ -160,7 +149,7 @@ export function workerServiceImpl(deps: WorkerServiceDeps): ServiceImpl<WorkerSe
               ...(req.baselines.predictMean !== undefined ? { predictMean: v.finite(req.baselines.predictMean, 'baselines.predict_mean', { min: 0 }) } : {}),
             }
           : null,
-        symmetry: req.symmetry ? symmetryMeasures(req.symmetry) : null,
+        symmetry: req.symmetry ? v.symmetry(req.symmetry) : null,
         stopping: req.stopping ? v.stopping(req.stopping, req.steps) : null,
       };
       await completeTrial(db, ref, input);
